@@ -1,0 +1,43 @@
+# Compiler settings shared by every evomem target: warnings, sanitizers, ccache and the
+# helper that declares a module library.
+
+find_program(EVOMEM_CCACHE ccache)
+if(EVOMEM_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${EVOMEM_CCACHE}")
+  set(CMAKE_C_COMPILER_LAUNCHER "${EVOMEM_CCACHE}")
+  set(CMAKE_CUDA_COMPILER_LAUNCHER "${EVOMEM_CCACHE}")
+endif()
+
+# Warnings apply to evomem's own targets only, never to third-party headers.
+add_library(evomem_warnings INTERFACE)
+target_compile_options(evomem_warnings INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wno-unused-parameter>)
+
+add_library(evomem_sanitizers INTERFACE)
+if(EVOMEM_SANITIZE)
+  string(REPLACE "," ";" _evomem_sanitizer_list "${EVOMEM_SANITIZE}")
+  foreach(_sanitizer IN LISTS _evomem_sanitizer_list)
+    target_compile_options(evomem_sanitizers INTERFACE -fsanitize=${_sanitizer} -fno-omit-frame-pointer)
+    target_link_options(evomem_sanitizers INTERFACE -fsanitize=${_sanitizer})
+  endforeach()
+endif()
+
+# evomem_module(<name> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+# Declares the library of one top-level folder as target evomem_<name> with alias
+# evomem::<name>. Includes are rooted at the repository root ("#include \"core/error.h\"").
+# A module without sources yet is an INTERFACE placeholder.
+function(evomem_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target evomem_${name})
+  if(ARG_SOURCES)
+    add_library(${target} STATIC ${ARG_SOURCES})
+    target_include_directories(${target} PUBLIC "${PROJECT_SOURCE_DIR}" "${PROJECT_BINARY_DIR}/generated")
+    target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS} evomem_warnings)
+    target_link_libraries(${target} PUBLIC evomem_sanitizers)
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE "${PROJECT_SOURCE_DIR}" "${PROJECT_BINARY_DIR}/generated")
+    target_link_libraries(${target} INTERFACE ${ARG_PUBLIC_DEPS})
+  endif()
+  add_library(evomem::${name} ALIAS ${target})
+endfunction()

@@ -1,0 +1,134 @@
+#include "core/files.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace evomem::core {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+fs::path temporary_sibling(const fs::path& path) {
+  // The name must be unique per writer so that two processes never share one temporary.
+  std::random_device entropy;
+  std::ostringstream name;
+  name << "." << path.filename().string() << ".tmp-" << ::getpid() << "-" << std::hex << entropy();
+  return path.parent_path() / name.str();
+}
+
+void fsync_directory(const fs::path& directory) {
+  FileDescriptor fd(::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY));
+  if (fd.valid()) ::fsync(fd.get());  // best effort: some file systems refuse directory fsync
+}
+
+}  // namespace
+
+std::string read_text_file(const fs::path& path) {
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) {
+    throw InputError(path.string() + ": cannot open file (" + errno_text() + "); check the path");
+  }
+  std::ostringstream content;
+  content << stream.rdbuf();
+  if (stream.bad()) throw InputError(path.string() + ": read error");
+  return content.str();
+}
+
+FileDescriptor::FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+FileDescriptor::~FileDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+MappedFile::MappedFile(const fs::path& path) : path_(path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    throw InputError(path.string() + ": cannot open file (" + errno_text() + "); check the path");
+  }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) throw InputError(path.string() + ": cannot stat file (" + errno_text() + ")");
+  if (!S_ISREG(info.st_mode)) throw InputError(path.string() + ": not a regular file");
+  size_ = static_cast<std::size_t>(info.st_size);
+  if (size_ == 0) return;
+  void* mapping = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (mapping == MAP_FAILED) throw InputError(path.string() + ": cannot map file (" + errno_text() + ")");
+  data_ = static_cast<const unsigned char*>(mapping);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
+}
+
+void fsync_path(const fs::path& path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid() || ::fsync(fd.get()) != 0) {
+    throw InputError(path.string() + ": cannot flush file to disk (" + errno_text() + ")");
+  }
+}
+
+void write_file_atomically(const fs::path& path, const std::function<void(const fs::path&)>& writer,
+                           const AtomicWriteOptions& options) {
+  const fs::path directory = path.parent_path();
+  if (!directory.empty() && !fs::is_directory(directory)) {
+    throw InputError(path.string() + ": output folder '" + directory.string() + "' does not exist; create it first");
+  }
+  const fs::path temporary = temporary_sibling(path);
+  try {
+    writer(temporary);
+    fsync_path(temporary);
+    std::error_code ignored;
+    if (options.keep_previous && fs::exists(path)) {
+      fs::path previous = path;
+      previous += ".prev";
+      // A hard link keeps the previous version reachable at every instant of the swap.
+      fs::remove(previous, ignored);
+      fs::create_hard_link(path, previous, ignored);
+      if (ignored) fs::copy_file(path, previous, fs::copy_options::overwrite_existing);
+    }
+    fs::rename(temporary, path);
+    fsync_directory(directory);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw;
+  }
+}
+
+void write_text_file_atomically(const fs::path& path, const std::string& content) {
+  write_file_atomically(path, [&](const fs::path& temporary) {
+    std::ofstream stream(temporary, std::ios::binary | std::ios::trunc);
+    if (!stream) throw InputError(temporary.string() + ": cannot create file (" + errno_text() + ")");
+    stream.write(content.data(), static_cast<std::streamsize>(content.size()));
+    stream.flush();
+    if (!stream) throw InputError(path.string() + ": write failed (disk full?)");
+  });
+}
+
+}  // namespace evomem::core

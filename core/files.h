@@ -1,0 +1,71 @@
+#pragma once
+// Plain file helpers: whole-file reads with clear errors, RAII file descriptors and memory
+// maps, and atomic replacement of output files (no partial output on failure).
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace evomem::core {
+
+// Reads a whole file; InputError naming the path if it cannot be read.
+std::string read_text_file(const std::filesystem::path& path);
+
+// Owns a POSIX file descriptor.
+class FileDescriptor {
+ public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept;
+  FileDescriptor& operator=(FileDescriptor&& other) noexcept;
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor();
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// A read-only memory map of a whole file. Empty files map to an empty view.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path);
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&&) = delete;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  const unsigned char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  const unsigned char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+struct AtomicWriteOptions {
+  // Keep the file being replaced as "<path>.prev" (checkpoints keep the previous version).
+  bool keep_previous = false;
+};
+
+// Produces `path` atomically: `writer` fills a temporary file in the same folder, which is
+// fsynced and renamed over `path` only when `writer` returns normally. If `writer` throws,
+// the temporary file is removed and `path` is left as it was.
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(const std::filesystem::path& temporary)>& writer,
+                           const AtomicWriteOptions& options = {});
+
+// write_file_atomically for in-memory content.
+void write_text_file_atomically(const std::filesystem::path& path, const std::string& content);
+
+// Flushes a file's content to stable storage.
+void fsync_path(const std::filesystem::path& path);
+
+}  // namespace evomem::core
