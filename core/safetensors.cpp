@@ -319,10 +319,17 @@ void SafetensorsWriter::add_f32(const std::string& name, const std::vector<std::
 }
 
 std::string SafetensorsWriter::serialize() const {
+  // Wider dtypes first (then by name), so every tensor starts aligned to its element size.
+  std::vector<const std::pair<const std::string, Entry>*> order;
+  for (const auto& item : entries_) order.push_back(&item);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    return dtype_size(a->second.dtype) > dtype_size(b->second.dtype);
+  });
   Json header = Json::object();
   if (!metadata_.empty()) header["__metadata__"] = metadata_;
   std::uint64_t offset = 0;
-  for (const auto& [name, entry] : entries_) {
+  for (const auto* item : order) {
+    const auto& [name, entry] = *item;
     header[name] = {{"dtype", dtype_name(entry.dtype)},
                     {"shape", entry.shape},
                     {"data_offsets", {offset, offset + entry.bytes.size()}}};
@@ -335,7 +342,7 @@ std::string SafetensorsWriter::serialize() const {
   const std::uint64_t header_size = header_text.size();
   for (int i = 0; i < 8; ++i) content[i] = static_cast<char>((header_size >> (8 * i)) & 0xff);
   content += header_text;
-  for (const auto& [name, entry] : entries_) content += entry.bytes;
+  for (const auto* item : order) content += item->second.bytes;
   return content;
 }
 

@@ -1,0 +1,159 @@
+#include "core/hdf5.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/files.h"
+
+namespace evomem::core::h5 {
+namespace {
+namespace fs = std::filesystem;
+
+class Hdf5Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() / ("evomem_hdf5_test_" + std::to_string(::getpid()));
+    fs::create_directories(directory_);
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+  fs::path directory_;
+};
+
+TEST_F(Hdf5Test, DatasetsAttributesAndStringsRoundTrip) {
+  const fs::path path = directory_ / "run.h5";
+  {
+    File file = File::create(path);
+    file.set_attribute("config", "[evolution]\nsigma = 0.065\n");
+    file.set_attribute("generation", std::int64_t{7});
+    Group best = file.create_group("best");
+    best.write<float>("genome", {1.5f, -2.0f, 3.25f});
+    best.set_attribute("fitness", 0.75);
+    best.set_attribute("sigmas", std::vector<double>{0.1, 0.2});
+    file.write<double>("strategy/covariance", {1, 2, 3, 4, 5, 6}, {2, 3});
+    file.write<std::uint8_t>("masks", {1, 0, 1});
+    file.write_strings("names", {"passkey", "kv_retrieval", ""});
+  }
+  File file = File::open(path);
+  EXPECT_EQ(file.string_attribute("config"), "[evolution]\nsigma = 0.065\n");
+  EXPECT_EQ(file.int_attribute("generation"), 7);
+  EXPECT_EQ(file.group("best").read<float>("genome"), (std::vector<float>{1.5f, -2.0f, 3.25f}));
+  EXPECT_EQ(file.read<double>("best/genome"), (std::vector<double>{1.5, -2.0, 3.25}));  // widening is fine
+  EXPECT_DOUBLE_EQ(file.group("best").double_attribute("fitness"), 0.75);
+  EXPECT_EQ(file.group("best").double_array_attribute("sigmas"), (std::vector<double>{0.1, 0.2}));
+  EXPECT_EQ(file.dataset("strategy/covariance").shape(), (Shape{2, 3}));
+  EXPECT_EQ(file.read<std::uint8_t>("masks"), (std::vector<std::uint8_t>{1, 0, 1}));
+  EXPECT_EQ(file.dataset("names").read_strings(), (std::vector<std::string>{"passkey", "kv_retrieval", ""}));
+  EXPECT_TRUE(file.contains("strategy/covariance"));
+  EXPECT_FALSE(file.contains("strategy/missing/deeper"));
+  EXPECT_EQ(file.children(), (std::vector<std::string>{"best", "masks", "names", "strategy"}));
+}
+
+TEST_F(Hdf5Test, ExtendibleDatasetsGrowByRows) {
+  const fs::path path = directory_ / "history.h5";
+  {
+    File file = File::create(path);
+    Dataset fitness = file.create_extendible<double>("history/fitness", {4});
+    fitness.append(std::vector<double>{1, 2, 3, 4});
+    fitness.append(std::vector<double>{5, 6, 7, 8, 9, 10, 11, 12});
+    file.create_extendible<std::int64_t>("history/generation", {});
+  }
+  {
+    File file = File::open(path, Mode::kReadWrite);
+    file.dataset("history/generation").append(std::vector<std::int64_t>{0, 1, 2});
+  }
+  File file = File::open(path);
+  EXPECT_EQ(file.dataset("history/fitness").shape(), (Shape{3, 4}));
+  EXPECT_EQ(file.read<double>("history/fitness")[11], 12.0);
+  EXPECT_EQ(file.read<std::int64_t>("history/generation"), (std::vector<std::int64_t>{0, 1, 2}));
+}
+
+TEST_F(Hdf5Test, ErrorsNameFileAndObject) {
+  const fs::path path = directory_ / "run.h5";
+  {
+    File file = File::create(path);
+    file.write<double>("values", {1.0});
+  }
+  File file = File::open(path);
+  try {
+    file.dataset("history/best");
+    FAIL();
+  } catch (const FormatError& error) {
+    EXPECT_EQ(std::string(error.what()), path.string() + ":/history/best: dataset is missing");
+  }
+  try {
+    file.read<std::int64_t>("values");
+    FAIL();
+  } catch (const FormatError& error) {
+    EXPECT_NE(std::string(error.what()).find("holds floating point values where integer values are expected"), std::string::npos);
+  }
+  EXPECT_THROW(file.string_attribute("config"), FormatError);
+  EXPECT_THROW(File::open(directory_ / "absent.h5"), InputError);
+}
+
+TEST_F(Hdf5Test, TruncatedOrForeignFilesAreRejected) {
+  const fs::path path = directory_ / "run.h5";
+  {
+    File file = File::create(path);
+    file.write<double>("values", std::vector<double>(4096, 1.0));
+  }
+  const std::string content = read_text_file(path);
+  write_text_file_atomically(directory_ / "truncated.h5", content.substr(0, content.size() / 2));
+  write_text_file_atomically(directory_ / "text.h5", "not hdf5 at all");
+  EXPECT_THROW(File::open(directory_ / "text.h5"), FormatError);
+  EXPECT_THROW(
+      {
+        File truncated = File::open(directory_ / "truncated.h5");
+        truncated.read<double>("values");
+      },
+      FormatError);
+}
+
+TEST_F(Hdf5Test, AtomicWriteOfAnHdf5File) {
+  const fs::path path = directory_ / "checkpoint.h5";
+  write_file_atomically(path, [](const fs::path& temporary) {
+    File file = File::create(temporary);
+    file.write<double>("mean", {0.0, 1.0});
+  });
+  EXPECT_EQ(File::open(path).read<double>("mean"), (std::vector<double>{0.0, 1.0}));
+}
+
+// A file written by evomem must be a plain HDF5 file: Debian's h5py reads it.
+TEST_F(Hdf5Test, ReadableByH5py) {
+  if (std::system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") != 0) {
+    FAIL() << "python3-h5py is missing: run bash scripts/setup.sh";
+  }
+  const fs::path path = directory_ / "interop.h5";
+  {
+    File file = File::create(path);
+    file.set_attribute("config", "sigma = 0.5");
+    file.write<float>("best/genome", {0.5f, -1.0f});
+    file.write<double>("strategy/matrix", {1, 2, 3, 4, 5, 6}, {3, 2});
+    file.create_extendible<double>("history/best", {}).append(std::vector<double>{0.25, 0.5});
+    file.write_strings("tasks", {"passkey", "niah"});
+  }
+  const fs::path script = directory_ / "read.py";
+  std::ofstream(script) << "import h5py, sys\n"
+                           "f = h5py.File(sys.argv[1], 'r')\n"
+                           "assert f.attrs['config'] == 'sigma = 0.5', f.attrs['config']\n"
+                           "assert list(f['best/genome'][:]) == [0.5, -1.0]\n"
+                           "assert f['strategy/matrix'].shape == (3, 2) and f['strategy/matrix'][2, 1] == 6\n"
+                           "assert list(f['history/best'][:]) == [0.25, 0.5] and f['history/best'].maxshape == (None,)\n"
+                           "assert [t.decode() if isinstance(t, bytes) else t for t in f['tasks'][:]] == ['passkey', 'niah']\n"
+                           "print('ok')\n";
+  const std::string command = "/usr/bin/python3 " + script.string() + " " + path.string() + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[4096] = {};
+  std::string output;
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = ::pclose(pipe);
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_EQ(output, "ok\n");
+}
+
+}  // namespace
+}  // namespace evomem::core::h5

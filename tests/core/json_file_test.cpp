@@ -1,0 +1,45 @@
+#include "core/json_file.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace evomem::core {
+namespace {
+
+std::string message_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const FormatError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(JsonFileTest, TypedFieldsAndMessages) {
+  const Json document = parse_json(R"({"hidden_size": 256, "eps": 1e-5, "name": "llama", "tied": true,
+                                       "rope_scaling": {"factor": "8"}, "float_int": 4.0})",
+                                   "config.json");
+  const JsonObject config(document, "config.json");
+  EXPECT_EQ(config.integer("hidden_size"), 256);
+  EXPECT_EQ(config.integer("float_int"), 4);
+  EXPECT_DOUBLE_EQ(config.number("eps"), 1e-5);
+  EXPECT_EQ(config.string("name"), "llama");
+  EXPECT_TRUE(config.boolean("tied"));
+  EXPECT_EQ(config.integer_or("absent", 7), 7);
+  EXPECT_EQ(message_of([&] { config.string("hidden_size"); }),
+            "config.json: field 'hidden_size' must be a string, got number");
+  EXPECT_EQ(message_of([&] { config.integer("eps"); }), "config.json: field 'eps' must be an integer, got number");
+  EXPECT_EQ(message_of([&] { config.integer("vocab_size"); }), "config.json: field 'vocab_size' is missing");
+  EXPECT_EQ(message_of([&] { config.object("rope_scaling").number("factor"); }),
+            "config.json: field 'rope_scaling.factor' must be a number, got string");
+}
+
+TEST(JsonFileTest, InvalidJsonNamesSourceAndPosition) {
+  const std::string message = message_of([] { parse_json("{\"a\": 1,,}", "tokenizer.json"); });
+  EXPECT_NE(message.find("tokenizer.json: invalid JSON at byte"), std::string::npos) << message;
+  EXPECT_THROW(read_json_file("/nonexistent/config.json"), InputError);
+}
+
+}  // namespace
+}  // namespace evomem::core
