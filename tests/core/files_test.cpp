@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "tests/support/test_support.h"
 
 namespace evomem::core {
 namespace {
@@ -12,13 +13,9 @@ namespace fs = std::filesystem;
 
 class FilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    directory_ = fs::temp_directory_path() / ("evomem_files_test_" + std::to_string(::getpid()));
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
   std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(directory_), fs::directory_iterator())); }
-  fs::path directory_;
+  evomem::testing::TempDirectory temporary_{"evomem_files_test"};
+  const fs::path& directory_ = temporary_.path();
 };
 
 TEST_F(FilesTest, AtomicWriteCreatesAndReplaces) {

@@ -1,13 +1,12 @@
 #include "core/hdf5.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "tests/support/test_support.h"
 
 namespace evomem::core::h5 {
 namespace {
@@ -15,12 +14,8 @@ namespace fs = std::filesystem;
 
 class Hdf5Test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    directory_ = fs::temp_directory_path() / ("evomem_hdf5_test_" + std::to_string(::getpid()));
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-  fs::path directory_;
+  evomem::testing::TempDirectory temporary_{"evomem_hdf5_test"};
+  const fs::path& directory_ = temporary_.path();
 };
 
 TEST_F(Hdf5Test, DatasetsAttributesAndStringsRoundTrip) {
@@ -123,7 +118,7 @@ TEST_F(Hdf5Test, AtomicWriteOfAnHdf5File) {
 
 // A file written by evomem must be a plain HDF5 file: Debian's h5py reads it.
 TEST_F(Hdf5Test, ReadableByH5py) {
-  if (std::system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") != 0) {
+  if (evomem::testing::run_command("/usr/bin/python3 -c 'import h5py'").exit_code != 0) {
     FAIL() << "python3-h5py is missing: run bash scripts/setup.sh";
   }
   const fs::path path = directory_ / "interop.h5";
@@ -144,15 +139,9 @@ TEST_F(Hdf5Test, ReadableByH5py) {
                            "assert list(f['history/best'][:]) == [0.25, 0.5] and f['history/best'].maxshape == (None,)\n"
                            "assert [t.decode() if isinstance(t, bytes) else t for t in f['tasks'][:]] == ['passkey', 'niah']\n"
                            "print('ok')\n";
-  const std::string command = "/usr/bin/python3 " + script.string() + " " + path.string() + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  char buffer[4096] = {};
-  std::string output;
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  const int status = ::pclose(pipe);
-  EXPECT_EQ(status, 0) << output;
-  EXPECT_EQ(output, "ok\n");
+  const auto result = evomem::testing::run_command("/usr/bin/python3 " + script.string() + " " + path.string());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, "ok\n");
 }
 
 }  // namespace

@@ -1,13 +1,12 @@
 #include "core/safetensors.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
 
 #include "core/error.h"
 #include "core/half.h"
+#include "tests/support/test_support.h"
 
 namespace evomem::core {
 namespace {
@@ -15,12 +14,6 @@ namespace fs = std::filesystem;
 
 class SafetensorsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    directory_ = fs::temp_directory_path() / ("evomem_safetensors_test_" + std::to_string(::getpid()));
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-
   // A file with the given header text and `data_bytes` bytes of data after it.
   fs::path raw_file(const std::string& name, const std::string& header, std::size_t data_bytes,
                     std::uint64_t declared_header_size = UINT64_MAX) {
@@ -42,7 +35,8 @@ class SafetensorsTest : public ::testing::Test {
     return "accepted";
   }
 
-  fs::path directory_;
+  evomem::testing::TempDirectory temporary_{"evomem_safetensors_test"};
+  const fs::path& directory_ = temporary_.path();
 };
 
 TEST_F(SafetensorsTest, WriteThenReadEveryDtypeAndMetadata) {
@@ -157,7 +151,7 @@ TEST_F(SafetensorsTest, FolderWithoutWeightsIsAUserError) {
 // The written file follows the published layout closely enough for a from-scratch numpy
 // reader (the Python safetensors package is not available as a Debian package).
 TEST_F(SafetensorsTest, ReadableByAnIndependentNumpyReader) {
-  if (std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0) FAIL() << "python3-numpy missing: run bash scripts/setup.sh";
+  if (evomem::testing::run_command("/usr/bin/python3 -c 'import numpy'").exit_code != 0) FAIL() << "python3-numpy missing: run bash scripts/setup.sh";
   SafetensorsWriter writer;
   writer.add_f32("w", {2, 2}, {1.5f, 2.5f, -3.0f, 4.0f});
   const std::vector<std::uint16_t> brain = {float_to_bf16(0.25f)};
@@ -180,13 +174,9 @@ TEST_F(SafetensorsTest, ReadableByAnIndependentNumpyReader) {
                            "assert bf.view('<f4').tolist() == [0.25]\n"
                            "assert header['__metadata__'] == {'format': 'pt'}\n"
                            "print('ok')\n";
-  const std::string command = "/usr/bin/python3 " + script.string() + " " + path.string() + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096] = {};
-  std::string output;
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  EXPECT_EQ(::pclose(pipe), 0) << output;
-  EXPECT_EQ(output, "ok\n");
+  const auto result = evomem::testing::run_command("/usr/bin/python3 " + script.string() + " " + path.string());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, "ok\n");
 }
 
 }  // namespace
