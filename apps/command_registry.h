@@ -45,5 +45,7 @@ class CommandRegistry {
 };
 
 void register_core_commands(CommandRegistry& registry);
+void register_tokenizer_commands(CommandRegistry& registry);
+void register_evo_commands(CommandRegistry& registry);
 
 }  // namespace evomem::apps
