@@ -1,0 +1,82 @@
+#pragma once
+// The key/value cache of a batch of sequences, per layer and per KV head.
+//
+// Layout ("padding + mask"): each layer stores keys and values as [batch, kv_heads, capacity,
+// head_dim] with a slot validity mask and the original token position of every slot. All
+// heads of a layer share one slot count (`length`); a head that keeps fewer tokens than
+// another carries invalid padding slots, which attention masks out. Keys are stored after
+// RoPE, so an evicted-and-compacted cache still attends with every key's original position.
+// Compaction moves each head's valid slots to the front (order preserved) and shrinks
+// `length` to the largest per-head count; its cost is one gather per layer (docs/model.md).
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "model/config.h"
+
+namespace evomem::model {
+
+class KvCache {
+ public:
+  KvCache() = default;
+  KvCache(const LlamaConfig& config, std::int64_t batch_size, c10::Device device, c10::ScalarType dtype,
+          std::int64_t initial_capacity = 256);
+
+  std::int64_t num_layers() const { return static_cast<std::int64_t>(layers_.size()); }
+  std::int64_t batch_size() const { return batch_size_; }
+  std::int64_t kv_heads() const { return kv_heads_; }
+
+  // Appends `n` tokens to `layer`: keys/values [batch, kv_heads, n, head_dim] (post-RoPE),
+  // positions [batch, n] int64, token_valid [batch, n] bool (undefined = all valid; false for
+  // left padding). Returns the slot index of the first new token.
+  std::int64_t append(std::int64_t layer, const at::Tensor& keys, const at::Tensor& values,
+                      const at::Tensor& positions, const at::Tensor& token_valid);
+
+  // Slots in use (valid or padding) in `layer`; the views below cover exactly these.
+  std::int64_t length(std::int64_t layer) const { return layers_.at(static_cast<std::size_t>(layer)).length; }
+  at::Tensor keys(std::int64_t layer) const;       // [batch, kv_heads, length, head_dim]
+  at::Tensor values(std::int64_t layer) const;     // [batch, kv_heads, length, head_dim]
+  at::Tensor positions(std::int64_t layer) const;  // [batch, kv_heads, length] int64
+  at::Tensor valid(std::int64_t layer) const;      // [batch, kv_heads, length] bool
+  // L2 norm of every slot's key, [batch, kv_heads, length] float32.
+  at::Tensor key_norms(std::int64_t layer) const;
+  // True when no slot of `layer` is invalid, so attention can skip the validity mask.
+  bool all_valid(std::int64_t layer) const { return layers_.at(static_cast<std::size_t>(layer)).all_valid; }
+  // Valid slots per head, [batch, kv_heads] int64.
+  at::Tensor valid_counts(std::int64_t layer) const;
+
+  // Invalidates every slot whose entry in keep_mask [batch, kv_heads, length] (bool) is
+  // false, then compacts the layer when `compact` is set. Invalid slots stay invalid.
+  void evict(std::int64_t layer, const at::Tensor& keep_mask, bool compact = true);
+  // Moves the valid slots of each head to the front (in their original order) and shrinks
+  // the layer to the largest number of valid slots of any head.
+  void compact(std::int64_t layer);
+
+  // Drops every token (capacity is kept).
+  void clear();
+
+ private:
+  struct Layer {
+    at::Tensor keys;
+    at::Tensor values;
+    at::Tensor positions;
+    at::Tensor valid;
+    std::int64_t length = 0;
+    bool all_valid = true;
+  };
+  void reserve(Layer& layer, std::int64_t needed) const;
+
+  std::vector<Layer> layers_;
+  std::int64_t batch_size_ = 0;
+  std::int64_t kv_heads_ = 0;
+  std::int64_t head_dim_ = 0;
+  std::int64_t initial_capacity_ = 0;
+  c10::Device device_ = c10::Device(c10::kCPU);
+  c10::ScalarType dtype_ = c10::kFloat;
+};
+
+}  // namespace evomem::model
