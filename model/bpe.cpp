@@ -84,6 +84,13 @@ BpeModel::BpeModel(std::vector<std::string> vocab, const std::vector<BpeMerge>& 
     const auto id = token_to_id(byte_token(static_cast<unsigned char>(byte)));
     byte_token_ids_[byte] = id ? static_cast<std::int32_t>(*id) : -1;
   }
+  small_char_ids_.assign(kSmallCharLimit, -1);
+  std::string character;
+  for (char32_t code_point = 0; code_point < kSmallCharLimit; ++code_point) {
+    character.clear();
+    unicode::append_utf8(character, code_point);
+    if (const auto id = token_to_id(character)) small_char_ids_[code_point] = static_cast<std::int32_t>(*id);
+  }
 }
 
 std::unique_ptr<BpeModel> BpeModel::from_json(const core::Json& model, const std::string& where) {
@@ -235,10 +242,15 @@ void BpeModel::merge_word(std::string_view word, std::vector<TokenId>& out) cons
   for (std::size_t offset = 0; offset < word.size();) {
     const std::size_t length = std::min(unicode::sequence_length_from_lead(static_cast<unsigned char>(word[offset])),
                                         word.size() - offset);
-    const auto id = token_to_id(word.substr(offset, length));
+    std::int32_t id = -1;
+    if (length <= 2 && unicode::valid_sequence_length(word, offset) == length) {
+      std::size_t cursor = offset;
+      id = small_char_ids_[unicode::next_code_point(word, cursor)];
+    } else if (const auto found = token_to_id(word.substr(offset, length))) {
+      id = static_cast<std::int32_t>(*found);
+    }
     const auto index = static_cast<std::int32_t>(symbols.size());
-    symbols.push_back({id ? static_cast<std::int32_t>(*id) : -1, index - 1, index + 1, static_cast<std::uint32_t>(offset),
-                       static_cast<std::uint32_t>(length)});
+    symbols.push_back({id, index - 1, index + 1, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(length)});
     offset += length;
   }
   symbols.back().next = -1;

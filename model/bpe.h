@@ -58,6 +58,7 @@ class BpeModel {
   // short frequent words.
   static constexpr std::size_t kMaxCachedWordBytes = 256;
   static constexpr std::size_t kCacheCapacity = 1 << 17;
+  static constexpr char32_t kSmallCharLimit = 0x800;
 
  private:
   struct MergeTarget {
@@ -80,6 +81,9 @@ class BpeModel {
   BpeOptions options_;
   std::optional<TokenId> unk_id_;
   std::int32_t byte_token_ids_[256];  // id of "<0xNN>", -1 if absent
+  // Id of each single character below U+0800 (every byte-level character, ASCII and Latin),
+  // -1 if absent: the first step of every word without a hash lookup per character.
+  std::vector<std::int32_t> small_char_ids_;
 
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, std::vector<TokenId>> cache_;
