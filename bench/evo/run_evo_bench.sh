@@ -24,8 +24,10 @@ print("| n | mode | s / generation (amortised) | decompositions timed | gap | sl
 print("|---|---|---|---|---|---|---|---|")
 for line in sys.stdin:
     r = json.loads(line)
-    print(f"| {r[\"n\"]} | {r[\"mode\"]} | {r[\"seconds_per_generation\"]:.4g} | {r[\"decompositions\"]} | {r[\"gap\"]} | "
-          f"{r[\"slowest_generation_s\"]:.3g} | {r[\"peak_rss_mib\"]:.0f} | {r[\"peak_rss_mib\"] / r[\"n2_doubles_mib\"]:.2f} |")
+    cells = [r["n"], r["mode"], "%.4g" % r["seconds_per_generation"], r["decompositions"], r["gap"],
+             "%.3g" % r["slowest_generation_s"], "%.0f" % r["peak_rss_mib"],
+             "%.2f" % (r["peak_rss_mib"] / r["n2_doubles_mib"])]
+    print("| " + " | ".join(str(c) for c in cells) + " |")
 '
 fi
 
