@@ -5,9 +5,8 @@
 #
 #   bash bench/model/tokenizer_throughput.sh BUILD_DIR [SECONDS]
 #
-# Text: the parity corpus (tests/model/data/tokenizer_corpus.jsonl, lone surrogates as U+FFFD)
-# followed by the repository's markdown documentation, encoded line by line without special
-# tokens, single-threaded. "first pass" starts with an empty word cache; "steady" repeats the
+# Text: the parity corpus (tests/model/data/tokenizer_corpus.jsonl, lone surrogates as U+FFFD;
+# fixed, so runs are comparable), encoded line by line without special tokens, single-threaded. "first pass" starts with an empty word cache; "steady" repeats the
 # text for SECONDS (default 5) with warm caches.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,17 +21,12 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 text="${work}/text.txt"
 python3 - "$repo" "$text" <<'PY'
-import glob, json, sys
+import json, sys
 repo, out = sys.argv[1], sys.argv[2]
 with open(out, "w", encoding="utf-8") as f:
     for line in open(f"{repo}/tests/model/data/tokenizer_corpus.jsonl", encoding="utf-8"):
         text = json.loads(line)["text"]
         f.write(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") + "\n")
-    for path in sorted(glob.glob(f"{repo}/docs/*.md")) + [f"{repo}/README.md"]:
-        try:
-            f.write(open(path, encoding="utf-8").read())
-        except FileNotFoundError:
-            pass
 PY
 size=$(stat -c %s "$text")
 echo "text: ${size} bytes, $(wc -l < "$text") lines; ${seconds} s per steady-state measurement"
