@@ -45,6 +45,7 @@ class CommandRegistry {
 };
 
 void register_core_commands(CommandRegistry& registry);
+void register_model_commands(CommandRegistry& registry);
 void register_tokenizer_commands(CommandRegistry& registry);
 void register_evo_commands(CommandRegistry& registry);
 

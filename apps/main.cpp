@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
 
   apps::CommandRegistry registry(app, globals);
   apps::register_core_commands(registry);
+  apps::register_model_commands(registry);
   apps::register_tokenizer_commands(registry);
   apps::register_evo_commands(registry);
 
