@@ -274,7 +274,9 @@ Tokenizer Tokenizer::from_json(const core::Json& document, const core::Json* con
       }
     }
   }
-  for (const TokenId id : tokenizer.prefix_ids_) {
+  std::vector<TokenId> template_ids_used = tokenizer.prefix_ids_;
+  template_ids_used.insert(template_ids_used.end(), tokenizer.suffix_ids_.begin(), tokenizer.suffix_ids_.end());
+  for (const TokenId id : template_ids_used) {
     if (!tokenizer.id_to_token(id)) {
       throw FormatError(field_name(where, "post_processor") + " adds id " + std::to_string(id) +
                         ", which is not in the vocabulary");

@@ -107,6 +107,31 @@ TEST(TokenizerAddedTokens, SplitBeforeNormalizationWithStripping) {
   EXPECT_EQ(tokenizer.bos_token_id(), std::nullopt);  // no tokenizer_config.json beside it
 }
 
+TEST(TokenizerAddedTokens, SequencePostProcessorAddsTemplateTokens) {
+  // Llama 3.1 style: Sequence[ByteLevel, TemplateProcessing] with a token on both sides.
+  core::Json vocab = core::Json::object();
+  for (int byte = 0; byte < 256; ++byte) vocab[byte_level_char(static_cast<unsigned char>(byte))] = byte;
+  const core::Json special = {{"id", "<|eot|>"}, {"ids", {256}}, {"tokens", {"<|eot|>"}}};
+  core::Json document = {
+      {"added_tokens", core::Json::array({{{"id", 256}, {"content", "<|eot|>"}, {"special", true}}})},
+      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}}},
+      {"post_processor",
+       {{"type", "Sequence"},
+        {"processors",
+         {{{"type", "ByteLevel"}},
+          {{"type", "TemplateProcessing"},
+           {"single", {{{"SpecialToken", {{"id", "<|eot|>"}}}}, {{"Sequence", {{"id", "A"}}}}, {{"SpecialToken", {{"id", "<|eot|>"}}}}}},
+           {"special_tokens", {{"<|eot|>", special}}}}}}}},
+      {"decoder", {{"type", "ByteLevel"}}},
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", core::Json::array()}}}};
+  const Tokenizer tokenizer = Tokenizer::from_json(document, nullptr, "template.json");
+  EXPECT_EQ(tokenizer.encode("ab"), (Ids{256, 'a', 'b', 256}));
+  EXPECT_EQ(tokenizer.encode("ab", false), (Ids{'a', 'b'}));
+  document["post_processor"]["processors"][1]["special_tokens"]["<|eot|>"]["ids"] = {999};
+  const std::string message = error_message([&] { Tokenizer::from_json(document, nullptr, "template.json"); });
+  EXPECT_NE(message.find("999"), std::string::npos) << message;
+}
+
 TEST(TokenizerDecode, SkipSpecialTokensAndStrip) {
   const Tokenizer tokenizer = tiny_metaspace();
   const Ids ids = tokenizer.encode(" hi there");
