@@ -48,5 +48,6 @@ void register_core_commands(CommandRegistry& registry);
 void register_model_commands(CommandRegistry& registry);
 void register_tokenizer_commands(CommandRegistry& registry);
 void register_evo_commands(CommandRegistry& registry);
+void register_tasks_commands(CommandRegistry& registry);
 
 }  // namespace evomem::apps

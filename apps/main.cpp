@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   apps::register_model_commands(registry);
   apps::register_tokenizer_commands(registry);
   apps::register_evo_commands(registry);
+  apps::register_tasks_commands(registry);
 
   try {
     app.parse(argc, argv);

@@ -123,9 +123,9 @@ ChatTemplate ChatTemplate::llama3() {
 Prompt build_prompt(const TaskSpec& task, const PromptFields& fields, const TokenizerFunctions& tokenizer,
                     const PromptOptions& options, const std::string& where) {
   const std::string text = fill_template(task.prompt_template, fields, where);
-  const std::vector<std::int32_t> body = tokenizer.encode(text);
-  std::vector<std::int32_t> before;
-  std::vector<std::int32_t> after;
+  const std::vector<std::int64_t> body = tokenizer.encode(text);
+  std::vector<std::int64_t> before;
+  std::vector<std::int64_t> after;
   if (options.add_bos) {
     if (!tokenizer.bos_id) throw InputError(where + ": BOS requested but the tokenizer has no BOS token");
     before.push_back(*tokenizer.bos_id);
@@ -145,7 +145,7 @@ Prompt build_prompt(const TaskSpec& task, const PromptFields& fields, const Toke
   Prompt prompt;
   prompt.untruncated_tokens = before.size() + body.size() + after.size();
   prompt.truncated = body.size() > budget;
-  const std::vector<std::int32_t> kept = truncate_middle(body, budget);
+  const std::vector<std::int64_t> kept = truncate_middle(body, budget);
   prompt.tokens = before;
   prompt.tokens.insert(prompt.tokens.end(), kept.begin(), kept.end());
   prompt.tokens.insert(prompt.tokens.end(), after.begin(), after.end());

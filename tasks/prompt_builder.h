@@ -38,8 +38,8 @@ PromptFields infinitebench_fields(const InfiniteBenchSample& sample);
 // The tokenizer, as functions. `encode` must not add special tokens; added tokens written in
 // the text (chat markers) must come out as their ids.
 struct TokenizerFunctions {
-  std::function<std::vector<std::int32_t>(std::string_view)> encode;
-  std::optional<std::int32_t> bos_id;
+  std::function<std::vector<std::int64_t>(std::string_view)> encode;
+  std::optional<std::int64_t> bos_id;
 };
 
 // Text around the user's prompt when the chat template is on.
@@ -58,7 +58,7 @@ struct PromptOptions {
 
 // A tokenized prompt.
 struct Prompt {
-  std::vector<std::int32_t> tokens;
+  std::vector<std::int64_t> tokens;
   std::size_t untruncated_tokens = 0;  // prompt tokens before truncation (BOS and chat included)
   bool truncated = false;
 };

@@ -15,7 +15,7 @@ namespace {
 TokenizerFunctions byte_tokenizer() {
   TokenizerFunctions tokenizer;
   tokenizer.encode = [](std::string_view text) {
-    std::vector<std::int32_t> ids;
+    std::vector<std::int64_t> ids;
     for (const unsigned char c : text) ids.push_back(c);
     return ids;
   };

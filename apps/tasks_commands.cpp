@@ -1,0 +1,298 @@
+// `evomem tasks list`, `evomem tasks score` (the published metrics on a predictions file) and
+// `evomem eval` (a backbone on benchmark samples: prompt, generate, score).
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <chrono>
+
+#include "apps/command_registry.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "core/json_file.h"
+#include "core/logging.h"
+#include "core/progress.h"
+#include "model/backbone.h"
+#include "model/tokenizer.h"
+#include "tasks/prediction_scoring.h"
+#include "tasks/runner.h"
+#include "tasks/task_registry.h"
+#include "tasks/task_samples.h"
+
+namespace evomem::apps {
+namespace {
+
+struct TasksOptions {
+  std::string tasks_file;  // extra user tasks (TOML)
+  std::string task;
+  std::string predictions;
+  std::string out;
+  std::string code_sim_ratio = "difflib";
+  int rouge_recursion_budget = tasks::RougeOptions{}.recursion_budget;
+  bool as_json = false;
+};
+
+tasks::TaskRegistry load_registry(const TasksOptions& options) {
+  auto registry = tasks::TaskRegistry::builtin();
+  if (!options.tasks_file.empty()) registry.add_from_toml(options.tasks_file);
+  return registry;
+}
+
+std::string quoted(const std::vector<std::string>& values) {
+  std::string text;
+  for (const auto& value : values) text += (text.empty() ? "" : ",") + core::Json(value).dump();
+  return text.empty() ? "-" : text;
+}
+
+int list_tasks(const TasksOptions& options) {
+  const auto registry = load_registry(options);
+  if (options.as_json) {
+    core::Json tasks = core::Json::array();
+    for (const auto& [name, task] : registry.tasks()) {
+      tasks.push_back({{"name", name},
+                       {"format", tasks::dataset_format_name(task.format)},
+                       {"metric", tasks::metric_name(task.metric)},
+                       {"max_new_tokens", task.max_new_tokens},
+                       {"first_line_only", task.first_line_only},
+                       {"stop", task.stop_strings},
+                       {"chat_template_allowed", task.chat_template_allowed},
+                       {"data_file", task.data_file},
+                       {"source", task.source},
+                       {"template", task.prompt_template}});
+    }
+    std::cout << tasks.dump() << "\n";
+    return 0;
+  }
+  std::printf("%-22s %-14s %-15s %8s  %-10s %s\n", "task", "benchmark", "metric", "new_tok", "first_line", "stop");
+  for (const auto& [name, task] : registry.tasks()) {
+    std::printf("%-22s %-14s %-15s %8d  %-10s %s\n", name.c_str(), task.source.c_str(),
+                tasks::metric_name(task.metric).c_str(), task.max_new_tokens, task.first_line_only ? "yes" : "no",
+                quoted(task.stop_strings).c_str());
+  }
+  return 0;
+}
+
+int score_tasks(const TasksOptions& options) {
+  const auto registry = load_registry(options);
+  const auto& task = registry.get(options.task);
+  tasks::ScoreOptions score_options;
+  score_options.code_sim_ratio =
+      options.code_sim_ratio == "levenshtein" ? tasks::SequenceRatio::kLevenshtein : tasks::SequenceRatio::kDifflib;
+  score_options.rouge.recursion_budget = options.rouge_recursion_budget;
+  const auto scores = tasks::score_predictions_file(task, options.predictions, score_options);
+  if (!options.out.empty()) {
+    std::string text;
+    for (std::size_t i = 0; i < scores.sample_scores.size(); ++i) {
+      text += core::Json{{"line", i + 1}, {"score", scores.sample_scores[i]}}.dump() + "\n";
+    }
+    core::write_text_file_atomically(options.out, text);
+  }
+  if (options.as_json) {
+    std::cout << core::Json{{"task", task.name},
+                            {"metric", tasks::metric_name(task.metric)},
+                            {"samples", scores.sample_scores.size()},
+                            {"score", scores.task_score}}
+                     .dump()
+              << "\n";
+  } else {
+    std::printf("%s: %.2f (%s, %zu samples)\n", task.name.c_str(), scores.task_score,
+                tasks::metric_name(task.metric).c_str(), scores.sample_scores.size());
+  }
+  return 0;
+}
+
+
+struct EvalOptions {
+  std::string backbone;
+  std::string tokenizer;  // default: the backbone folder's tokenizer.json
+  std::string tasks;      // "qasper,passkey=data/passkey.jsonl"
+  std::string data;       // folder holding <task>.jsonl (or data/<task>.jsonl)
+  std::string tasks_file;
+  std::string policy = "full";
+  std::size_t samples = 0;
+  std::uint64_t seed = 0;
+  std::string out;
+  std::string device = "cpu";
+  std::string dtype;
+  std::int64_t chunk_size = 512;
+  std::size_t context_window = 32768;
+  bool chat_template = false;
+  bool no_bos = false;
+};
+
+struct TaskRun {
+  const tasks::TaskSpec* task;
+  std::vector<tasks::EvalSample> samples;
+};
+
+std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const EvalOptions& options) {
+  std::vector<TaskRun> runs;
+  std::size_t start = 0;
+  while (start <= options.tasks.size()) {
+    std::size_t end = options.tasks.find(',', start);
+    if (end == std::string::npos) end = options.tasks.size();
+    const std::string item = options.tasks.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) continue;
+    const std::size_t equals = item.find('=');
+    const std::string name = item.substr(0, equals);
+    const auto& task = registry.get(name);
+    std::filesystem::path path;
+    if (equals != std::string::npos) {
+      path = item.substr(equals + 1);
+    } else if (!options.data.empty()) {
+      path = tasks::task_data_path(task, options.data);
+    } else {
+      throw InputError("task '" + name + "' has no data file: give --data FOLDER or --tasks " + name + "=FILE");
+    }
+    runs.push_back({&task, tasks::load_task_samples(task, path, options.samples, options.seed)});
+  }
+  if (runs.empty()) throw InputError("--tasks names no task");
+  return runs;
+}
+
+core::Json result_json(const tasks::SampleResult& result) {
+  double final_mean = 0.0;
+  for (const double kept : result.retained_final) final_mean += kept;
+  if (!result.retained_final.empty()) final_mean /= static_cast<double>(result.retained_final.size());
+  return {{"task", result.task},
+          {"id", result.id},
+          {"prediction", result.prediction},
+          {"score", result.score},
+          {"prompt_tokens", result.prompt_tokens},
+          {"untruncated_prompt_tokens", result.untruncated_prompt_tokens},
+          {"truncated", result.truncated},
+          {"new_tokens", result.new_tokens},
+          {"stop_reason", result.stop_reason},
+          {"retained_mean", result.retained_mean},
+          {"retained_final", result.retained_final},
+          {"retained_fraction", result.tokens_seen > 0 ? final_mean / static_cast<double>(result.tokens_seen) : 0.0},
+          {"seconds", {{"prompt", result.prompt_seconds}, {"generate", result.generate_seconds}, {"score", result.score_seconds}}}};
+}
+
+int run_eval(const EvalOptions& options) {
+  if (options.policy != "full") {
+    throw InputError("memory policy '" + options.policy + "' is not available in this build; only 'full' (keep the whole cache)");
+  }
+  if (options.chunk_size <= 0) throw InputError("--chunk-size must be positive");
+  auto registry = tasks::TaskRegistry::builtin();
+  if (!options.tasks_file.empty()) registry.add_from_toml(options.tasks_file);
+  // Every data file is read and checked before the model loads, so bad input fails fast.
+  const auto runs = load_task_runs(registry, options);
+
+  model::LoadOptions load;
+  load.device = model::parse_device(options.device);
+  if (!options.dtype.empty()) load.dtype = model::parse_dtype(options.dtype);
+  auto backbone = model::Backbone::load(options.backbone, load);
+  const std::filesystem::path tokenizer_path =
+      options.tokenizer.empty() ? std::filesystem::path(options.backbone) / "tokenizer.json" : std::filesystem::path(options.tokenizer);
+  const auto tokenizer = model::Tokenizer::load(tokenizer_path);
+
+  tasks::RunnerOptions runner_options;
+  runner_options.chunk_size = options.chunk_size;
+  runner_options.prompt.add_bos = !options.no_bos;
+  runner_options.prompt.use_chat_template = options.chat_template;
+  runner_options.prompt.context_window = options.context_window;
+  tasks::Runner runner(backbone, tokenizer, runner_options);
+
+  std::string lines;
+  struct Summary {
+    std::string task;
+    std::size_t samples = 0;
+    double score_sum = 0.0, fraction_sum = 0.0, tokens = 0.0, seconds = 0.0, overhead = 0.0;
+    std::size_t truncated = 0;
+  };
+  std::vector<Summary> summaries;
+  std::size_t total = 0;
+  for (const auto& run : runs) total += run.samples.size();
+  core::Progress progress("eval", static_cast<std::int64_t>(total));
+  for (const auto& run : runs) {
+    Summary summary;
+    summary.task = run.task->name;
+    for (const auto& sample : run.samples) {
+      const auto result = runner.run(*run.task, sample);
+      const core::Json json = result_json(result);
+      lines += json.dump() + "\n";
+      ++summary.samples;
+      summary.score_sum += result.score;
+      summary.fraction_sum += json["retained_fraction"].get<double>();
+      summary.tokens += static_cast<double>(result.prompt_tokens + result.new_tokens);
+      summary.seconds += result.prompt_seconds + result.generate_seconds + result.score_seconds;
+      summary.overhead += result.prompt_seconds + result.score_seconds;
+      summary.truncated += result.truncated ? 1 : 0;
+      progress.advance();
+    }
+    summaries.push_back(summary);
+  }
+  progress.finish();
+  core::write_text_file_atomically(options.out, lines);
+
+  std::printf("%-22s %8s %8s %10s %10s %10s %9s\n", "task", "samples", "score", "retained", "truncated", "tokens/s",
+              "overhead");
+  for (const auto& summary : summaries) {
+    const double n = static_cast<double>(summary.samples);
+    std::printf("%-22s %8zu %8.2f %10.3f %10zu %10.1f %8.2f%%\n", summary.task.c_str(), summary.samples,
+                100.0 * summary.score_sum / n, summary.fraction_sum / n, summary.truncated,
+                summary.seconds > 0 ? summary.tokens / summary.seconds : 0.0,
+                summary.seconds > 0 ? 100.0 * summary.overhead / summary.seconds : 0.0);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_tasks_commands(CommandRegistry& registry) {
+  auto options = std::make_shared<TasksOptions>();
+  CLI::App& group = registry.add_group(registry.root(), "tasks", "Benchmark tasks: list them, score predictions");
+
+  CLI::App& list = registry.add(group, "list", "List the built-in LongBench / InfiniteBench tasks (and user tasks)",
+                                [options] { return list_tasks(*options); });
+  list.add_option("--tasks-file", options->tasks_file, "TOML file with extra tasks ([tasks.<name>] tables)")
+      ->check(CLI::ExistingFile);
+  list.add_flag("--json", options->as_json, "Print JSON instead of a table");
+
+  CLI::App& score = registry.add(group, "score",
+                                 "Score a predictions file (JSONL with pred, answers, all_classes) as the official "
+                                 "evaluation script does",
+                                 [options] { return score_tasks(*options); });
+  score.add_option("--task", options->task, "Task name (see `evomem tasks list`)")->required();
+  score.add_option("--predictions", options->predictions, "Predictions file (JSONL)")->required()->check(CLI::ExistingFile);
+  score.add_option("--tasks-file", options->tasks_file, "TOML file with extra tasks")->check(CLI::ExistingFile);
+  score.add_option("--out", options->out, "Also write per-sample scores (JSONL) to this file");
+  score.add_option("--code-sim-ratio", options->code_sim_ratio,
+                   "Sequence ratio behind fuzz.ratio: difflib (pip fuzzywuzzy) or levenshtein (python-Levenshtein)")
+      ->check(CLI::IsMember({"difflib", "levenshtein"}))
+      ->capture_default_str();
+  score.add_option("--rouge-recursion-budget", options->rouge_recursion_budget,
+                   "Python frames the rouge package may use per LCS (0: no limit; see docs/tasks.md)")
+      ->capture_default_str();
+  score.add_flag("--json", options->as_json, "Print JSON instead of a line of text");
+
+  auto eval_options = std::make_shared<EvalOptions>();
+  CLI::App& eval = registry.add(registry.root(), "eval",
+                                "Run a backbone on benchmark tasks (prompt, greedy generation, score); per-sample "
+                                "results go to --out, a per-task table to the terminal",
+                                [eval_options] { return run_eval(*eval_options); });
+  eval.add_option("--backbone", eval_options->backbone, "Checkpoint folder (config.json, safetensors, tokenizer.json)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  eval.add_option("--tasks", eval_options->tasks, "Comma-separated tasks, each NAME or NAME=FILE.jsonl")->required();
+  eval.add_option("--data", eval_options->data, "Folder with the benchmark files (<task>.jsonl or data/<task>.jsonl)");
+  eval.add_option("--policy", eval_options->policy, "Memory policy (this build: full)")->capture_default_str();
+  eval.add_option("--samples", eval_options->samples, "Samples per task, drawn with --seed (0: all)")->capture_default_str();
+  eval.add_option("--seed", eval_options->seed, "Seed of the sample draw")->capture_default_str();
+  eval.add_option("--out", eval_options->out, "Per-sample results (JSONL), written when every sample is done")->required();
+  eval.add_option("--tasks-file", eval_options->tasks_file, "TOML file with extra tasks")->check(CLI::ExistingFile);
+  eval.add_option("--tokenizer", eval_options->tokenizer, "tokenizer.json (default: the backbone folder's)");
+  eval.add_option("--device", eval_options->device, "cpu, cuda or cuda:N")->capture_default_str();
+  eval.add_option("--dtype", eval_options->dtype, "Cast weights to float32, bfloat16 or float16 (default: as stored)");
+  eval.add_option("--chunk-size", eval_options->chunk_size, "Prefill chunk")->capture_default_str();
+  eval.add_option("--context-window", eval_options->context_window,
+                  "Prompt + answer tokens at most; longer prompts keep their first and last halves")
+      ->capture_default_str();
+  eval.add_flag("--chat-template", eval_options->chat_template, "Wrap prompts in the Llama 3 chat template");
+  eval.add_flag("--no-bos", eval_options->no_bos, "Do not start prompts with BOS");
+}
+
+}  // namespace evomem::apps

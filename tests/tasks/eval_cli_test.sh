@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# `evomem eval` end to end on a small random checkpoint with the tiny tokenizer and the
+# hand-written LongBench / InfiniteBench fixtures: per-sample results, truncation within the
+# answer budget, scores equal to what `evomem tasks score` gives for the same predictions,
+# repeatable sample draws, and bad input (one line, exit 1, no results file). The vocabulary
+# size matches the tiny tokenizer (ids 0..20) so every generated id decodes.
+set -euo pipefail
+evomem="$EVOMEM_BINARY_DIR/bin/evomem"
+source_dir="$EVOMEM_SOURCE_DIR"
+fixtures="$source_dir/tests/tasks/data/fixtures"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+fail() { echo "eval_cli_test: $*" >&2; exit 1; }
+
+cat > "$work/config.json" <<'JSON'
+{"architectures": ["LlamaForCausalLM"], "vocab_size": 21, "hidden_size": 64, "intermediate_size": 96,
+ "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "bos_token_id": 1,
+ "eos_token_id": 2, "rope_theta": 500000.0}
+JSON
+"$evomem" --quiet backbone random --config "$work/config.json" --out "$work/model" --seed 3
+cp "$source_dir/tests/model/data/tokenizer_tiny_metaspace.json" "$work/model/tokenizer.json"
+
+"$evomem" --quiet eval --backbone "$work/model" --tasks qasper,trec,passkey --data "$fixtures" \
+  --context-window 200 --out "$work/results.jsonl" > "$work/table.txt"
+[[ "$(wc -l < "$work/results.jsonl")" == 7 ]] || fail "expected 7 result lines"
+grep -q "^qasper " "$work/table.txt" || fail "no qasper row: $(cat "$work/table.txt")"
+
+"$PYTHON" - "$work/results.jsonl" "$fixtures" "$work" <<'PY'
+import json, sys
+results = [json.loads(line) for line in open(sys.argv[1])]
+budget = {"qasper": 128, "trec": 64, "passkey": 6}
+for r in results:
+    for key in ("prediction", "score", "prompt_tokens", "truncated", "new_tokens", "retained_mean",
+                "retained_final", "retained_fraction", "seconds"):
+        assert key in r, (key, r)
+    assert r["prompt_tokens"] + budget[r["task"]] <= 200, r
+    assert r["new_tokens"] <= budget[r["task"]], r
+    assert len(r["retained_final"]) == 2 and len(r["retained_mean"]) == 2, r
+    # The full cache keeps every token the backbone saw.
+    assert abs(r["retained_fraction"] - 1.0) < 1e-9, r
+    assert r["retained_final"][0] == r["retained_final"][1], r
+    if r["truncated"]:
+        assert r["untruncated_prompt_tokens"] > r["prompt_tokens"], r
+assert any(r["truncated"] for r in results if r["task"] == "qasper"), "the qasper prompts should need truncation"
+# Predictions files in the official format, to compare with `evomem tasks score`.
+for task in ("qasper", "trec"):
+    samples = [json.loads(line) for line in open(f"{sys.argv[2]}/{task}.jsonl")]
+    preds = [r for r in results if r["task"] == task]
+    with open(f"{sys.argv[3]}/{task}_preds.jsonl", "w") as out:
+        for sample, r in zip(samples, preds):
+            out.write(json.dumps({"pred": r["prediction"], "answers": sample["answers"],
+                                  "all_classes": sample["all_classes"]}) + "\n")
+    mean = 100 * sum(r["score"] for r in preds) / len(preds)
+    open(f"{sys.argv[3]}/{task}_mean.txt", "w").write(f"{mean:.2f}")
+PY
+for task in qasper trec; do
+  scored="$("$evomem" tasks score --task $task --predictions "$work/${task}_preds.jsonl" | sed 's/^[^:]*: \([0-9.]*\).*/\1/')"
+  [[ "$scored" == "$(cat "$work/${task}_mean.txt")" ]] || fail "$task: eval mean $(cat "$work/${task}_mean.txt") vs tasks score $scored"
+done
+
+# The same seed draws the same samples and gives the same predictions.
+"$evomem" --quiet eval --backbone "$work/model" --tasks "qasper=$fixtures/qasper.jsonl" --samples 2 --seed 11 \
+  --context-window 200 --out "$work/a.jsonl" > /dev/null
+"$evomem" --quiet eval --backbone "$work/model" --tasks "qasper=$fixtures/qasper.jsonl" --samples 2 --seed 11 \
+  --context-window 200 --out "$work/b.jsonl" > /dev/null
+strip() { "$PYTHON" -c 'import json,sys; [print(json.dumps({k: v for k, v in json.loads(l).items() if k != "seconds"})) for l in open(sys.argv[1])]' "$1"; }
+[[ "$(strip "$work/a.jsonl")" == "$(strip "$work/b.jsonl")" ]] || fail "same seed, different results"
+[[ "$(wc -l < "$work/a.jsonl")" == 2 ]] || fail "--samples 2 gave $(wc -l < "$work/a.jsonl") lines"
+
+expect_error() {
+  local pattern="$1"; shift
+  set +e
+  local message
+  message="$("$@" 2>&1 >/dev/null)"
+  local code=$?
+  set -e
+  [[ $code == 1 ]] || fail "exit $code for: $* ($message)"
+  [[ "$(wc -l <<<"$message")" == 1 ]] || fail "more than one line: $message"
+  grep -q -- "$pattern" <<<"$message" || fail "'$pattern' not in: $message"
+}
+head -1 "$fixtures/qasper.jsonl" > "$work/bad.jsonl"
+echo '{"input": "q", "context": "c", "answers": "green", "length": 1, "dataset": "qasper", "language": "en", "all_classes": null, "_id": "x"}' >> "$work/bad.jsonl"
+expect_error "bad.jsonl:2: field 'answers' must be a list of strings" \
+  "$evomem" --quiet eval --backbone "$work/model" --tasks "qasper=$work/bad.jsonl" --out "$work/partial.jsonl"
+[[ ! -e "$work/partial.jsonl" ]] || fail "partial results file left behind"
+expect_error "memory policy 'h2o' is not available" \
+  "$evomem" --quiet eval --backbone "$work/model" --tasks qasper --data "$fixtures" --policy h2o --out "$work/partial.jsonl"
+expect_error "has no data file" "$evomem" --quiet eval --backbone "$work/model" --tasks qasper --out "$work/partial.jsonl"
+expect_error "cannot hold" \
+  "$evomem" --quiet eval --backbone "$work/model" --tasks qasper --data "$fixtures" --context-window 100 --out "$work/partial.jsonl"
+[[ ! -e "$work/partial.jsonl" ]] || fail "partial results file left behind"
+echo "eval CLI: ok"
