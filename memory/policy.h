@@ -1,0 +1,79 @@
+#pragma once
+// memory::Policy: a KV-cache memory policy plugged into the backbone's observation hook
+// (model/observation.h). At every update point the backbone hands the policy one layer's
+// observation and the policy answers with the slots each KV head keeps.
+//
+// Policies hold per-sequence state (accumulated attention, EMA features, ...) keyed by layer;
+// `reset()` must be called between sequences (the backbone does not know about policies).
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "model/observation.h"
+
+namespace evomem::memory {
+
+// A cache budget: an absolute token count, or a ratio of the slots currently cached by a
+// head ("0.5" keeps half, "512" keeps 512 tokens). A value with a '.' or below 1 is a ratio.
+struct Budget {
+  bool is_ratio = false;
+  double value = 0.0;
+
+  // Tokens to keep out of `current` cached tokens (never more than `current`, never negative).
+  std::int64_t tokens(std::int64_t current) const;
+  std::string to_string() const;
+  // Parses "512" or "0.25"; `what` names the option in error messages.
+  static Budget parse(const std::string& text, const std::string& what);
+};
+
+// The default update interval of every policy (the published NAMM value).
+constexpr std::int64_t kDefaultUpdateInterval = 512;
+
+// Base class of all memory policies.
+class Policy : public model::AttentionObserver {
+ public:
+  explicit Policy(std::int64_t update_interval);
+  ~Policy() override;
+
+  // Short policy name ("h2o").
+  virtual std::string name() const = 0;
+  // Canonical spec string with every option spelled out; make_policy(spec()) rebuilds an
+  // equivalent policy.
+  virtual std::string spec() const = 0;
+  // Forgets all per-sequence state. Call before each new batch of sequences.
+  virtual void reset() {}
+
+  std::int64_t update_interval() const final { return update_interval_; }
+  std::optional<at::Tensor> on_update(const model::AttentionObservation& observation) final;
+
+ protected:
+  // The policy's decision for one layer: a bool keep mask [batch, kv_heads, n_slots] or
+  // nullopt to keep everything. Invalid slots may be marked either way (the cache ignores them).
+  virtual std::optional<at::Tensor> select(const model::AttentionObservation& observation) = 0;
+
+ private:
+  std::int64_t update_interval_;
+};
+
+// Keeps the whole cache (the reference every other policy is measured against). It never
+// asks for attention probabilities, so the backbone stays on its fast path.
+class FullCachePolicy : public Policy {
+ public:
+  explicit FullCachePolicy(std::int64_t update_interval = kDefaultUpdateInterval) : Policy(update_interval) {}
+  std::string name() const override { return "full"; }
+  std::string spec() const override;
+  bool needs_attention() const override { return false; }
+
+ protected:
+  std::optional<at::Tensor> select(const model::AttentionObservation& observation) override;
+};
+
+// Builds a policy from a spec string such as "h2o:heavy=128,recent=128" (see docs/memory.md
+// and policy_spec.h). Throws ConfigError naming the spec and the accepted keys.
+std::unique_ptr<Policy> make_policy(const std::string& spec);
+
+}  // namespace evomem::memory

@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include "core/error.h"
+#include "memory/policy.h"
+#include "memory/policy_spec.h"
+
+namespace evomem::memory {
+namespace {
+
+TEST(PolicySpec, ParsesNameAndOptionsInOrder) {
+  const auto spec = parse_policy_spec("snapkv:window=32, kernel=7,budget=512");
+  EXPECT_EQ(spec.name, "snapkv");
+  ASSERT_EQ(spec.options.size(), 3u);
+  EXPECT_EQ(spec.options[0].first, "window");
+  EXPECT_EQ(spec.options[1].second, "7");
+  EXPECT_EQ(spec.options[2].second, "512");
+  EXPECT_TRUE(parse_policy_spec("full").options.empty());
+  EXPECT_THROW(parse_policy_spec(":a=1"), ConfigError);
+  EXPECT_THROW(parse_policy_spec("h2o:heavy"), ConfigError);
+  EXPECT_THROW(parse_policy_spec("h2o:heavy=1,heavy=2"), ConfigError);
+}
+
+TEST(PolicySpec, ReaderTypesAndUnknownKeys) {
+  SpecReader reader(parse_policy_spec("l2:keep=0.5,skip_layers=0;1,interval=64"), {"keep", "skip_layers", "interval"});
+  EXPECT_EQ(reader.get_int("interval", 512), 64);
+  EXPECT_EQ(reader.get_int("missing", 7), 7);
+  EXPECT_EQ(reader.get_int_list("skip_layers"), (std::vector<std::int64_t>{0, 1}));
+  const Budget keep = reader.get_budget("keep", Budget{});
+  EXPECT_TRUE(keep.is_ratio);
+  EXPECT_EQ(keep.tokens(10), 5);
+  reader.finish();
+
+  SpecReader bad(parse_policy_spec("h2o:heavy=1,bogus=2"), {"heavy", "recent"});
+  try {
+    bad.finish();
+    FAIL() << "unknown key accepted";
+  } catch (const ConfigError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("h2o:heavy=1,bogus=2"), std::string::npos) << message;
+    EXPECT_NE(message.find("bogus"), std::string::npos) << message;
+    EXPECT_NE(message.find("heavy, recent"), std::string::npos) << message;
+  }
+  SpecReader not_int(parse_policy_spec("x:n=abc"), {"n"});
+  EXPECT_THROW(not_int.get_int("n", 0), ConfigError);
+}
+
+TEST(Budget, CountsAndRatios) {
+  EXPECT_FALSE(Budget::parse("512", "b").is_ratio);
+  EXPECT_EQ(Budget::parse("512", "b").tokens(1000), 512);
+  EXPECT_EQ(Budget::parse("512", "b").tokens(100), 100);
+  EXPECT_TRUE(Budget::parse("0.25", "b").is_ratio);
+  EXPECT_EQ(Budget::parse("0.25", "b").tokens(10), 3);  // rounds up: never below the ratio
+  EXPECT_TRUE(Budget::parse("1.0", "b").is_ratio);
+  EXPECT_EQ(Budget::parse("1.0", "b").tokens(37), 37);
+  EXPECT_EQ(Budget::parse("0", "b").tokens(37), 0);
+  EXPECT_THROW(Budget::parse("1.5", "b"), ConfigError);
+  EXPECT_THROW(Budget::parse("-3", "b"), ConfigError);
+  EXPECT_THROW(Budget::parse("12x", "b"), ConfigError);
+  EXPECT_EQ(Budget::parse(Budget::parse("0.5", "b").to_string(), "b").value, 0.5);
+  EXPECT_TRUE(Budget::parse(Budget::parse("1.0", "b").to_string(), "b").is_ratio);
+}
+
+TEST(MakePolicy, FullCacheKeepsEverythingWithoutAttention) {
+  auto policy = make_policy("full");
+  EXPECT_EQ(policy->name(), "full");
+  EXPECT_FALSE(policy->needs_attention());
+  EXPECT_EQ(policy->update_interval(), kDefaultUpdateInterval);
+  model::AttentionObservation observation;
+  observation.valid = at::ones({1, 2, 5}, at::kBool);
+  EXPECT_FALSE(policy->on_update(observation).has_value());
+  EXPECT_EQ(make_policy(policy->spec())->spec(), policy->spec());
+  EXPECT_EQ(make_policy("full:interval=64")->update_interval(), 64);
+  EXPECT_THROW(make_policy("full:interval=0"), ConfigError);
+}
+
+TEST(MakePolicy, UnknownPolicyNamesTheSpecAndTheKnownNames) {
+  try {
+    make_policy("nosuch:x=1");
+    FAIL() << "unknown policy accepted";
+  } catch (const ConfigError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("nosuch:x=1"), std::string::npos) << message;
+    EXPECT_NE(message.find("full"), std::string::npos) << message;
+  }
+  EXPECT_THROW(make_policy("full:window=3"), ConfigError);
+}
+
+}  // namespace
+}  // namespace evomem::memory
