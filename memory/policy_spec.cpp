@@ -6,6 +6,8 @@
 #include <map>
 
 #include "core/error.h"
+#include "memory/attention_policies.h"
+#include "memory/static_policies.h"
 
 namespace evomem::memory {
 namespace {
@@ -165,9 +167,66 @@ std::unique_ptr<Policy> make_full(const PolicySpec& spec) {
   return std::make_unique<FullCachePolicy>(reader.get_int("interval", kDefaultUpdateInterval));
 }
 
+std::int64_t interval_of(const SpecReader& reader) { return reader.get_int("interval", kDefaultUpdateInterval); }
+
+Budget required_budget(const SpecReader& reader, const std::string& key) {
+  if (!reader.has(key)) throw ConfigError(reader.where() + ": missing key '" + key + "' (a token count or a ratio)");
+  return reader.get_budget(key, Budget{});
+}
+
+std::unique_ptr<Policy> make_recency(const PolicySpec& spec) {
+  SpecReader reader(spec, {"window", "interval"});
+  reader.finish();
+  return std::make_unique<RecencyPolicy>(required_budget(reader, "window"), interval_of(reader));
+}
+
+std::unique_ptr<Policy> make_streaming(const PolicySpec& spec) {
+  SpecReader reader(spec, {"sinks", "window", "interval"});
+  reader.finish();
+  return std::make_unique<StreamingPolicy>(reader.get_int("sinks", 4), reader.get_budget("window", Budget{false, 256}),
+                                           interval_of(reader));
+}
+
+std::unique_ptr<Policy> make_h2o(const PolicySpec& spec) {
+  SpecReader reader(spec, {"heavy", "recent", "interval"});
+  reader.finish();
+  return std::make_unique<H2OPolicy>(reader.get_budget("heavy", Budget{false, 128}),
+                                     reader.get_budget("recent", Budget{false, 128}), interval_of(reader));
+}
+
+std::unique_ptr<Policy> make_l2(const PolicySpec& spec) {
+  SpecReader reader(spec, {"keep", "skip_layers", "interval"});
+  reader.finish();
+  return std::make_unique<L2NormPolicy>(required_budget(reader, "keep"), reader.get_int_list("skip_layers"),
+                                        interval_of(reader));
+}
+
+std::unique_ptr<Policy> make_snapkv(const PolicySpec& spec) {
+  SpecReader reader(spec, {"window", "kernel", "budget", "pooling", "interval"});
+  reader.finish();
+  const std::string pooling = reader.get_string("pooling", "avg");
+  if (pooling != "avg" && pooling != "max") {
+    throw ConfigError(reader.where() + ": pooling must be 'avg' or 'max', got '" + pooling + "'");
+  }
+  return std::make_unique<SnapKVPolicy>(reader.get_int("window", 32), reader.get_int("kernel", 7),
+                                        reader.get_budget("budget", Budget{false, 512}),
+                                        pooling == "avg" ? SnapKVPolicy::Pooling::kAverage : SnapKVPolicy::Pooling::kMax,
+                                        interval_of(reader));
+}
+
+std::unique_ptr<Policy> make_random(const PolicySpec& spec) {
+  SpecReader reader(spec, {"keep", "seed", "interval"});
+  reader.finish();
+  const auto seed = reader.get_int("seed", 0);
+  if (seed < 0) throw ConfigError(reader.where() + ": seed must not be negative");
+  return std::make_unique<RandomPolicy>(required_budget(reader, "keep"), static_cast<std::uint64_t>(seed),
+                                        interval_of(reader));
+}
+
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
-      {"full", make_full},
+      {"full", make_full},       {"recency", make_recency}, {"streaming", make_streaming}, {"h2o", make_h2o},
+      {"l2", make_l2},           {"snapkv", make_snapkv},   {"random", make_random},
   };
   return table;
 }

@@ -87,5 +87,29 @@ TEST(MakePolicy, UnknownPolicyNamesTheSpecAndTheKnownNames) {
   EXPECT_THROW(make_policy("full:window=3"), ConfigError);
 }
 
+TEST(MakePolicy, EveryBaselineRoundTripsThroughItsSpec) {
+  for (const std::string text :
+       {"recency:window=64", "streaming:sinks=4,window=256", "h2o:heavy=128,recent=0.25", "l2:keep=0.5,skip_layers=0;1",
+        "snapkv:window=32,kernel=7,budget=512", "random:keep=0.5,seed=1", "recency:window=8,interval=16"}) {
+    auto policy = make_policy(text);
+    EXPECT_EQ(policy->name(), parse_policy_spec(text).name);
+    EXPECT_EQ(make_policy(policy->spec())->spec(), policy->spec()) << text;
+  }
+  EXPECT_EQ(make_policy("recency:window=8,interval=16")->update_interval(), 16);
+  EXPECT_TRUE(make_policy("h2o")->needs_attention());
+  EXPECT_TRUE(make_policy("snapkv")->needs_attention());
+  EXPECT_FALSE(make_policy("streaming")->needs_attention());
+  EXPECT_THROW(make_policy("recency"), ConfigError);       // window is required
+  EXPECT_THROW(make_policy("snapkv:kernel=4"), ConfigError);
+  EXPECT_THROW(make_policy("snapkv:pooling=median"), ConfigError);
+  EXPECT_THROW(make_policy("l2:keep=2.5"), ConfigError);
+  try {
+    make_policy("h2o:heavy=1,window=3");
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("accepted keys: heavy, recent, interval"), std::string::npos) << error.what();
+  }
+}
+
 }  // namespace
 }  // namespace evomem::memory

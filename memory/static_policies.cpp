@@ -1,0 +1,80 @@
+#include "memory/static_policies.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "memory/selection.h"
+
+namespace evomem::memory {
+namespace {
+
+std::string interval_suffix(const Policy& policy) { return ",interval=" + std::to_string(policy.update_interval()); }
+
+}  // namespace
+
+RecencyPolicy::RecencyPolicy(Budget window, std::int64_t update_interval) : Policy(update_interval), window_(window) {}
+
+std::string RecencyPolicy::spec() const { return "recency:window=" + window_.to_string() + interval_suffix(*this); }
+
+std::optional<at::Tensor> RecencyPolicy::select(const model::AttentionObservation& observation) {
+  const at::Tensor& valid = observation.valid;
+  return keep_newest(observation.positions, valid, budget_counts(window_, count_valid(valid)));
+}
+
+StreamingPolicy::StreamingPolicy(std::int64_t sinks, Budget window, std::int64_t update_interval)
+    : Policy(update_interval), sinks_(sinks), window_(window) {
+  if (sinks_ < 0) throw ConfigError("streaming policy: sinks must not be negative, got " + std::to_string(sinks_));
+}
+
+std::string StreamingPolicy::spec() const {
+  return "streaming:sinks=" + std::to_string(sinks_) + ",window=" + window_.to_string() + interval_suffix(*this);
+}
+
+std::optional<at::Tensor> StreamingPolicy::select(const model::AttentionObservation& observation) {
+  const at::Tensor& valid = observation.valid;
+  const at::Tensor counts = count_valid(valid);
+  const at::Tensor recent = keep_newest(observation.positions, valid, budget_counts(window_, counts));
+  const at::Tensor sinks = keep_oldest(observation.positions, valid, counts.clamp_max(sinks_));
+  return recent.logical_or(sinks);
+}
+
+L2NormPolicy::L2NormPolicy(Budget keep, std::vector<std::int64_t> skip_layers, std::int64_t update_interval)
+    : Policy(update_interval), keep_(keep), skip_layers_(std::move(skip_layers)) {}
+
+std::string L2NormPolicy::spec() const {
+  std::string text = "l2:keep=" + keep_.to_string();
+  if (!skip_layers_.empty()) {
+    text += ",skip_layers=";
+    for (std::size_t i = 0; i < skip_layers_.size(); ++i) text += (i ? ";" : "") + std::to_string(skip_layers_[i]);
+  }
+  return text + interval_suffix(*this);
+}
+
+std::optional<at::Tensor> L2NormPolicy::select(const model::AttentionObservation& observation) {
+  if (std::find(skip_layers_.begin(), skip_layers_.end(), observation.layer) != skip_layers_.end()) return std::nullopt;
+  const at::Tensor& valid = observation.valid;
+  // Small key norms go with large attention (Devoto et al.), so the smallest norms stay.
+  return keep_top(observation.key_norms.to(at::kDouble).neg(), valid, budget_counts(keep_, count_valid(valid)));
+}
+
+RandomPolicy::RandomPolicy(Budget keep, std::uint64_t seed, std::int64_t update_interval)
+    : Policy(update_interval), keep_(keep), seed_(seed), generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
+
+std::string RandomPolicy::spec() const {
+  return "random:keep=" + keep_.to_string() + ",seed=" + std::to_string(seed_) + interval_suffix(*this);
+}
+
+void RandomPolicy::reset() { generator_ = at::make_generator<at::CPUGeneratorImpl>(seed_); }
+
+std::optional<at::Tensor> RandomPolicy::select(const model::AttentionObservation& observation) {
+  const at::Tensor& valid = observation.valid;
+  // Drawn on the CPU so the choice is the same on every device.
+  const at::Tensor scores = at::rand(valid.sizes(), generator_, at::TensorOptions().dtype(at::kDouble));
+  const at::Tensor valid_cpu = valid.cpu();
+  return keep_top(scores, valid_cpu, budget_counts(keep_, count_valid(valid_cpu))).to(valid.device());
+}
+
+}  // namespace evomem::memory
