@@ -232,7 +232,7 @@ int run_eval(const EvalOptions& options) {
               "overhead");
   for (const auto& summary : summaries) {
     const double n = static_cast<double>(summary.samples);
-    std::printf("%-22s %8zu %8.2f %10.3f %10zu %10.1f %8.2f%%\n", summary.task.c_str(), summary.samples,
+    std::printf("%-22s %8zu %8.2f %10.3f %10zu %10.1f %8.3f%%\n", summary.task.c_str(), summary.samples,
                 100.0 * summary.score_sum / n, summary.fraction_sum / n, summary.truncated,
                 summary.seconds > 0 ? summary.tokens / summary.seconds : 0.0,
                 summary.seconds > 0 ? 100.0 * summary.overhead / summary.seconds : 0.0);
