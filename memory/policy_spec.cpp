@@ -7,6 +7,8 @@
 
 #include "core/error.h"
 #include "memory/attention_policies.h"
+#include "memory/namm_file.h"
+#include "memory/namm_policy.h"
 #include "memory/static_policies.h"
 
 namespace evomem::memory {
@@ -223,10 +225,41 @@ std::unique_ptr<Policy> make_random(const PolicySpec& spec) {
                                         interval_of(reader));
 }
 
+std::unique_ptr<Policy> make_namm(const PolicySpec& spec) {
+  SpecReader reader(spec, {"weights", "selection", "threshold", "budget", "uniform_count", "keep_newest", "interval"});
+  reader.finish();
+  NammWeights weights;
+  const std::string path = reader.get_string("weights", "");
+  if (path.empty()) {
+    // No file: the default configuration with an all-zero genome (keeps every token).
+    weights.genome = Genome::zeros(NammPolicy(weights.config).layout());
+  } else {
+    weights = load_namm(path);
+  }
+  NammConfig& config = weights.config;
+  const std::string selection = reader.get_string("selection", selection_mode_name(config.selection.mode));
+  if (selection == "threshold") {
+    config.selection.mode = SelectionMode::kThreshold;
+  } else if (selection == "topk") {
+    config.selection.mode = SelectionMode::kTopK;
+  } else {
+    throw ConfigError(reader.where() + ": selection must be 'threshold' or 'topk', got '" + selection + "'");
+  }
+  config.selection.threshold = reader.get_double("threshold", config.selection.threshold);
+  config.selection.budget = reader.get_budget("budget", config.selection.budget);
+  config.selection.uniform_count = reader.get_bool("uniform_count", config.selection.uniform_count);
+  config.selection.keep_newest = reader.get_bool("keep_newest", config.selection.keep_newest);
+  config.update_interval = reader.get_int("interval", config.update_interval);
+  config.validate();
+  auto policy = make_namm_policy(weights);
+  if (!path.empty()) policy->set_source(path);
+  return policy;
+}
+
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
       {"full", make_full},       {"recency", make_recency}, {"streaming", make_streaming}, {"h2o", make_h2o},
-      {"l2", make_l2},           {"snapkv", make_snapkv},   {"random", make_random},
+      {"l2", make_l2},           {"snapkv", make_snapkv},   {"random", make_random},       {"namm", make_namm},
   };
   return table;
 }
