@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "memory/retention_recorder.h"
 
 namespace evomem::memory {
 
@@ -62,7 +63,9 @@ Policy::Policy(std::int64_t update_interval) : update_interval_(update_interval)
 Policy::~Policy() = default;
 
 std::optional<at::Tensor> Policy::on_update(const model::AttentionObservation& observation) {
-  return select(observation);
+  auto keep = select(observation);
+  if (recorder_) recorder_->record(observation, keep);
+  return keep;
 }
 
 std::string FullCachePolicy::spec() const { return "full:interval=" + std::to_string(update_interval()); }

@@ -17,6 +17,8 @@
 
 namespace evomem::memory {
 
+class RetentionRecorder;
+
 // A cache budget: an absolute token count, or a ratio of the slots currently cached by a
 // head ("0.5" keeps half, "512" keeps 512 tokens). A value with a '.' or below 1 is a ratio.
 struct Budget {
@@ -48,7 +50,12 @@ class Policy : public model::AttentionObserver {
   virtual void reset() {}
 
   std::int64_t update_interval() const final { return update_interval_; }
+  // Runs `select` and reports the decision to the attached recorder (if any).
   std::optional<at::Tensor> on_update(const model::AttentionObservation& observation) final;
+
+  // Attaches a recorder that sees every decision (nullptr detaches). Not owned.
+  void set_recorder(RetentionRecorder* recorder) { recorder_ = recorder; }
+  RetentionRecorder* recorder() const { return recorder_; }
 
  protected:
   // The policy's decision for one layer: a bool keep mask [batch, kv_heads, n_slots] or
@@ -57,6 +64,7 @@ class Policy : public model::AttentionObserver {
 
  private:
   std::int64_t update_interval_;
+  RetentionRecorder* recorder_ = nullptr;
 };
 
 // Keeps the whole cache (the reference every other policy is measured against). It never

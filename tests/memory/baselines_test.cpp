@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "memory/attention_policies.h"
+#include "memory/retention_recorder.h"
 #include "memory/selection.h"
 #include "memory/static_policies.h"
 #include "tests/memory/observation_builder.h"
@@ -173,6 +174,38 @@ TEST(Baselines, SnapKVVotesWithTheWindowPoolsAndKeepsTheWindow) {
   // max pooling: slots 1, 2, 3 get 0.6; lowest two slots win.
   EXPECT_EQ(kept_slots(*max_pooled.on_update(observation), 0), (Slots{1, 2, 8, 9}));
   EXPECT_THROW(SnapKVPolicy(2, 4, Budget{false, 4}), ConfigError);
+}
+
+TEST(RetentionRecorder, CountsAgesAndFinalMasks) {
+  RetentionRecorder recorder(/*detailed=*/true);
+  RecencyPolicy policy(Budget{false, 3});
+  policy.set_recorder(&recorder);
+  auto observation = simple_observation(2, 8, /*layer=*/1);
+  observation.valid[0][1][0] = false;  // head 1 has one slot less
+  policy.on_update(observation);
+  ASSERT_EQ(recorder.layers(), 2);
+  EXPECT_TRUE(recorder.layer(0).updates.empty());
+  const auto& update = recorder.layer(1).updates.at(0);
+  EXPECT_EQ(update.tokens_seen, 8);
+  EXPECT_TRUE(at::equal(update.cached, at::tensor({8, 7}, at::kLong).view({1, 2})));
+  EXPECT_TRUE(at::equal(update.kept, at::tensor({3, 3}, at::kLong).view({1, 2})));
+  EXPECT_DOUBLE_EQ(update.mean_age[0][0].item<double>(), 1.0);  // ages 0, 1, 2
+  EXPECT_EQ(update.max_age[0][1].item<std::int64_t>(), 2);
+  const at::Tensor mask = recorder.layer(1).final_mask;
+  ASSERT_EQ(mask.sizes(), (std::vector<std::int64_t>{1, 2, 8}));
+  EXPECT_TRUE(at::equal(mask[0][0], at::tensor({0, 0, 0, 0, 0, 1, 1, 1}, at::kLong).to(at::kByte)));
+  const auto summary = recorder.summary();
+  EXPECT_EQ(summary["layers"][1]["final_kept"][0][1].get<std::int64_t>(), 3);
+  EXPECT_NEAR(summary["layers"][1]["mean_kept_fraction"].get<double>(), 6.0 / 15.0, 1e-12);
+  // Summary mode keeps no masks; the full policy records "keep everything".
+  RetentionRecorder cheap;
+  FullCachePolicy full;
+  full.set_recorder(&cheap);
+  full.on_update(observation);
+  EXPECT_FALSE(cheap.layer(1).final_mask.defined());
+  EXPECT_TRUE(at::equal(cheap.layer(1).updates[0].kept, cheap.layer(1).updates[0].cached));
+  recorder.reset();
+  EXPECT_EQ(recorder.layers(), 0);
 }
 
 }  // namespace
