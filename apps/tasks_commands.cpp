@@ -13,6 +13,7 @@
 #include "core/json_file.h"
 #include "core/logging.h"
 #include "core/progress.h"
+#include "memory/policy.h"
 #include "model/backbone.h"
 #include "model/tokenizer.h"
 #include "tasks/prediction_scoring.h"
@@ -172,13 +173,12 @@ core::Json result_json(const tasks::SampleResult& result) {
 }
 
 int run_eval(const EvalOptions& options) {
-  if (options.policy != "full") {
-    throw InputError("memory policy '" + options.policy + "' is not available in this build; only 'full' (keep the whole cache)");
-  }
   if (options.chunk_size <= 0) throw InputError("--chunk-size must be positive");
   auto registry = tasks::TaskRegistry::builtin();
   if (!options.tasks_file.empty()) registry.add_from_toml(options.tasks_file);
-  // Every data file is read and checked before the model loads, so bad input fails fast.
+  // The policy spec and every data file are checked before the model loads, so bad input
+  // fails fast.
+  const auto policy = memory::make_policy(options.policy);
   const auto runs = load_task_runs(registry, options);
 
   model::LoadOptions load;
@@ -211,8 +211,9 @@ int run_eval(const EvalOptions& options) {
     Summary summary;
     summary.task = run.task->name;
     for (const auto& sample : run.samples) {
-      const auto result = runner.run(*run.task, sample);
-      const core::Json json = result_json(result);
+      const auto result = runner.run(*run.task, sample, policy.get());
+      core::Json json = result_json(result);
+      json["policy"] = policy->spec();
       lines += json.dump() + "\n";
       ++summary.samples;
       summary.score_sum += result.score;
@@ -279,7 +280,9 @@ void register_tasks_commands(CommandRegistry& registry) {
       ->check(CLI::ExistingDirectory);
   eval.add_option("--tasks", eval_options->tasks, "Comma-separated tasks, each NAME or NAME=FILE.jsonl")->required();
   eval.add_option("--data", eval_options->data, "Folder with the benchmark files (<task>.jsonl or data/<task>.jsonl)");
-  eval.add_option("--policy", eval_options->policy, "Memory policy (this build: full)")->capture_default_str();
+  eval.add_option("--policy", eval_options->policy,
+                  "Memory policy spec, e.g. full, recency:window=256, h2o:heavy=128,recent=128 (docs/memory.md)")
+      ->capture_default_str();
   eval.add_option("--samples", eval_options->samples, "Samples per task, drawn with --seed (0: all)")->capture_default_str();
   eval.add_option("--seed", eval_options->seed, "Seed of the sample draw")->capture_default_str();
   eval.add_option("--out", eval_options->out, "Per-sample results (JSONL), written when every sample is done")->required();

@@ -58,7 +58,7 @@ std::vector<double> RetentionMeter::mean_retained() const {
 Runner::Runner(model::Backbone& backbone, const model::Tokenizer& tokenizer, RunnerOptions options)
     : backbone_(backbone), tokenizer_(tokenizer), options_(std::move(options)) {}
 
-SampleResult Runner::run(const TaskSpec& task, const EvalSample& sample) {
+SampleResult Runner::run(const TaskSpec& task, const EvalSample& sample, memory::Policy* policy) {
   SampleResult result;
   result.task = task.name;
   result.id = sample.id;
@@ -77,7 +77,8 @@ SampleResult Runner::run(const TaskSpec& task, const EvalSample& sample) {
 
   start = std::chrono::steady_clock::now();
   const std::int64_t layers = backbone_.config().num_hidden_layers;
-  RetentionMeter meter(layers, options_.update_interval);
+  if (policy != nullptr) policy->reset();
+  RetentionMeter meter(layers, options_.update_interval, policy);
   model::GenerationOptions generation;
   generation.max_new_tokens = task.max_new_tokens;
   generation.chunk_size = options_.chunk_size;

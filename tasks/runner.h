@@ -1,6 +1,7 @@
 #pragma once
-// The evaluation runner: for a backbone (and, once the memory module lands, a memory policy)
-// and a task's samples, build the prompt, prefill, generate greedily, and score.
+// The evaluation runner: for a backbone, a memory policy (memory::Policy; none = full cache)
+// and a task's samples, build the prompt, prefill and generate greedily with the policy
+// pruning the KV cache, and score.
 //
 // This is the only part of the tasks module that needs LibTorch; it builds as its own
 // library (evomem::tasks_runner) so the metrics and readers stay light.
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "memory/policy.h"
 #include "model/backbone.h"
 #include "model/observation.h"
 #include "model/tokenizer.h"
@@ -73,7 +75,8 @@ class Runner {
   // The backbone and tokenizer must outlive the runner.
   Runner(model::Backbone& backbone, const model::Tokenizer& tokenizer, RunnerOptions options);
 
-  SampleResult run(const TaskSpec& task, const EvalSample& sample);
+  // `policy` (may be null: keep the whole cache) is reset before the sample.
+  SampleResult run(const TaskSpec& task, const EvalSample& sample, memory::Policy* policy = nullptr);
 
  private:
   model::Backbone& backbone_;

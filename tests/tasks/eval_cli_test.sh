@@ -58,6 +58,19 @@ for task in qasper trec; do
   [[ "$scored" == "$(cat "$work/${task}_mean.txt")" ]] || fail "$task: eval mean $(cat "$work/${task}_mean.txt") vs tasks score $scored"
 done
 
+# A memory policy prunes the cache: a recency window of 32 tokens with an update every 16.
+"$evomem" --quiet eval --backbone "$work/model" --tasks passkey --data "$fixtures" --context-window 200 \
+  --policy recency:window=32,interval=16 --out "$work/recency.jsonl" > /dev/null
+"$PYTHON" - "$work/recency.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    assert r["policy"].startswith("recency:window=32"), r["policy"]
+    assert r["retained_fraction"] < 0.5, r
+    assert all(kept <= 32 + 16 for kept in r["retained_final"]), r
+    assert all(kept < r["prompt_tokens"] for kept in r["retained_mean"]), r
+PY
+
 # The same seed draws the same samples and gives the same predictions.
 "$evomem" --quiet eval --backbone "$work/model" --tasks "qasper=$fixtures/qasper.jsonl" --samples 2 --seed 11 \
   --context-window 200 --out "$work/a.jsonl" > /dev/null
@@ -83,8 +96,8 @@ echo '{"input": "q", "context": "c", "answers": "green", "length": 1, "dataset":
 expect_error "bad.jsonl:2: field 'answers' must be a list of strings" \
   "$evomem" --quiet eval --backbone "$work/model" --tasks "qasper=$work/bad.jsonl" --out "$work/partial.jsonl"
 [[ ! -e "$work/partial.jsonl" ]] || fail "partial results file left behind"
-expect_error "memory policy 'h2o' is not available" \
-  "$evomem" --quiet eval --backbone "$work/model" --tasks qasper --data "$fixtures" --policy h2o --out "$work/partial.jsonl"
+expect_error "policy spec 'nonsense'" \
+  "$evomem" --quiet eval --backbone "$work/model" --tasks qasper --data "$fixtures" --policy nonsense --out "$work/partial.jsonl"
 expect_error "has no data file" "$evomem" --quiet eval --backbone "$work/model" --tasks qasper --out "$work/partial.jsonl"
 expect_error "cannot hold" \
   "$evomem" --quiet eval --backbone "$work/model" --tasks qasper --data "$fixtures" --context-window 100 --out "$work/partial.jsonl"
