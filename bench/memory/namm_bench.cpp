@@ -1,0 +1,154 @@
+// NAMM cost: (1) one update of one layer (features + BAM scoring + selection) on a synthetic
+// observation of 512 queries over n cached tokens, for the small model's and the
+// Llama-3-8B-shaped layers' KV heads; (2) end-to-end prefill (chunks of 128, update every 512)
+// with a NAMM whose genome is zero (nothing evicted, so the work done is the same as the full
+// cache plus the NAMM) against the full cache.
+//
+// memory_namm_bench [--threads N] [--contexts 2048,8192] [--models small,llama8b] [--prefill small,llama8b]
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "memory/namm_policy.h"
+#include "memory/policy_spec.h"
+#include "model/backbone.h"
+#include "model/random_checkpoint.h"
+
+namespace {
+
+using namespace evomem;
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+model::LlamaConfig model_config(const std::string& name) {
+  model::LlamaConfig config;
+  config.bos_token_ids = {1};
+  config.eos_token_ids = {2};
+  config.rope_theta = 500000.0;
+  config.max_position_embeddings = 131072;
+  if (name == "small") {
+    config.vocab_size = 32000;
+    config.hidden_size = 256;
+    config.intermediate_size = 688;
+    config.num_hidden_layers = 4;
+    config.num_attention_heads = 8;
+    config.num_key_value_heads = 2;
+    config.head_dim = 32;
+  } else {
+    config.vocab_size = 128256;
+    config.hidden_size = 4096;
+    config.intermediate_size = 14336;
+    config.num_hidden_layers = 2;
+    config.num_attention_heads = 32;
+    config.num_key_value_heads = 8;
+    config.head_dim = 128;
+    config.tie_word_embeddings = true;
+  }
+  return config;
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Median time of one NAMM update of one layer with `heads` KV heads and n cached tokens.
+double update_seconds(std::int64_t heads, std::int64_t n, int repeats) {
+  memory::NammConfig config;
+  memory::NammPolicy policy(config);
+  at::manual_seed(1);
+  const at::Tensor genome = at::randn({policy.layout().size()}) * 0.05;
+  policy.load_genome(std::vector<float>(genome.data_ptr<float>(), genome.data_ptr<float>() + genome.numel()));
+  model::AttentionObservation observation;
+  observation.layer = 0;
+  observation.tokens_seen = n;
+  observation.positions = at::arange(n, at::kLong).view({1, 1, n}).expand({1, heads, n}).contiguous();
+  observation.valid = at::ones({1, heads, n}, at::kBool);
+  observation.key_norms = at::ones({1, heads, n});
+  observation.query_positions = at::arange(n - 512, n, at::kLong).view({1, 512});
+  observation.attention = at::softmax(at::randn({1, heads, 512, n}), -1);
+  std::vector<double> times;
+  for (int i = 0; i < repeats; ++i) {
+    policy.reset();
+    const auto start = Clock::now();
+    policy.on_update(observation);
+    times.push_back(seconds_since(start));
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+double prefill_seconds(model::Backbone& backbone, std::int64_t context, model::AttentionObserver* observer) {
+  at::manual_seed(2);
+  const at::Tensor tokens = at::randint(3, backbone.config().vocab_size, {1, context}, at::kLong);
+  backbone.reset(1);
+  model::PrefillOptions options;
+  options.chunk_size = 128;
+  options.observer = observer;
+  const auto start = Clock::now();
+  backbone.prefill(tokens, options);
+  return seconds_since(start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 1;
+  std::vector<std::int64_t> contexts = {2048, 8192};
+  std::vector<std::string> models = {"small", "llama8b"};
+  std::vector<std::string> prefill = {"small"};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const std::string value = argv[i + 1];
+    if (flag == "--threads") {
+      threads = std::stoi(value);
+    } else if (flag == "--contexts") {
+      contexts.clear();
+      for (const auto& item : split(value)) contexts.push_back(std::stoll(item));
+    } else if (flag == "--models") {
+      models = split(value);
+    } else if (flag == "--prefill") {
+      prefill = split(value);
+    } else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      return 1;
+    }
+  }
+  at::set_num_threads(threads);
+  std::printf("| layers of | KV heads | cached tokens | NAMM update of one layer (ms) |\n|---|---|---|---|\n");
+  for (const auto& name : models) {
+    const auto config = model_config(name);
+    for (const auto context : contexts) {
+      std::printf("| %s | %lld | %lld | %.1f |\n", name.c_str(), static_cast<long long>(config.num_key_value_heads),
+                  static_cast<long long>(context), 1e3 * update_seconds(config.num_key_value_heads, context, 5));
+      std::fflush(stdout);
+    }
+  }
+  std::printf("\n| model | context | full cache prefill (s) | NAMM prefill, zero genome (s) | overhead |\n|---|---|---|---|---|\n");
+  for (const auto& name : prefill) {
+    const auto config = model_config(name);
+    model::Backbone backbone(config, model::random_weights(config, 1, c10::Device(c10::kCPU), at::kFloat), c10::Device(c10::kCPU));
+    for (const auto context : contexts) {
+      auto policy = memory::make_policy("namm");
+      prefill_seconds(backbone, 256, nullptr);  // warm-up
+      const double full = prefill_seconds(backbone, context, nullptr);
+      const double namm = prefill_seconds(backbone, context, policy.get());
+      std::printf("| %s | %lld | %.2f | %.2f | %.1f%% |\n", name.c_str(), static_cast<long long>(context), full, namm,
+                  100.0 * (namm - full) / full);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
