@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   apps::register_tokenizer_commands(registry);
   apps::register_evo_commands(registry);
   apps::register_tasks_commands(registry);
+  apps::register_synthetic_commands(registry);
 
   try {
     app.parse(argc, argv);

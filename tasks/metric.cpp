@@ -10,11 +10,12 @@
 #include "tasks/normalize.h"
 #include "tasks/number_match.h"
 #include "tasks/qa_f1.h"
+#include "tasks/synthetic_metric.h"
 
 namespace evomem::tasks {
 namespace {
 
-constexpr std::array<std::pair<Metric, const char*>, 17> kNames = {{
+constexpr std::array<std::pair<Metric, const char*>, 18> kNames = {{
     {Metric::kQaF1, "qa_f1"},
     {Metric::kQaF1Zh, "qa_f1_zh"},
     {Metric::kRouge, "rouge"},
@@ -32,6 +33,7 @@ constexpr std::array<std::pair<Metric, const char*>, 17> kNames = {{
     {Metric::kCodeRun, "code_run"},
     {Metric::kCodeDebug, "code_debug"},
     {Metric::kRougeLsum, "rouge_lsum"},
+    {Metric::kStringMatchAll, "string_match_all"},
 }};
 
 }  // namespace
@@ -112,6 +114,8 @@ double score_prediction(Metric metric, std::string_view prediction, const Refere
       return code_debug_score(prediction, answers);
     case Metric::kRougeLsum:
       return best([&](const std::string& answer) { return rouge_lsum(prediction, answer); });
+    case Metric::kStringMatchAll:
+      return string_match_all_score(prediction, answers);
   }
   throw InternalError("unhandled metric");
 }

@@ -33,6 +33,8 @@ enum class Metric {
   kCodeRun,
   kCodeDebug,
   kRougeLsum,      // longbook_sum_eng (max over answers)
+  // RULER (the synthetic tasks): fraction of the answers contained in the prediction.
+  kStringMatchAll,
 };
 
 // Configuration names ("qa_f1", "rouge_zh", "passkey", "rouge_lsum", ...).

@@ -1,0 +1,387 @@
+#include "tasks/backbone_trainer.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/logging.h"
+#include "core/progress.h"
+#include "model/backbone.h"
+#include "model/tokenizer.h"
+#include "tasks/backbone_trainer_model.h"
+#include "tasks/bpe_trainer.h"
+#include "tasks/prompt_builder.h"
+#include "tasks/synthetic_generators.h"
+#include "tasks/synthetic_random.h"
+#include "tasks/synthetic_tasks.h"
+#include "tasks/synthetic_tokenizer.h"
+
+namespace evomem::tasks {
+namespace {
+
+// One training sequence: BOS, prompt, answer, EOS; weight[t] scales the loss of predicting
+// token t + 1 from the tokens up to t.
+struct Example {
+  std::string task;
+  std::vector<std::int64_t> tokens;
+  std::vector<float> weights;
+  std::size_t answer_begin = 0;  // first answer token (the prompt's length)
+  std::size_t answer_end = 0;    // one past the last answer token (before EOS)
+};
+
+// What the model should write after the prompt: the answers as they appear in the context
+// (kv_retrieval's value keeps the opening quote the JSON puts before it).
+std::string answer_text(const SyntheticSample& sample) {
+  if (sample.task == "synth_kv_retrieval") return " \"" + sample.answers.at(0);
+  std::string text;
+  for (const auto& answer : sample.answers) text += (text.empty() ? " " : ", ") + answer;
+  return text;
+}
+
+Example make_example(const SyntheticSample& sample, const model::Tokenizer& tokenizer, double context_weight) {
+  const std::string prompt = fill_template(synthetic_task_spec(sample.task).prompt_template,
+                                           {{"context", sample.context}, {"input", sample.input}}, sample.task);
+  Example example;
+  example.task = sample.task;
+  example.tokens.push_back(*tokenizer.bos_token_id());
+  for (const auto id : tokenizer.encode(prompt, false)) example.tokens.push_back(id);
+  example.answer_begin = example.tokens.size();
+  for (const auto id : tokenizer.encode(answer_text(sample), false)) example.tokens.push_back(id);
+  example.answer_end = example.tokens.size();
+  example.tokens.push_back(*tokenizer.eos_token_id());
+  example.weights.assign(example.tokens.size(), static_cast<float>(context_weight));
+  for (std::size_t t = example.answer_begin; t < example.tokens.size(); ++t) example.weights[t - 1] = 1.0f;
+  example.weights.back() = 0.0f;  // nothing follows EOS
+  return example;
+}
+
+struct Batch {
+  torch::Tensor tokens;   // [batch, n] int64
+  torch::Tensor targets;  // [batch, n] int64
+  torch::Tensor weights;  // [batch, n] float
+};
+
+Batch collate(const std::vector<Example>& examples, std::int64_t pad_id) {
+  std::size_t longest = 0;
+  for (const auto& example : examples) longest = std::max(longest, example.tokens.size());
+  const auto batch = static_cast<std::int64_t>(examples.size());
+  const auto n = static_cast<std::int64_t>(longest);
+  Batch out{torch::full({batch, n}, pad_id, torch::kLong), torch::full({batch, n}, pad_id, torch::kLong),
+            torch::zeros({batch, n})};
+  auto tokens = out.tokens.accessor<std::int64_t, 2>();
+  auto targets = out.targets.accessor<std::int64_t, 2>();
+  auto weights = out.weights.accessor<float, 2>();
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const auto& example = examples[static_cast<std::size_t>(b)];
+    for (std::size_t t = 0; t < example.tokens.size(); ++t) {
+      tokens[b][static_cast<std::int64_t>(t)] = example.tokens[t];
+      if (t + 1 < example.tokens.size()) {
+        targets[b][static_cast<std::int64_t>(t)] = example.tokens[t + 1];
+        weights[b][static_cast<std::int64_t>(t)] = example.weights[t];
+      }
+    }
+  }
+  return out;
+}
+
+SyntheticSample draw_sample(const std::string& task, std::size_t length, double depth, std::uint64_t seed,
+                            const SyntheticTokenizer& functions) {
+  SyntheticOptions options;
+  options.task = task;
+  options.length = length;
+  options.samples = 1;
+  options.seed = seed;
+  options.depth = depth;
+  options.length_tolerance = 0.1;  // short curriculum stages are a few sentences off at most
+  return generate_synthetic(options, functions).at(0);
+}
+
+std::size_t stage_of(const BackboneTrainingConfig& config, std::int64_t step) {
+  double boundary = 0.0;
+  for (std::size_t s = 0; s < config.stage_fractions.size(); ++s) {
+    boundary += config.stage_fractions[s] * static_cast<double>(config.steps);
+    if (static_cast<double>(step) < boundary) return s;
+  }
+  return config.stage_fractions.size() - 1;
+}
+
+double learning_rate_at(const BackboneTrainingConfig& config, std::int64_t step) {
+  if (step < config.warmup_steps) {
+    return config.learning_rate * static_cast<double>(step + 1) / static_cast<double>(config.warmup_steps);
+  }
+  const double progress = static_cast<double>(step - config.warmup_steps) /
+                          static_cast<double>(std::max<std::int64_t>(1, config.steps - config.warmup_steps));
+  const double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+  return config.min_learning_rate + (config.learning_rate - config.min_learning_rate) * cosine;
+}
+
+// Share of examples whose answer tokens are all the argmax of the teacher-forced logits; that
+// is exactly when greedy decoding writes the answer.
+std::vector<std::pair<std::string, double>> exact_match(const TrainableLlama& llama, const std::vector<Example>& held_out,
+                                                        const std::vector<std::string>& tasks) {
+  torch::NoGradGuard no_grad;
+  std::vector<std::pair<std::string, double>> scores;
+  for (const auto& task : tasks) {
+    double hits = 0.0;
+    double count = 0.0;
+    for (const auto& example : held_out) {
+      if (example.task != task) continue;
+      const auto tokens = torch::tensor(example.tokens, torch::kLong).unsqueeze(0);
+      const auto predicted = llama.forward(tokens).argmax(-1)[0];
+      bool correct = true;
+      for (std::size_t t = example.answer_begin; t < example.answer_end; ++t) {
+        correct = correct && predicted[static_cast<std::int64_t>(t) - 1].item<std::int64_t>() == example.tokens[t];
+      }
+      hits += correct ? 1.0 : 0.0;
+      count += 1.0;
+    }
+    scores.emplace_back(task, count > 0 ? hits / count : 0.0);
+  }
+  return scores;
+}
+
+void write_folder(const TrainableLlama& llama, const TrainedTokenizer& tokenizer, const BackboneTrainingConfig& config,
+                  std::int64_t step, const std::vector<std::pair<std::string, double>>& scores) {
+  llama.save_checkpoint(config.output);
+  write_tokenizer_files(tokenizer, config.output);
+  core::Json record{{"step", step}, {"steps", config.steps}, {"seed", config.seed}};
+  for (const auto& [task, score] : scores) record["held_out_exact_match"][task] = score;
+  core::write_text_file_atomically(std::filesystem::path(config.output) / "training.json", record.dump(2) + "\n");
+}
+
+}  // namespace
+
+core::ConfigSchema backbone_training_schema() {
+  const BackboneTrainingConfig d;
+  core::ConfigSchema schema;
+  schema.integer("model.hidden_size", d.hidden_size, "Hidden size")
+      .integer("model.intermediate_size", d.intermediate_size, "MLP width")
+      .integer("model.layers", d.layers, "Decoder layers")
+      .integer("model.heads", d.heads, "Query heads")
+      .integer("model.kv_heads", d.kv_heads, "Key/value heads (GQA)")
+      .number("model.rope_theta", d.rope_theta, "RoPE base")
+      .integer("model.max_position_embeddings", d.max_position_embeddings, "Context length written to config.json")
+      .integer("tokenizer.merges", d.merges, "BPE merges")
+      .integer("tokenizer.corpus_length", d.tokenizer_corpus_length, "Length of each tokenizer corpus sample")
+      .integer("training.seed", static_cast<std::int64_t>(d.seed), "Seed of weights and data")
+      .integer("training.steps", d.steps, "Optimizer steps")
+      .integer("training.tokens_per_batch", d.tokens_per_batch, "Tokens per batch (batch = this / stage length)")
+      .integer_list("training.stage_lengths", d.stage_lengths, "Curriculum: maximum prompt length of each stage")
+      .number_list("training.stage_fractions", d.stage_fractions, "Curriculum: share of the steps of each stage")
+      .string_list("training.tasks", d.train_tasks, "Synthetic tasks trained on")
+      .number("training.learning_rate", d.learning_rate, "Peak AdamW learning rate")
+      .number("training.min_learning_rate", d.min_learning_rate, "Learning rate at the end of the cosine")
+      .integer("training.warmup_steps", d.warmup_steps, "Linear warm-up steps")
+      .number("training.weight_decay", d.weight_decay, "AdamW weight decay (matrices only)")
+      .number("training.grad_clip", d.grad_clip, "Gradient norm clip")
+      .number("training.context_loss_weight", d.context_loss_weight, "Loss weight of non-answer tokens")
+      .integer("training.threads", d.threads, "torch::set_num_threads")
+      .integer("training.log_interval", d.log_interval, "Steps between loss lines")
+      .integer("training.eval_interval", d.eval_interval, "Steps between held-out evaluations")
+      .integer("training.eval_samples", d.eval_samples, "Held-out samples per task")
+      .integer("training.checkpoint_interval", d.checkpoint_interval, "Steps between checkpoint writes")
+      .number("training.time_limit_minutes", d.time_limit_minutes, "Stop after this long (0: no limit)")
+      .string("output.directory", d.output, "Checkpoint folder written");
+  return schema;
+}
+
+BackboneTrainingConfig backbone_training_config(const core::Config& config) {
+  BackboneTrainingConfig c;
+  c.hidden_size = config.get_int("model.hidden_size");
+  c.intermediate_size = config.get_int("model.intermediate_size");
+  c.layers = config.get_int("model.layers");
+  c.heads = config.get_int("model.heads");
+  c.kv_heads = config.get_int("model.kv_heads");
+  c.rope_theta = config.get_double("model.rope_theta");
+  c.max_position_embeddings = config.get_int("model.max_position_embeddings");
+  c.merges = config.get_int("tokenizer.merges");
+  c.tokenizer_corpus_length = config.get_int("tokenizer.corpus_length");
+  c.seed = static_cast<std::uint64_t>(config.get_int("training.seed"));
+  c.steps = config.get_int("training.steps");
+  c.tokens_per_batch = config.get_int("training.tokens_per_batch");
+  c.stage_lengths = config.get_ints("training.stage_lengths");
+  c.stage_fractions = config.get_doubles("training.stage_fractions");
+  c.train_tasks = config.get_strings("training.tasks");
+  c.learning_rate = config.get_double("training.learning_rate");
+  c.min_learning_rate = config.get_double("training.min_learning_rate");
+  c.warmup_steps = config.get_int("training.warmup_steps");
+  c.weight_decay = config.get_double("training.weight_decay");
+  c.grad_clip = config.get_double("training.grad_clip");
+  c.context_loss_weight = config.get_double("training.context_loss_weight");
+  c.threads = config.get_int("training.threads");
+  c.log_interval = config.get_int("training.log_interval");
+  c.eval_interval = config.get_int("training.eval_interval");
+  c.eval_samples = config.get_int("training.eval_samples");
+  c.checkpoint_interval = config.get_int("training.checkpoint_interval");
+  c.time_limit_minutes = config.get_double("training.time_limit_minutes");
+  c.output = config.get_string("output.directory");
+  if (c.stage_lengths.empty() || c.stage_lengths.size() != c.stage_fractions.size()) {
+    throw ConfigError("training.stage_lengths and training.stage_fractions must be non-empty and of equal length");
+  }
+  if (c.hidden_size % c.heads != 0 || c.heads % c.kv_heads != 0) {
+    throw ConfigError("model.hidden_size must be a multiple of model.heads, and heads a multiple of kv_heads");
+  }
+  if (c.steps <= 0 || c.tokens_per_batch <= 0 || c.train_tasks.empty()) {
+    throw ConfigError("training.steps, training.tokens_per_batch and training.tasks must be positive / non-empty");
+  }
+  for (const auto& task : c.train_tasks) synthetic_task_spec(task);  // InputError for unknown names
+  return c;
+}
+
+BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  torch::set_num_threads(static_cast<int>(config.threads));
+
+  // Tokenizer: merges learned on generated text of every synthetic task, measured in bytes.
+  const auto bytes_only = train_bpe({"x"}, BpeTrainingOptions{0});
+  const auto byte_tokenizer = model::Tokenizer::from_json(bytes_only.tokenizer, &bytes_only.tokenizer_config, "bytes");
+  std::vector<std::string> corpus;
+  for (const auto& task : synthetic_task_names()) {
+    SyntheticOptions options;
+    options.task = task;
+    options.length = static_cast<std::size_t>(config.tokenizer_corpus_length);
+    options.samples = 4;
+    options.seed = config.seed;
+    options.length_tolerance = 1.0;  // a byte is a token here; the corpus only needs the text
+    for (const auto& sample : generate_synthetic(options, synthetic_tokenizer(byte_tokenizer))) {
+      corpus.push_back(fill_template(synthetic_task_spec(task).prompt_template,
+                                     {{"context", sample.context}, {"input", sample.input}}, task) +
+                       answer_text(sample));
+    }
+  }
+  BpeTrainingOptions bpe;
+  bpe.merges = static_cast<std::size_t>(config.merges);
+  bpe.model_max_length = static_cast<std::size_t>(config.max_position_embeddings);
+  const TrainedTokenizer trained_tokenizer = train_bpe(corpus, bpe);
+  const auto tokenizer =
+      model::Tokenizer::from_json(trained_tokenizer.tokenizer, &trained_tokenizer.tokenizer_config, "trained tokenizer");
+  const auto functions = synthetic_tokenizer(tokenizer);
+  core::log::info("tokenizer: {} tokens ({} merges) in {:.1f} s", trained_tokenizer.vocab_size, config.merges, elapsed());
+
+  model::LlamaConfig llama_config;
+  llama_config.vocab_size = static_cast<std::int64_t>(trained_tokenizer.vocab_size);
+  llama_config.hidden_size = config.hidden_size;
+  llama_config.intermediate_size = config.intermediate_size;
+  llama_config.num_hidden_layers = config.layers;
+  llama_config.num_attention_heads = config.heads;
+  llama_config.num_key_value_heads = config.kv_heads;
+  llama_config.head_dim = config.hidden_size / config.heads;
+  llama_config.rms_norm_eps = 1e-5;
+  llama_config.rope_theta = config.rope_theta;
+  llama_config.max_position_embeddings = config.max_position_embeddings;
+  llama_config.tie_word_embeddings = true;
+  llama_config.bos_token_ids = {trained_tokenizer.bos_id};
+  llama_config.eos_token_ids = {trained_tokenizer.eos_id};
+  llama_config.torch_dtype = "float32";
+  TrainableLlama llama(llama_config, config.seed);
+  core::log::info("model: {} parameters, {} layers, {} query / {} KV heads", llama_config.parameter_count(),
+                  config.layers, config.heads, config.kv_heads);
+
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  std::vector<torch::Tensor> decayed;
+  std::vector<torch::Tensor> plain;
+  for (const auto& [name, value] : llama.named_parameters()) (TrainableLlama::decays(name) ? decayed : plain).push_back(value);
+  auto decay_options = std::make_unique<torch::optim::AdamWOptions>(config.learning_rate);
+  decay_options->betas({0.9, 0.95}).weight_decay(config.weight_decay);
+  auto plain_options = std::make_unique<torch::optim::AdamWOptions>(config.learning_rate);
+  plain_options->betas({0.9, 0.95}).weight_decay(0.0);
+  groups.emplace_back(decayed, std::move(decay_options));
+  groups.emplace_back(plain, std::move(plain_options));
+  torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(config.learning_rate));
+
+  // Held-out samples come from a stream the training data never uses.
+  const std::size_t eval_length = static_cast<std::size_t>(config.stage_lengths.back());
+  std::vector<Example> held_out;
+  SyntheticRng eval_rng(config.seed ^ 0x5EED0FE7A1ULL);
+  for (const auto& task : config.train_tasks) {
+    for (std::int64_t i = 0; i < config.eval_samples; ++i) {
+      const double depth = static_cast<double>(i) / static_cast<double>(std::max<std::int64_t>(1, config.eval_samples - 1));
+      held_out.push_back(make_example(draw_sample(task, eval_length, depth, eval_rng.next() | (1ULL << 63), functions),
+                                      tokenizer, config.context_loss_weight));
+    }
+  }
+
+  SyntheticRng data_rng(config.seed);
+  BackboneTrainingResult result;
+  std::vector<std::pair<std::string, double>> scores;
+  core::Progress progress("backbone training", config.steps, core::Progress::Options{"step", 30.0, false, {}});
+  double loss_sum = 0.0;
+  std::int64_t loss_count = 0;
+  std::int64_t step = 0;
+  for (; step < config.steps; ++step) {
+    if (config.time_limit_minutes > 0 && elapsed() > 60.0 * config.time_limit_minutes) {
+      core::log::warn("time limit of {} minutes reached at step {}", config.time_limit_minutes, step);
+      break;
+    }
+    const std::int64_t stage_length = config.stage_lengths[stage_of(config, step)];
+    const std::int64_t batch_size = std::max<std::int64_t>(1, config.tokens_per_batch / stage_length);
+    std::vector<Example> examples;
+    for (std::int64_t b = 0; b < batch_size; ++b) {
+      const std::string& task = config.train_tasks[data_rng.below(config.train_tasks.size())];
+      const auto length = static_cast<std::size_t>(data_rng.between(stage_length * 3 / 4, stage_length));
+      const double depth = static_cast<double>(data_rng.below(1001)) / 1000.0;
+      examples.push_back(make_example(draw_sample(task, length, depth, data_rng.next() >> 1, functions), tokenizer,
+                                      config.context_loss_weight));
+    }
+    const Batch batch = collate(examples, trained_tokenizer.eos_id);
+    const double learning_rate = learning_rate_at(config, step);
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate);
+    }
+    optimizer.zero_grad();
+    const auto logits = llama.forward(batch.tokens);
+    const auto nll = -torch::log_softmax(logits, -1).gather(-1, batch.targets.unsqueeze(-1)).squeeze(-1);
+    const auto loss = (nll * batch.weights).sum() / batch.weights.sum();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(llama.parameters(), config.grad_clip);
+    optimizer.step();
+    loss_sum += loss.item<double>();
+    ++loss_count;
+    result.final_loss = loss.item<double>();
+    progress.advance();
+    if ((step + 1) % config.log_interval == 0) {
+      core::log::info("step {} len {} batch {} loss {:.4f} lr {:.2e} ({:.0f} s)", step + 1, stage_length, batch_size,
+                      loss_sum / static_cast<double>(loss_count), learning_rate, elapsed());
+      loss_sum = 0.0;
+      loss_count = 0;
+    }
+    if ((step + 1) % config.eval_interval == 0) {
+      scores = exact_match(llama, held_out, config.train_tasks);
+      std::string line;
+      for (const auto& [task, score] : scores) line += " " + task + "=" + std::to_string(score).substr(0, 4);
+      core::log::info("step {} held-out exact match at {} tokens:{}", step + 1, eval_length, line);
+    }
+    if ((step + 1) % config.checkpoint_interval == 0) write_folder(llama, trained_tokenizer, config, step + 1, scores);
+  }
+  progress.finish();
+  scores = exact_match(llama, held_out, config.train_tasks);
+  write_folder(llama, trained_tokenizer, config, step, scores);
+  result.steps_done = step;
+  result.held_out_exact_match = scores;
+  std::vector<std::int64_t> probe = held_out.front().tokens;
+  probe.resize(std::min<std::size_t>(probe.size(), 512));
+  result.logits_max_difference = compare_with_backbone(config.output, probe);
+  result.seconds = elapsed();
+  return result;
+}
+
+double compare_with_backbone(const std::filesystem::path& directory, const std::vector<std::int64_t>& tokens) {
+  torch::NoGradGuard no_grad;
+  const auto llama = TrainableLlama::from_checkpoint(directory);
+  auto backbone = model::Backbone::load(directory);
+  backbone.reset(1);
+  const auto input = torch::tensor(tokens, torch::kLong).unsqueeze(0);
+  model::PrefillOptions options;
+  options.all_logits = true;
+  options.chunk_size = 128;
+  const auto inference = backbone.prefill(input, options);
+  const auto training = llama.forward(input);
+  return (inference - training).abs().max().item<double>();
+}
+
+}  // namespace evomem::tasks

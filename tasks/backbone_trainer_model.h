@@ -1,0 +1,51 @@
+#pragma once
+// A differentiable Llama forward for training the built-in backbone (the inference Backbone in
+// model/ keeps a KV cache and fused weights and is not meant for autograd). Parameters carry
+// the Hugging Face checkpoint names, so the trained tensors are written as a checkpoint that
+// model::Backbone::load reads; RoPE comes from model/rope.h so both forwards agree.
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "model/config.h"
+#include "model/rope.h"
+
+namespace evomem::tasks {
+
+class TrainableLlama {
+ public:
+  // Parameters drawn from `seed`: linear weights and embeddings ~ N(0, init_std^2), norms 1.
+  TrainableLlama(model::LlamaConfig config, std::uint64_t seed, double init_std = 0.02);
+  // Parameters read from a checkpoint folder (config.json + safetensors), e.g. to compare
+  // this forward with model::Backbone.
+  static TrainableLlama from_checkpoint(const std::filesystem::path& directory);
+
+  // tokens [batch, n] int64 -> logits [batch, n, vocab] float32, causal attention from
+  // position 0 (right padding does not disturb the real tokens).
+  torch::Tensor forward(const torch::Tensor& tokens) const;
+
+  const model::LlamaConfig& config() const { return config_; }
+  // Every parameter by its checkpoint name (the tied lm_head is not listed).
+  const std::map<std::string, torch::Tensor>& named_parameters() const { return parameters_; }
+  std::vector<torch::Tensor> parameters() const;
+  // Whether AdamW should decay this parameter (matrices yes; norms and embeddings no).
+  static bool decays(const std::string& name);
+
+  // config.json + model.safetensors (float32) into `directory`.
+  void save_checkpoint(const std::filesystem::path& directory) const;
+
+ private:
+  explicit TrainableLlama(model::LlamaConfig config);
+  torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
+  const torch::Tensor& at(const std::string& name) const;
+
+  model::LlamaConfig config_;
+  model::RotaryEmbedding rope_;
+  std::map<std::string, torch::Tensor> parameters_;
+};
+
+}  // namespace evomem::tasks

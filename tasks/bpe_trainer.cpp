@@ -1,0 +1,152 @@
+#include "tasks/bpe_trainer.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "model/pretokenizer.h"
+
+namespace evomem::tasks {
+namespace {
+
+const char* kLlama3Pattern =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|"
+    "\\s+(?!\\S)|\\s+";
+
+core::Json pre_tokenizer_json() {
+  return core::Json{{"type", "Sequence"},
+                    {"pretokenizers",
+                     core::Json::array({core::Json{{"type", "Split"},
+                                                   {"pattern", {{"Regex", kLlama3Pattern}}},
+                                                   {"behavior", "Isolated"},
+                                                   {"invert", false}},
+                                        core::Json{{"type", "ByteLevel"},
+                                                   {"add_prefix_space", false},
+                                                   {"trim_offsets", true},
+                                                   {"use_regex", false}}})}};
+}
+
+// The byte-level characters of a piece (each a UTF-8 string of one stand-in code point).
+std::vector<std::string> split_symbols(const std::string& piece) {
+  std::vector<std::string> symbols;
+  for (std::size_t i = 0; i < piece.size();) {
+    const auto lead = static_cast<unsigned char>(piece[i]);
+    const std::size_t size = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    symbols.push_back(piece.substr(i, size));
+    i += size;
+  }
+  return symbols;
+}
+
+}  // namespace
+
+TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrainingOptions& options) {
+  const auto pre_tokenizer = model::PreTokenizer::from_json(pre_tokenizer_json(), "bpe trainer", "pre_tokenizer");
+  std::map<std::string, std::int64_t> piece_counts;  // ordered: deterministic word order
+  for (const auto& text : corpus) {
+    std::vector<std::string> pieces{text};
+    pre_tokenizer->pre_tokenize(pieces, true);
+    for (const auto& piece : pieces) {
+      if (options.keep_digits_single && std::any_of(piece.begin(), piece.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        continue;
+      }
+      ++piece_counts[piece];
+    }
+  }
+  std::vector<std::vector<std::string>> words;
+  std::vector<std::int64_t> counts;
+  for (const auto& [piece, count] : piece_counts) {
+    words.push_back(split_symbols(piece));
+    counts.push_back(count);
+  }
+
+  core::Json vocab = core::Json::object();
+  std::int64_t next_id = 0;
+  for (int byte = 0; byte < 256; ++byte) vocab[model::byte_level_char(static_cast<unsigned char>(byte))] = next_id++;
+  core::Json merges = core::Json::array();
+  for (std::size_t round = 0; round < options.merges; ++round) {
+    std::map<std::pair<std::string, std::string>, std::int64_t> pair_counts;
+    for (std::size_t w = 0; w < words.size(); ++w) {
+      for (std::size_t i = 0; i + 1 < words[w].size(); ++i) pair_counts[{words[w][i], words[w][i + 1]}] += counts[w];
+    }
+    const std::pair<std::string, std::string>* best = nullptr;
+    std::int64_t best_count = 1;  // a pair seen once is not worth a token
+    for (const auto& [pair, count] : pair_counts) {
+      if (count > best_count) {
+        best = &pair;
+        best_count = count;
+      }
+    }
+    if (best == nullptr) break;
+    const auto [left, right] = *best;
+    const std::string joined = left + right;
+    merges.push_back(left + " " + right);
+    if (!vocab.contains(joined)) vocab[joined] = next_id++;
+    for (auto& word : words) {
+      std::vector<std::string> merged;
+      for (std::size_t i = 0; i < word.size(); ++i) {
+        if (i + 1 < word.size() && word[i] == left && word[i + 1] == right) {
+          merged.push_back(joined);
+          ++i;
+        } else {
+          merged.push_back(word[i]);
+        }
+      }
+      word.swap(merged);
+    }
+  }
+
+  TrainedTokenizer trained;
+  trained.bos_id = next_id++;
+  trained.eos_id = next_id++;
+  trained.vocab_size = static_cast<std::size_t>(next_id);
+  const auto added = [](const std::string& content, std::int64_t id) {
+    return core::Json{{"id", id},          {"content", content}, {"single_word", false}, {"lstrip", false},
+                      {"rstrip", false},   {"normalized", false}, {"special", true}};
+  };
+  core::Json& tokenizer = trained.tokenizer;
+  tokenizer["version"] = "1.0";
+  tokenizer["truncation"] = nullptr;
+  tokenizer["padding"] = nullptr;
+  tokenizer["added_tokens"] = core::Json::array({added(options.bos_token, trained.bos_id), added(options.eos_token, trained.eos_id)});
+  tokenizer["normalizer"] = nullptr;
+  tokenizer["pre_tokenizer"] = pre_tokenizer_json();
+  tokenizer["post_processor"] = core::Json{
+      {"type", "TemplateProcessing"},
+      {"single", core::Json::array({core::Json{{"SpecialToken", {{"id", options.bos_token}, {"type_id", 0}}}},
+                                    core::Json{{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
+      {"pair", core::Json::array({core::Json{{"SpecialToken", {{"id", options.bos_token}, {"type_id", 0}}}},
+                                  core::Json{{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                                  core::Json{{"SpecialToken", {{"id", options.bos_token}, {"type_id", 1}}}},
+                                  core::Json{{"Sequence", {{"id", "B"}, {"type_id", 1}}}}})},
+      {"special_tokens",
+       {{options.bos_token,
+         {{"id", options.bos_token}, {"ids", core::Json::array({trained.bos_id})}, {"tokens", core::Json::array({options.bos_token})}}}}}};
+  tokenizer["decoder"] = core::Json{{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
+  tokenizer["model"] = core::Json{{"type", "BPE"},
+                                  {"dropout", nullptr},
+                                  {"unk_token", nullptr},
+                                  {"continuing_subword_prefix", nullptr},
+                                  {"end_of_word_suffix", nullptr},
+                                  {"fuse_unk", false},
+                                  {"byte_fallback", false},
+                                  {"ignore_merges", true},
+                                  {"vocab", vocab},
+                                  {"merges", merges}};
+  trained.tokenizer_config = core::Json{{"bos_token", options.bos_token},
+                                        {"eos_token", options.eos_token},
+                                        {"clean_up_tokenization_spaces", false},
+                                        {"model_max_length", options.model_max_length},
+                                        {"tokenizer_class", "PreTrainedTokenizerFast"}};
+  return trained;
+}
+
+void write_tokenizer_files(const TrainedTokenizer& trained, const std::filesystem::path& directory) {
+  std::filesystem::create_directories(directory);
+  core::write_text_file_atomically(directory / "tokenizer.json", trained.tokenizer.dump(1) + "\n");
+  core::write_text_file_atomically(directory / "tokenizer_config.json", trained.tokenizer_config.dump(2) + "\n");
+}
+
+}  // namespace evomem::tasks

@@ -1,0 +1,39 @@
+#pragma once
+// Trains a small byte-level BPE vocabulary (the Llama 3 pipeline: the Llama 3 split pattern,
+// then ByteLevel) on a text corpus and writes it as a Hugging Face tokenizer.json, read back by
+// model::Tokenizer like any Llama 3 tokenizer. Used for the built-in backbone.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/json_file.h"
+
+namespace evomem::tasks {
+
+struct BpeTrainingOptions {
+  std::size_t merges = 1000;
+  // Pieces containing a digit are not merged, so numbers stay one token per digit: copying a
+  // number is then the same operation for every number.
+  bool keep_digits_single = true;
+  std::string bos_token = "<|begin_of_text|>";
+  std::string eos_token = "<|end_of_text|>";
+  std::size_t model_max_length = 8192;
+};
+
+struct TrainedTokenizer {
+  core::Json tokenizer;         // tokenizer.json
+  core::Json tokenizer_config;  // tokenizer_config.json
+  std::int64_t bos_id = 0;
+  std::int64_t eos_id = 0;
+  std::size_t vocab_size = 0;   // bytes + merges + special tokens
+};
+
+// Deterministic: ties between equally frequent pairs go to the lexicographically smallest.
+TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrainingOptions& options);
+
+// Writes tokenizer.json and tokenizer_config.json into `directory`.
+void write_tokenizer_files(const TrainedTokenizer& trained, const std::filesystem::path& directory);
+
+}  // namespace evomem::tasks

@@ -1,0 +1,88 @@
+#include "tasks/synthetic_tasks.h"
+
+#include "core/error.h"
+
+namespace evomem::tasks {
+namespace {
+
+struct SyntheticTaskEntry {
+  const char* name;
+  const char* prompt;
+  int max_new_tokens;
+  Metric metric;
+};
+
+// Passkey and number_string keep InfiniteBench's base-model templates; the RULER-style
+// families end the prompt with the words that precede the answer in the needle, so that the
+// answer is a continuation (the RULER templates end with an answer prefix for the same reason).
+const SyntheticTaskEntry kEntries[] = {
+    {"synth_passkey",
+     "There is an important info hidden inside a lot of irrelevant text. Find it and memorize it. I will quiz you "
+     "about the important information there.\n\n{context}\n\n{input}\n\nThe pass key is",
+     6, Metric::kPasskey},
+    {"synth_number_string",
+     "There is an important info hidden inside a lot of irrelevant text. Find it. I will quiz you about the "
+     "important information there.\n\n{context}\n\n{input}\n\nThe sequence of digits is",
+     12, Metric::kPasskey},
+    {"synth_kv_retrieval",
+     "Extract the value corresponding to the specified key in the JSON object below.\n\n{context}\n\n{input}", 50,
+     Metric::kKvRetrieval},
+    {"synth_niah_single",
+     "Some special magic numbers are hidden within the following text. Make sure to memorize it. I will quiz you "
+     "about the numbers afterwards.\n{context}\n{input}",
+     16, Metric::kStringMatchAll},
+    {"synth_niah_multikey",
+     "Some special magic uuids are hidden within the following text. Make sure to memorize it. I will quiz you "
+     "about the uuids afterwards.\n{context}\n{input}",
+     48, Metric::kStringMatchAll},
+    {"synth_niah_multivalue",
+     "Some special magic numbers are hidden within the following text. Make sure to memorize it. I will quiz you "
+     "about the numbers afterwards.\n{context}\n{input}",
+     64, Metric::kStringMatchAll},
+    {"synth_niah_multiquery",
+     "Some special magic numbers are hidden within the following text. Make sure to memorize it. I will quiz you "
+     "about the numbers afterwards.\n{context}\n{input}",
+     64, Metric::kStringMatchAll},
+    {"synth_variable_tracking",
+     "Memorize and track the chain(s) of variable assignment hidden in the following text.\n\n{context}\n{input}", 32,
+     Metric::kStringMatchAll},
+    {"synth_common_words",
+     "Below is a numbered list of words. In these words, some appear more often than others. Memorize the ones "
+     "that appear most often.\n{context}\n{input}",
+     64, Metric::kStringMatchAll},
+};
+
+}  // namespace
+
+const std::vector<std::string>& synthetic_task_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> list;
+    for (const auto& entry : kEntries) list.emplace_back(entry.name);
+    return list;
+  }();
+  return names;
+}
+
+TaskSpec synthetic_task_spec(const std::string& name) {
+  for (const auto& entry : kEntries) {
+    if (name != entry.name) continue;
+    TaskSpec task;
+    task.name = entry.name;
+    task.format = DatasetFormat::kLongBench;
+    task.prompt_template = entry.prompt;
+    task.max_new_tokens = entry.max_new_tokens;
+    task.metric = entry.metric;
+    task.data_file = task.name + ".jsonl";
+    task.source = "evomem synthetic";
+    return task;
+  }
+  std::string known;
+  for (const auto& entry : kEntries) known += std::string(known.empty() ? "" : ", ") + entry.name;
+  throw InputError("unknown synthetic task '" + name + "'; known: " + known);
+}
+
+void add_synthetic_tasks(TaskRegistry& registry) {
+  for (const auto& name : synthetic_task_names()) registry.add(synthetic_task_spec(name));
+}
+
+}  // namespace evomem::tasks
