@@ -3,9 +3,12 @@
 
 find_program(EVOMEM_CCACHE ccache)
 if(EVOMEM_CCACHE)
-  set(CMAKE_CXX_COMPILER_LAUNCHER "${EVOMEM_CCACHE}")
-  set(CMAKE_C_COMPILER_LAUNCHER "${EVOMEM_CCACHE}")
-  set(CMAKE_CUDA_COMPILER_LAUNCHER "${EVOMEM_CCACHE}")
+  # These sloppiness settings let ccache cache translation units that use the precompiled
+  # LibTorch header (see evomem_precompile_torch_headers).
+  set(_evomem_launcher "${CMAKE_COMMAND}" -E env "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime" "${EVOMEM_CCACHE}")
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${_evomem_launcher})
+  set(CMAKE_C_COMPILER_LAUNCHER ${_evomem_launcher})
+  set(CMAKE_CUDA_COMPILER_LAUNCHER ${_evomem_launcher})
 endif()
 
 # Warnings apply to evomem's own targets only, never to third-party headers.
@@ -40,4 +43,20 @@ function(evomem_module name)
     target_link_libraries(${target} INTERFACE ${ARG_PUBLIC_DEPS})
   endif()
   add_library(evomem::${name} ALIAS ${target})
+endfunction()
+
+# LibTorch's headers cost ~6 s of parsing per translation unit on a 2-core machine (measured:
+# 9.4 s -> 3.2 s for model/attention.cpp). Libraries built on LibTorch precompile them once.
+function(evomem_precompile_torch_headers)
+  foreach(target IN LISTS ARGN)
+    if(TARGET ${target})
+      get_target_property(type ${target} TYPE)
+      if(type STREQUAL "STATIC_LIBRARY")
+        target_precompile_headers(${target} PRIVATE <ATen/ATen.h>)
+        if(EVOMEM_CCACHE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+          target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fpch-preprocess>)
+        endif()
+      endif()
+    endif()
+  endforeach()
 endfunction()
