@@ -1,7 +1,6 @@
 #include "evo/state_file.h"
 
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -9,37 +8,6 @@
 
 namespace evomem::evo {
 namespace {
-
-// Splits "a/b/c" into the group chain {"a", "b"} and the leaf "c".
-std::pair<std::vector<std::string>, std::string> split_name(const std::string& name) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (std::size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', start)) {
-    parts.push_back(name.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return {parts, name.substr(start)};
-}
-
-template <typename T>
-void write_array(core::h5::Group& root, const std::string& name, const std::vector<T>& values,
-                 const std::vector<std::uint64_t>& shape) {
-  auto [chain, leaf] = split_name(name);
-  if (!chain.empty()) {
-    core::h5::Group parent = root.require_group(chain.front());
-    for (std::size_t k = 1; k < chain.size(); ++k) parent = parent.require_group(chain[k]);
-    chain.clear();
-    write_array<T>(parent, leaf, values, shape);
-    return;
-  }
-  if (values.empty()) {
-    core::h5::Dataset dataset = root.write<T>(leaf, std::vector<T>{T{}});
-    dataset.set_attribute("empty", std::int64_t{1});
-    return;
-  }
-  core::h5::Shape h5_shape(shape.begin(), shape.end());
-  root.write<T>(leaf, values, h5_shape);
-}
 
 template <typename Visit>
 void walk(const core::h5::Group& group, const std::string& prefix, const Visit& visit) {
@@ -53,20 +21,17 @@ void walk(const core::h5::Group& group, const std::string& prefix, const Visit& 
   }
 }
 
-bool is_empty_marker(const core::h5::Dataset& dataset) {
-  return dataset.has_attribute("empty") && dataset.int_attribute("empty") == 1;
-}
-
 }  // namespace
 
 void save_state(const StrategyState& state, core::h5::Group& group) {
   group.set_attribute("kind", state.kind);
   core::h5::Group arrays = group.require_group("arrays");
-  for (const auto& [name, entry] : state.arrays) write_array<double>(arrays, name, entry.values, entry.shape);
-  core::h5::Group integers = group.require_group("integers");
-  for (const auto& [name, values] : state.integers) {
-    write_array<std::int64_t>(integers, name, values, {static_cast<std::uint64_t>(values.size())});
+  // Names such as "sep/diagonal" become nested groups (the wrapper creates them).
+  for (const auto& [name, entry] : state.arrays) {
+    arrays.write<double>(name, entry.values, core::h5::Shape(entry.shape.begin(), entry.shape.end()));
   }
+  core::h5::Group integers = group.require_group("integers");
+  for (const auto& [name, values] : state.integers) integers.write<std::int64_t>(name, values);
   core::h5::Group texts = group.require_group("texts");
   std::vector<std::string> names;
   std::vector<std::string> values;
@@ -94,16 +59,12 @@ StrategyState load_state(const core::h5::Group& group) {
   }
   walk(group.group("arrays"), "", [&](const std::string& name, const core::h5::Dataset& dataset) {
     StateArray entry;
-    if (!is_empty_marker(dataset)) {
-      entry.values = dataset.read<double>();
-      for (hsize_t extent : dataset.shape()) entry.shape.push_back(extent);
-    } else {
-      entry.shape = {0};
-    }
+    entry.values = dataset.read<double>();
+    for (hsize_t extent : dataset.shape()) entry.shape.push_back(extent);
     state.arrays[name] = std::move(entry);
   });
   walk(group.group("integers"), "", [&](const std::string& name, const core::h5::Dataset& dataset) {
-    state.integers[name] = is_empty_marker(dataset) ? std::vector<std::int64_t>{} : dataset.read<std::int64_t>();
+    state.integers[name] = dataset.read<std::int64_t>();
   });
   const core::h5::Group texts = group.group("texts");
   const std::int64_t count = texts.has_attribute("count") ? texts.int_attribute("count") : -1;

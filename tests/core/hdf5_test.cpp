@@ -47,6 +47,20 @@ TEST_F(Hdf5Test, DatasetsAttributesAndStringsRoundTrip) {
   EXPECT_EQ(file.children(), (std::vector<std::string>{"best", "masks", "names", "strategy"}));
 }
 
+TEST_F(Hdf5Test, EmptyDatasetsRoundTrip) {
+  const fs::path path = directory_ / "empty.h5";
+  {
+    File file = File::create(path);
+    file.write<double>("state/none", {});
+    file.write<std::int64_t>("state/rows", {}, {0, 5});
+    file.write_strings("state/names", {});
+  }
+  File file = File::open(path);
+  EXPECT_TRUE(file.read<double>("state/none").empty());
+  EXPECT_EQ(file.dataset("state/rows").shape(), (Shape{0, 5}));
+  EXPECT_TRUE(file.dataset("state/names").read_strings().empty());
+}
+
 TEST_F(Hdf5Test, ExtendibleDatasetsGrowByRows) {
   const fs::path path = directory_ / "history.h5";
   {
