@@ -1,0 +1,105 @@
+// The built-in backbone and its trainer: the committed checkpoint loads with the inference
+// code, the trainer's forward agrees with model::Backbone, training is reproducible, and the
+// trained tokenizer keeps digits as single tokens.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "model/backbone.h"
+#include "model/tokenizer.h"
+#include "tasks/backbone_trainer.h"
+#include "tasks/backbone_trainer_model.h"
+#include "tasks/bpe_trainer.h"
+#include "tasks/prompt_builder.h"
+#include "tasks/synthetic_generators.h"
+#include "tasks/synthetic_tasks.h"
+#include "tasks/synthetic_tokenizer.h"
+#include "tests/support/test_support.h"
+
+namespace evomem::tasks {
+namespace {
+
+const std::filesystem::path kModel = std::filesystem::path(EVOMEM_SOURCE_DIR) / "models" / "evomem-tiny";
+
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(BuiltinBackboneTest, CommittedCheckpointLoadsAndIsSmall) {
+  const auto backbone = model::Backbone::load(kModel);
+  EXPECT_GE(backbone.config().num_hidden_layers, 4);
+  EXPECT_LT(backbone.config().num_key_value_heads, backbone.config().num_attention_heads);
+  const auto tokenizer = model::Tokenizer::load(kModel);
+  EXPECT_EQ(static_cast<std::int64_t>(tokenizer.vocab_size()), backbone.config().vocab_size);
+  std::uintmax_t bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kModel)) bytes += entry.file_size();
+  EXPECT_LE(bytes, 20u * 1024 * 1024);
+}
+
+TEST(BuiltinBackboneTest, TrainerForwardMatchesInferenceBackbone) {
+  const auto tokenizer = model::Tokenizer::load(kModel);
+  SyntheticOptions options;
+  options.task = "synth_passkey";
+  options.length = 600;
+  options.seed = 3;
+  const auto sample = generate_synthetic(options, synthetic_tokenizer(tokenizer)).at(0);
+  const auto prompt = fill_template(synthetic_task_spec(sample.task).prompt_template,
+                                    {{"context", sample.context}, {"input", sample.input}}, "test");
+  const auto tokens = tokenizer.encode(prompt, true);
+  EXPECT_LT(compare_with_backbone(kModel, tokens), 1e-3);
+}
+
+TEST(BackboneTrainerTest, SameSeedSameWeights) {
+  evomem::testing::TempDirectory directory;
+  BackboneTrainingConfig config;
+  config.hidden_size = 32;
+  config.intermediate_size = 64;
+  config.layers = 2;
+  config.heads = 2;
+  config.kv_heads = 1;
+  config.merges = 50;
+  config.tokenizer_corpus_length = 1000;
+  config.steps = 3;
+  config.tokens_per_batch = 512;
+  config.stage_lengths = {400};
+  config.stage_fractions = {1.0};
+  config.warmup_steps = 1;
+  config.eval_interval = 100;
+  config.eval_samples = 1;
+  config.checkpoint_interval = 100;
+  config.threads = 1;
+  config.output = (directory.path() / "a").string();
+  const auto first = train_backbone(config);
+  config.output = (directory.path() / "b").string();
+  const auto second = train_backbone(config);
+  EXPECT_EQ(first.steps_done, 3);
+  EXPECT_LT(first.logits_max_difference, 1e-3);
+  EXPECT_EQ(file_bytes(directory.path() / "a" / "model.safetensors"), file_bytes(directory.path() / "b" / "model.safetensors"));
+  EXPECT_EQ(file_bytes(directory.path() / "a" / "tokenizer.json"), file_bytes(directory.path() / "b" / "tokenizer.json"));
+  EXPECT_DOUBLE_EQ(first.final_loss, second.final_loss);
+  config.seed = 2;
+  config.output = (directory.path() / "c").string();
+  train_backbone(config);
+  EXPECT_NE(file_bytes(directory.path() / "a" / "model.safetensors"), file_bytes(directory.path() / "c" / "model.safetensors"));
+}
+
+TEST(BpeTrainerTest, DigitsStaySingleAndTextRoundTrips) {
+  const auto trained = train_bpe({"The pass key is 12345. The pass key is 67890. The grass is green. The grass is green."},
+                                 BpeTrainingOptions{40});
+  const auto tokenizer = model::Tokenizer::from_json(trained.tokenizer, &trained.tokenizer_config, "trained");
+  const std::string text = "The pass key is 98765.";
+  const auto ids = tokenizer.encode(text, true);
+  EXPECT_EQ(ids.front(), trained.bos_id);
+  EXPECT_EQ(tokenizer.decode(ids, {true, std::nullopt}), text);
+  const auto plain = tokenizer.encode("98765", false);
+  EXPECT_EQ(plain.size(), 5u);
+  EXPECT_LT(tokenizer.encode("The grass is green.", false).size(), 19u);  // merges were learned
+  EXPECT_EQ(tokenizer.eos_token_id(), trained.eos_id);
+}
+
+}  // namespace
+}  // namespace evomem::tasks
