@@ -18,18 +18,23 @@ std::u32string replace_with_space(std::u32string text, std::u32string_view chara
   return text;
 }
 
-std::u32string replace_all(std::u32string text, std::u32string_view from, std::u32string_view to) {
-  std::size_t at = 0;
-  while ((at = text.find(from, at)) != std::u32string::npos) {
-    text.replace(at, from.size(), to);
-    at += to.size();
+// Python's str.replace: non-overlapping occurrences, left to right.
+std::u32string replace_all(const std::u32string& text, std::u32string_view from, std::u32string_view to) {
+  std::u32string out;
+  out.reserve(text.size());
+  std::size_t start = 0;
+  for (std::size_t at = text.find(from); at != std::u32string::npos; at = text.find(from, start)) {
+    out.append(text, start, at - start);
+    out.append(to);
+    start = at + from.size();
   }
-  return text;
+  out.append(text, start, std::u32string::npos);
+  return out;
 }
 
 // `while "  " in pred: pred = pred.replace("  ", " ")`
 std::u32string collapse_double_spaces(std::u32string text) {
-  while (text.find(U"  ") != std::u32string::npos) text = replace_all(std::move(text), U"  ", U" ");
+  while (text.find(U"  ") != std::u32string::npos) text = replace_all(text, U"  ", U" ");
   return text;
 }
 
@@ -187,8 +192,8 @@ double code_debug_score(std::string_view prediction, const Answers& answers) {
   const std::u32string_view head = std::u32string_view(text).substr(0, std::min<std::size_t>(2, text.size()));
   if (head == letter + U"." || head == letter + U":") return 1.0;
   text = replace_with_space(std::move(text), U"\n`'\"-*");
-  text = replace_all(std::move(text), U"Option", U" ");
-  text = replace_all(std::move(text), U"option", U" ");
+  text = replace_all(text, U"Option", U" ");
+  text = replace_all(text, U"option", U" ");
   text = collapse_double_spaces(std::move(text));
   for (const std::u32string_view prefix : {U"answer is:", U"is:", U"answer:", U"correct option is:"}) {
     const std::size_t at = text.find(prefix);
