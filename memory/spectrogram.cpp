@@ -25,10 +25,9 @@ at::Tensor Spectrogram::window() const {
   return 0.5 - 0.5 * at::cos(at::arange(n_fft_, at::kDouble) * (2.0 * M_PI / n_fft_));
 }
 
-at::Tensor Spectrogram::magnitudes(const at::Tensor& rows) const {
+at::Tensor Spectrogram::frame_magnitudes(const at::Tensor& rows) const {
   EVOMEM_CHECK(rows.dim() == 4, "spectrogram: rows must be [b, h, R, n]");
-  const auto batch = rows.size(0);
-  const auto heads = rows.size(1);
+  const auto groups = rows.size(0) * rows.size(1);
   const auto total = rows.size(2);
   const auto n = rows.size(3);
   EVOMEM_CHECK(total >= n_fft_ && (total - n_fft_) % hop_ == 0, "spectrogram: row count must be n_fft + k * hop");
@@ -37,16 +36,37 @@ at::Tensor Spectrogram::magnitudes(const at::Tensor& rows) const {
   const std::int64_t frames = blocks - parts + 1;
   const std::int64_t bins = n_fft_ / 2 + 1;
   const at::Tensor basis = basis_.to(rows.device());
-  const at::Tensor block_rows = rows.to(at::kFloat).contiguous().view({batch, heads, blocks, hop_, n});
-  at::Tensor spectrum;  // [b, h, F, 2 bins, n]
+  // [g, hop, blocks * n]: row t of block j at column j * n + token. Frames 0 .. F - 1 then
+  // read their part-th hop rows from one contiguous column range, so each part is a single
+  // large product per group ([2 bins, hop] x [hop, F * n]) without copying overlapping frames.
+  const at::Tensor block_rows =
+      rows.to(at::kFloat).reshape({groups, blocks, hop_, n}).transpose(1, 2).contiguous().view({groups, hop_, blocks * n});
+  at::Tensor spectrum;  // [g, 2 bins, F * n]
   for (std::int64_t part = 0; part < parts; ++part) {
-    // Blocks part .. part + F - 1 are the part-th slice of frames 0 .. F - 1.
-    const at::Tensor product = at::matmul(basis[part], block_rows.narrow(2, part, frames));
-    spectrum = spectrum.defined() ? spectrum.add_(product) : product;
+    const at::Tensor part_basis = basis[part].expand({groups, 2 * bins, hop_});
+    const at::Tensor part_rows = block_rows.narrow(2, part * n, frames * n);
+    spectrum = spectrum.defined() ? spectrum.baddbmm_(part_basis, part_rows) : at::bmm(part_basis, part_rows);
   }
-  const at::Tensor real = spectrum.narrow(3, 0, bins);
-  const at::Tensor imag = spectrum.narrow(3, bins, bins);
-  return (real * real + imag * imag).sqrt_();
+  // |X|^2 = re^2 + im^2 into the real half, in place (no further [g, 2 bins, F, n] buffers).
+  spectrum.square_();
+  at::Tensor power = spectrum.narrow(1, 0, bins);
+  power.add_(spectrum.narrow(1, bins, bins));
+  return power.sqrt_().view({groups, bins, frames, n});
+}
+
+at::Tensor Spectrogram::magnitudes(const at::Tensor& rows) const {
+  const at::Tensor frames = frame_magnitudes(rows);  // [g, bins, F, n]
+  return frames.view({rows.size(0), rows.size(1), frames.size(1), frames.size(2), frames.size(3)})
+      .permute({0, 1, 3, 2, 4})
+      .contiguous();
+}
+
+at::Tensor Spectrogram::weighted_sum(const at::Tensor& rows, const at::Tensor& weights) const {
+  at::Tensor frames = frame_magnitudes(rows);  // [g, bins, F, n]
+  const auto groups = frames.size(0);
+  EVOMEM_CHECK(weights.numel() == groups * frames.size(2) * frames.size(3), "spectrogram: weights must be [b, h, F, n]");
+  frames.mul_(weights.to(frames.dtype()).reshape({groups, 1, frames.size(2), frames.size(3)}));
+  return frames.sum(2).view({rows.size(0), rows.size(1), frames.size(1), frames.size(3)});
 }
 
 }  // namespace evomem::memory

@@ -5,7 +5,8 @@
 // Frames are n_fft query rows long (periodic Hann window, no centering) and hop rows apart;
 // the one-sided DFT gives n_fft / 2 + 1 bins. Because hop divides n_fft, the rows are cut
 // into hop-row blocks and each frame is the sum of n_fft / hop block products with slices of
-// the windowed DFT basis: no row is copied into overlapping frames.
+// the windowed DFT basis: no row is copied into overlapping frames. The blocks are laid out
+// so that each slice of the basis meets every frame of a head in one large product.
 
 #include <ATen/core/Tensor.h>
 
@@ -26,6 +27,9 @@ class Spectrogram {
   // rows [b, h, R, n] (R >= n_fft, (R - n_fft) % hop == 0) -> magnitudes [b, h, F, bins, n]
   // in float32: frame f covers rows f*hop .. f*hop + n_fft - 1.
   at::Tensor magnitudes(const at::Tensor& rows) const;
+  // sum over frames of weights[b, h, F, n] * magnitudes -> [b, h, bins, n], without
+  // materialising the [b, h, F, bins, n] layout of magnitudes().
+  at::Tensor weighted_sum(const at::Tensor& rows, const at::Tensor& weights) const;
 
   // The periodic Hann window [n_fft] float64 (w[t] = 0.5 - 0.5 cos(2 pi t / n_fft)).
   at::Tensor window() const;
@@ -33,6 +37,9 @@ class Spectrogram {
  private:
   std::int64_t n_fft_;
   std::int64_t hop_;
+  // Magnitudes [b * h, bins, F, n] (a view into the spectrum buffer).
+  at::Tensor frame_magnitudes(const at::Tensor& rows) const;
+
   at::Tensor basis_;  // [n_fft / hop, 2 * bins, hop] float32: windowed cos rows then -sin rows
 };
 

@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -64,8 +65,14 @@ model::LlamaConfig model_config(const std::string& name) {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// Median time of one NAMM update of one layer with `heads` KV heads and n cached tokens.
-double update_seconds(std::int64_t heads, std::int64_t n, int repeats) {
+struct UpdateTimes {
+  double total = 0.0;     // features + scoring + selection
+  double features = 0.0;  // spectrogram, EMA, normalisation, recency
+  double scoring = 0.0;   // BAM
+};
+
+// Median times of one NAMM update of one layer with `heads` KV heads and n cached tokens.
+UpdateTimes update_seconds(std::int64_t heads, std::int64_t n, int repeats) {
   memory::NammConfig config;
   memory::NammPolicy policy(config);
   at::manual_seed(1);
@@ -80,14 +87,27 @@ double update_seconds(std::int64_t heads, std::int64_t n, int repeats) {
   observation.query_positions = at::arange(n - 512, n, at::kLong).view({1, 512});
   observation.attention = at::softmax(at::randn({1, heads, 512, n}), -1);
   std::vector<double> times;
+  std::vector<double> feature_times;
+  std::vector<double> score_times;
   for (int i = 0; i < repeats; ++i) {
     policy.reset();
     const auto start = Clock::now();
     policy.on_update(observation);
     times.push_back(seconds_since(start));
+    // The same update again in its parts (features, then scoring), for the breakdown.
+    policy.reset();
+    const auto features_start = Clock::now();
+    const at::Tensor features = policy.features().compute(observation);
+    feature_times.push_back(seconds_since(features_start));
+    const auto score_start = Clock::now();
+    policy.scorer().score(features, observation.positions, observation.valid);
+    score_times.push_back(seconds_since(score_start));
   }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  const auto median = [](std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+  };
+  return {median(times), median(feature_times), median(score_times)};
 }
 
 double prefill_seconds(model::Backbone& backbone, std::int64_t context, model::AttentionObserver* observer) {
@@ -127,12 +147,16 @@ int main(int argc, char** argv) {
     }
   }
   at::set_num_threads(threads);
-  std::printf("| layers of | KV heads | cached tokens | NAMM update of one layer (ms) |\n|---|---|---|---|\n");
+  std::printf(
+      "| layers of | KV heads | cached tokens | NAMM update of one layer (ms) | features (ms) | BAM scoring (ms) |\n"
+      "|---|---|---|---|---|---|\n");
   for (const auto& name : models) {
     const auto config = model_config(name);
     for (const auto context : contexts) {
-      std::printf("| %s | %lld | %lld | %.1f |\n", name.c_str(), static_cast<long long>(config.num_key_value_heads),
-                  static_cast<long long>(context), 1e3 * update_seconds(config.num_key_value_heads, context, 5));
+      const UpdateTimes times = update_seconds(config.num_key_value_heads, context, 5);
+      std::printf("| %s | %lld | %lld | %.1f | %.1f | %.1f |\n", name.c_str(),
+                  static_cast<long long>(config.num_key_value_heads), static_cast<long long>(context), 1e3 * times.total,
+                  1e3 * times.features, 1e3 * times.scoring);
       std::fflush(stdout);
     }
   }
