@@ -106,9 +106,10 @@ at::Tensor NammFeatures::compute(const model::AttentionObservation& observation)
     old_tail = at::zeros({batch, heads, n, tail_rows}, float_options);
   }
 
-  // Rows: the previous update's last rows, then this update's rows.
-  const at::Tensor rows = at::cat({old_tail.permute({0, 1, 3, 2}), attention.to(at::kFloat)}, 2);  // [b, h, tail + q, n]
-  const std::int64_t frames = spectrogram_.frames(rows.size(2));
+  // Rows: the previous update's last rows, then this update's rows (joined chunk by chunk
+  // inside the spectrogram, never as one [b, h, tail + q, n] copy).
+  const at::Tensor tail_rows_view = old_tail.permute({0, 1, 3, 2});  // [b, h, tail, n]
+  const std::int64_t frames = spectrogram_.frames(tail_rows + queries);
 
   // A token receives frame f only if it existed at the frame's last query row
   // (f * hop + hop - 1 in this update's rows); rows of earlier tokens are negative.
@@ -123,7 +124,7 @@ at::Tensor NammFeatures::compute(const model::AttentionObservation& observation)
   const at::Tensor exponents = at::arange(frames - 1, -1, -1, at::TensorOptions().dtype(at::kDouble));
   const at::Tensor frame_weights = (at::pow(frame_coeff, exponents) * (1.0 - frame_coeff)).to(float_options);
   const at::Tensor weights = exists.to(at::kFloat) * frame_weights.view({1, 1, frames, 1});  // [b, h, F, n]
-  const at::Tensor update = spectrogram_.weighted_sum(rows, weights);  // [b, h, bins, n]
+  const at::Tensor update = spectrogram_.weighted_sum(tail_rows_view, attention, weights);  // [b, h, bins, n]
   at::Tensor ema = update.permute({0, 1, 3, 2}) + old_ema * static_cast<float>(std::pow(coeff, static_cast<double>(queries)));
 
   state.ema = ema.contiguous();

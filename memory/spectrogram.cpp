@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -61,12 +62,63 @@ at::Tensor Spectrogram::magnitudes(const at::Tensor& rows) const {
       .contiguous();
 }
 
-at::Tensor Spectrogram::weighted_sum(const at::Tensor& rows, const at::Tensor& weights) const {
-  at::Tensor frames = frame_magnitudes(rows);  // [g, bins, F, n]
-  const auto groups = frames.size(0);
-  EVOMEM_CHECK(weights.numel() == groups * frames.size(2) * frames.size(3), "spectrogram: weights must be [b, h, F, n]");
-  frames.mul_(weights.to(frames.dtype()).reshape({groups, 1, frames.size(2), frames.size(3)}));
-  return frames.sum(2).view({rows.size(0), rows.size(1), frames.size(1), frames.size(3)});
+namespace {
+
+// Tokens per chunk of weighted_sum: the chunk's spectrum buffer stays near 4 MB (reused
+// from the heap, mostly in cache) instead of one buffer of F * 2 bins floats per token.
+constexpr std::int64_t kChunkFloats = std::int64_t{1} << 20;
+
+}  // namespace
+
+at::Tensor Spectrogram::weighted_sum(const at::Tensor& leading_rows, const at::Tensor& rows, const at::Tensor& weights) const {
+  EVOMEM_CHECK(leading_rows.dim() == 4 && rows.dim() == 4, "spectrogram: rows must be [b, h, R, n]");
+  const auto batch = rows.size(0);
+  const auto heads = rows.size(1);
+  const auto groups = batch * heads;
+  const auto n = rows.size(3);
+  const auto lead = leading_rows.size(2);
+  const auto total = lead + rows.size(2);
+  EVOMEM_CHECK(lead % hop_ == 0 && rows.size(2) % hop_ == 0 && leading_rows.size(3) == n, "spectrogram: row parts must be whole hops");
+  EVOMEM_CHECK(total >= n_fft_ && (total - n_fft_) % hop_ == 0, "spectrogram: row count must be n_fft + k * hop");
+  const std::int64_t blocks = total / hop_;
+  const std::int64_t parts = n_fft_ / hop_;
+  const std::int64_t frames = blocks - parts + 1;
+  const std::int64_t bins = n_fft_ / 2 + 1;
+  EVOMEM_CHECK(weights.numel() == groups * frames * n, "spectrogram: weights must be [b, h, F, n]");
+  const auto options = rows.options().dtype(at::kFloat);
+  const at::Tensor basis = basis_.to(rows.device());
+  const at::Tensor frame_weights = weights.to(at::kFloat).reshape({groups, 1, frames, n});
+  const at::Tensor lead_blocks = leading_rows.reshape({groups, lead / hop_, hop_, n});
+  const at::Tensor row_blocks = rows.reshape({groups, rows.size(2) / hop_, hop_, n});
+  at::Tensor out = at::empty({groups, bins, n}, options);
+  const std::int64_t chunk = std::clamp<std::int64_t>(kChunkFloats / (groups * 2 * bins * frames), 16, std::max<std::int64_t>(n, 1));
+  // Reused across chunks: [g, hop, blocks, chunk] rows and the [g, 2 bins, F * chunk] spectrum.
+  at::Tensor block_buffer = at::empty({groups, hop_, blocks, chunk}, options);
+  at::Tensor spectrum_buffer = at::empty({groups, 2 * bins, frames * chunk}, options);
+  for (std::int64_t start = 0; start < n; start += chunk) {
+    const std::int64_t width = std::min(chunk, n - start);
+    at::Tensor block_rows = width == chunk ? block_buffer : at::empty({groups, hop_, blocks, width}, options);
+    block_rows.narrow(2, 0, lead / hop_).copy_(lead_blocks.narrow(3, start, width).transpose(1, 2));
+    block_rows.narrow(2, lead / hop_, blocks - lead / hop_).copy_(row_blocks.narrow(3, start, width).transpose(1, 2));
+    const at::Tensor flat_rows = block_rows.view({groups, hop_, blocks * width});
+    at::Tensor spectrum = width == chunk ? spectrum_buffer : at::empty({groups, 2 * bins, frames * width}, options);
+    for (std::int64_t part = 0; part < parts; ++part) {
+      const at::Tensor part_basis = basis[part].expand({groups, 2 * bins, hop_});
+      const at::Tensor part_rows = flat_rows.narrow(2, part * width, frames * width);
+      if (part == 0) {
+        at::bmm_out(spectrum, part_basis, part_rows);
+      } else {
+        spectrum.baddbmm_(part_basis, part_rows);
+      }
+    }
+    spectrum.square_();
+    at::Tensor power = spectrum.narrow(1, 0, bins);
+    power.add_(spectrum.narrow(1, bins, bins)).sqrt_();
+    const at::Tensor magnitudes = power.view({groups, bins, frames, width});
+    magnitudes.mul_(frame_weights.narrow(3, start, width));
+    out.narrow(2, start, width).copy_(magnitudes.sum(2));
+  }
+  return out.view({batch, heads, bins, n});
 }
 
 }  // namespace evomem::memory

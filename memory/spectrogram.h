@@ -27,9 +27,11 @@ class Spectrogram {
   // rows [b, h, R, n] (R >= n_fft, (R - n_fft) % hop == 0) -> magnitudes [b, h, F, bins, n]
   // in float32: frame f covers rows f*hop .. f*hop + n_fft - 1.
   at::Tensor magnitudes(const at::Tensor& rows) const;
-  // sum over frames of weights[b, h, F, n] * magnitudes -> [b, h, bins, n], without
-  // materialising the [b, h, F, bins, n] layout of magnitudes().
-  at::Tensor weighted_sum(const at::Tensor& rows, const at::Tensor& weights) const;
+  // Sum over frames of weights[b, h, F, n] * magnitudes -> [b, h, bins, n] of the rows
+  // leading_rows [b, h, L, n] followed by rows [b, h, R, n] (L and R whole hops; either may
+  // be a strided view), computed in chunks of tokens so that neither the joined rows nor the
+  // [b, h, F, bins, n] magnitudes are ever materialised.
+  at::Tensor weighted_sum(const at::Tensor& leading_rows, const at::Tensor& rows, const at::Tensor& weights) const;
 
   // The periodic Hann window [n_fft] float64 (w[t] = 0.5 - 0.5 cos(2 pi t / n_fft)).
   at::Tensor window() const;
