@@ -119,6 +119,20 @@ TEST(Spectrogram, MatchesADirectFloat64Dft) {
   EXPECT_NEAR(spectrogram.window()[8].item<double>(), 0.5, 1e-15);
 }
 
+TEST(Spectrogram, WeightedSumInTokenChunksMatchesTheMagnitudes) {
+  // 1000 tokens of 2 heads over 528 rows: several token chunks, the last one partial.
+  const Spectrogram spectrogram(32, 16);
+  at::manual_seed(8);
+  const at::Tensor lead = at::rand({1, 2, 1000, 16}, at::kFloat).permute({0, 1, 3, 2});  // strided, as the EMA tail
+  const at::Tensor rows = at::rand({1, 2, 512, 1000}, at::kFloat);
+  const at::Tensor weights = at::rand({1, 2, 32, 1000}, at::kFloat);  // 32 frames of 528 rows
+  const at::Tensor got = spectrogram.weighted_sum(lead, rows, weights).to(at::kDouble);  // [1, 2, 17, 1000]
+  const at::Tensor magnitudes = spectrogram.magnitudes(at::cat({lead, rows}, 2)).to(at::kDouble);  // [1, 2, 32, 17, 1000]
+  const at::Tensor expected = (magnitudes * weights.to(at::kDouble).unsqueeze(3)).sum(2);
+  ASSERT_EQ(got.sizes(), expected.sizes());
+  EXPECT_LE((got - expected).abs().max().item<double>() / expected.abs().max().item<double>(), 1e-6);
+}
+
 TEST(NammFeatures, EmaAcrossUpdatesOnlyCountsFramesAfterATokenExisted) {
   const std::int64_t q = 32;
   NammFeatures features(raw_spectrogram_config(q));
@@ -251,6 +265,49 @@ TEST(BamScorer, BackwardMaskLetsTokensSeeOnlyThemselvesAndNewerTokens) {
   features[0][0][5] += 1.0;  // the newest token is seen by every older token
   const at::Tensor newest_changed = scorer.score(features, pos, all_valid);
   EXPECT_FALSE(at::equal(newest_changed[0][0].narrow(0, 1, 4), after[0][0].narrow(0, 1, 4)));
+}
+
+// BAM straight from its definition: every query against every key under the backward mask.
+at::Tensor direct_bam_scores(const Genome& genome, const at::Tensor& features, const at::Tensor& positions, const at::Tensor& valid) {
+  const auto param = [&](const std::string& name) {
+    const GenomeEntry* entry = genome.layout.find(name);
+    return at::tensor(genome.tensor(name), at::kDouble).view(entry->shape);
+  };
+  const at::Tensor x = features.to(at::kDouble);
+  const at::Tensor q = at::linear(x, param("bam.q.weight"), param("bam.q.bias"));
+  const at::Tensor k = at::linear(x, param("bam.k.weight"), param("bam.k.bias"));
+  const at::Tensor v = at::linear(x, param("bam.v.weight"), param("bam.v.bias"));
+  at::Tensor logits = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(q.size(-1)));
+  logits.masked_fill_(BamScorer::backward_mask(positions, valid).logical_not(), -1e30);
+  const at::Tensor modulation = at::linear(at::matmul(at::softmax(logits, -1), v), param("bam.out.weight"), param("bam.out.bias"));
+  const auto f = x.size(-1);
+  const at::Tensor modulated = x * (modulation.narrow(-1, f, f) + 1.0) + modulation.narrow(-1, 0, f);
+  return at::linear(modulated, param("score.weight"), param("score.bias")).squeeze(-1);
+}
+
+TEST(BamScorer, BlockedScoresOverShuffledSlotsMatchTheDirectDefinition) {
+  // Shuffled positions with invalid slots, long enough for several query blocks.
+  BamScorer scorer(25, 32);
+  at::manual_seed(12);
+  const at::Tensor genome_values = at::randn({scorer.layout().size()}) * 0.3;
+  Genome genome;
+  genome.layout = scorer.layout();
+  genome.values.assign(genome_values.data_ptr<float>(), genome_values.data_ptr<float>() + genome_values.numel());
+  scorer.load(genome.values);
+  const std::int64_t n = 1100;
+  const at::Tensor positions = at::stack({at::randperm(n, at::kLong), at::randperm(n, at::kLong) * 3 + 7}).view({1, 2, n});
+  const at::Tensor valid = at::rand({1, 2, n}).gt(0.2);
+  const at::Tensor features = at::randn({1, 2, n, 25});
+  const at::Tensor got = scorer.score(features, positions, valid).to(at::kDouble);
+  const at::Tensor expected = direct_bam_scores(genome, features, positions, valid);
+  const at::Tensor error = (got - expected).abs().masked_fill(valid.logical_not(), 0.0);
+  EXPECT_LE(error.max().item<double>(), 1e-4 * (1.0 + expected.abs().max().item<double>()));
+  // Repeated positions in a head (not produced by the cache) still follow the mask exactly.
+  const at::Tensor repeated = positions.remainder(700);
+  const at::Tensor got_repeated = scorer.score(features, repeated, valid).to(at::kDouble);
+  const at::Tensor expected_repeated = direct_bam_scores(genome, features, repeated, valid);
+  EXPECT_LE((got_repeated - expected_repeated).abs().masked_fill(valid.logical_not(), 0.0).max().item<double>(),
+            1e-4 * (1.0 + expected_repeated.abs().max().item<double>()));
 }
 
 TEST(NammPolicy, ThresholdTopKAndUniformCountSemantics) {
