@@ -59,24 +59,29 @@ AttentionResult grouped_attention(const AttentionInputs& inputs, bool want_group
   for (std::int64_t start = 0; start < n_queries; start += block) {
     const std::int64_t count = std::min(block, n_queries - start);
     const at::Tensor q = grouped.narrow(3, start, count).reshape({batch, kv_heads, group * count, head_dim});
-    at::Tensor scores = model::matmul(q, keys_t).view({batch, kv_heads, group, count, n_slots});
-
-    // Causality: query start+i sits in slot first+start+i; later slots of this chunk are hidden.
+    // Causality: query start+i sits in slot first+start+i, so no query of this block sees a
+    // slot at or beyond visible_end; scores are only computed for the slots before it (the
+    // cache's spare capacity and the future of a long prefill cost nothing).
     const std::int64_t own_first = inputs.first_query_slot + start;
-    const std::int64_t visible_end = own_first + count;  // exclusive end of the last query's view
+    const std::int64_t visible_end = own_first + count;
+    at::Tensor scores =
+        model::matmul(q, keys_t.narrow(-1, 0, visible_end)).view({batch, kv_heads, group, count, visible_end});
     if (count > 1) {
-      const std::int64_t width = visible_end - own_first;
-      const at::Tensor future = at::ones({count, width}, at::TensorOptions().dtype(at::kBool).device(queries.device()))
+      const at::Tensor future = at::ones({count, count}, at::TensorOptions().dtype(at::kBool).device(queries.device()))
                                     .triu(1);
-      scores.narrow(4, own_first, width).masked_fill_(future, masked);
+      scores.narrow(4, own_first, count).masked_fill_(future, masked);
     }
-    if (visible_end < n_slots) scores.narrow(4, visible_end, n_slots - visible_end).fill_(masked);
-    if (valid_mask.defined()) scores.masked_fill_(valid_mask, masked);
-
+    if (valid_mask.defined()) scores.masked_fill_(valid_mask.narrow(-1, 0, visible_end), masked);
     const at::Tensor probs = reduced_precision ? at::softmax(scores, -1, at::kFloat) : at::softmax(scores, -1);
-    if (want_group_probs) result.group_probs.narrow(2, start, count).copy_(probs.mean(2));
-    const at::Tensor probs_v = (reduced_precision ? probs.to(dtype) : probs).view({batch, kv_heads, group * count, n_slots});
-    output.narrow(3, start, count).copy_(model::matmul(probs_v, inputs.values).view({batch, kv_heads, group, count, head_dim}));
+    if (want_group_probs) {
+      at::Tensor rows = result.group_probs.narrow(2, start, count);
+      rows.narrow(3, 0, visible_end).copy_(probs.mean(2));
+      if (visible_end < n_slots) rows.narrow(3, visible_end, n_slots - visible_end).zero_();
+    }
+    const at::Tensor probs_v =
+        (reduced_precision ? probs.to(dtype) : probs).view({batch, kv_heads, group * count, visible_end});
+    output.narrow(3, start, count)
+        .copy_(model::matmul(probs_v, inputs.values.narrow(2, 0, visible_end)).view({batch, kv_heads, group, count, head_dim}));
   }
   result.output = output.view({batch, heads, n_queries, head_dim}).transpose(1, 2).reshape({batch, n_queries, heads * head_dim});
   return result;
