@@ -105,6 +105,7 @@ at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positi
   const at::Tensor q = qkv.narrow(2, 0, d).mul(scale);
   const at::Tensor k_t = qkv.narrow(2, d, d).transpose(1, 2).contiguous();  // [g, d, n]
   const at::Tensor v = qkv.narrow(2, 2 * d, d).contiguous();
+  const bool all_valid = sorted_valid.all().item<bool>();
   const at::Tensor key_bias = at::zeros({groups, 1, n}, features.options()).masked_fill_(sorted_valid.logical_not().unsqueeze(1), kMasked);
 
   const std::int64_t block = std::clamp<std::int64_t>(kMaxBlockFloats / (groups * n), 32, n);
@@ -114,8 +115,11 @@ at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positi
   for (std::int64_t start = 0; start < n; start += block) {
     const std::int64_t rows = std::min(block, n - start);
     const std::int64_t keys = n - start;
-    at::Tensor logits = at::baddbmm(key_bias.narrow(2, start, keys).expand({groups, rows, keys}),
-                                    q.narrow(1, start, rows), k_t.narrow(2, start, keys));  // [g, rows, keys]
+    // [g, rows, keys]; without invalid slots the key bias is all zeros and is skipped (one
+    // pass less over the block).
+    at::Tensor logits = all_valid ? at::bmm(q.narrow(1, start, rows), k_t.narrow(2, start, keys))
+                                  : at::baddbmm(key_bias.narrow(2, start, keys).expand({groups, rows, keys}),
+                                                q.narrow(1, start, rows), k_t.narrow(2, start, keys));
     logits.narrow(2, 0, rows).masked_fill_(older.narrow(0, 0, rows).narrow(1, 0, rows), kMasked);
     outputs.push_back(at::bmm(at::_softmax(logits, -1, false), v.narrow(1, start, keys)));
   }
