@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -15,18 +14,6 @@ namespace evomem::evo {
 namespace {
 
 constexpr std::size_t kMaxHistory = 20000;
-
-std::vector<std::int64_t> to_integers(const std::vector<std::uint64_t>& words) {
-  std::vector<std::int64_t> out(words.size());
-  std::memcpy(out.data(), words.data(), words.size() * sizeof(std::uint64_t));
-  return out;
-}
-
-std::vector<std::uint64_t> to_words(const std::vector<std::int64_t>& integers) {
-  std::vector<std::uint64_t> out(integers.size());
-  std::memcpy(out.data(), integers.data(), integers.size() * sizeof(std::int64_t));
-  return out;
-}
 
 double median_of(std::vector<double> values) {
   if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
@@ -588,7 +575,7 @@ StrategyState CmaEs::state() const {
   state.set_integer("mu", mu_);
   state.set_integer("cholesky", use_cholesky_ ? 1 : 0);
   state.set_integer("evaluate_mean", options_.evaluate_mean ? 1 : 0);
-  state.integers["rng"] = to_integers(rng_.save());
+  state.set_rng(rng_);
   state.set_vector("mean", mean_);
   state.set_real("sigma", sigma_);
   state.set_vector("path_sigma", path_sigma_);
@@ -611,9 +598,7 @@ StrategyState CmaEs::state() const {
   state.set_real("mean_fitness", mean_fitness_);
   state.arrays["best_history"] = StateArray{{best_history_.size()}, best_history_};
   state.arrays["median_history"] = StateArray{{median_history_.size()}, median_history_};
-  std::vector<std::int64_t> reasons;
-  for (StopReason reason : stop_reasons_) reasons.push_back(static_cast<std::int64_t>(reason));
-  state.integers["stop_reasons"] = reasons;
+  state.set_stop_reasons(stop_reasons_);
   state.set_integer("pending", pending_ ? 1 : 0);
   if (pending_) {
     state.set_matrix("z", z_);
@@ -627,26 +612,15 @@ StrategyState CmaEs::state() const {
 
 void CmaEs::restore(const StrategyState& state) {
   const std::string expected = kind_of(options_.covariance);
-  if (state.kind != expected) {
-    throw FormatError("strategy state is of kind '" + state.kind + "' but the strategy is '" + expected +
-                      "'; restore with the options the state was written with");
-  }
-  auto require = [&](const std::string& name, std::int64_t value) {
-    const std::int64_t stored = state.integer(name);
-    if (stored != value) {
-      throw FormatError(expected + " state has " + name + " = " + std::to_string(stored) + " but the strategy has " +
-                        std::to_string(value) + "; restore with the options the state was written with");
-    }
-  };
-  require("dimension", n_);
-  require("lambda", lambda_);
-  require("mu", mu_);
-  require("cholesky", use_cholesky_ ? 1 : 0);
-  require("evaluate_mean", options_.evaluate_mean ? 1 : 0);
+  state.require_kind(expected);
+  state.require_integer("dimension", n_);
+  state.require_integer("lambda", lambda_);
+  state.require_integer("mu", mu_);
+  state.require_integer("cholesky", use_cholesky_ ? 1 : 0);
+  state.require_integer("evaluate_mean", options_.evaluate_mean ? 1 : 0);
 
   // Read everything before assigning anything, so a corrupt state leaves this object intact.
-  Rng rng;
-  rng.load(to_words(state.integer_array("rng")));
+  const Rng rng = state.rng();
   Eigen::VectorXd mean = state.vector("mean", n_);
   const double sigma = state.real("sigma");
   if (!(sigma > 0.0) || !std::isfinite(sigma) || !mean.allFinite()) {
@@ -672,14 +646,7 @@ void CmaEs::restore(const StrategyState& state) {
   if (best_history.size() != median_history.size()) {
     throw FormatError(expected + " state has histories of different lengths; the state file is corrupt");
   }
-  std::vector<StopReason> reasons;
-  for (std::int64_t code : state.integer_array("stop_reasons")) {
-    if (code < 0 || code > static_cast<std::int64_t>(StopReason::kMaxRestarts)) {
-      throw FormatError(expected + " state has an unknown stop reason code " + std::to_string(code) +
-                        "; the state file is corrupt");
-    }
-    reasons.push_back(static_cast<StopReason>(code));
-  }
+  std::vector<StopReason> reasons = state.stop_reasons();
   const bool pending = state.integer("pending") != 0;
   Eigen::MatrixXd z, y, candidates;
   if (pending) {

@@ -126,9 +126,7 @@ Eigen::VectorXd RestartStrategy::recommendation() const {
 StrategyState RestartStrategy::state() const {
   StrategyState state;
   state.kind = regime_name(restart_.regime);
-  const auto& words = rng_.save();
-  std::vector<std::int64_t> rng(words.begin(), words.end());
-  state.integers["rng"] = rng;
+  state.set_rng(rng_);
   state.set_integer("dimension", base_.dimension);
   state.set_integer("run_lambda", run_->offspring());
   state.set_real("run_sigma0", run_->options().sigma0);
@@ -148,9 +146,7 @@ StrategyState RestartStrategy::state() const {
   state.set_integer("has_best", has_best_ ? 1 : 0);
   state.set_vector("best_solution", has_best_ ? best_solution_ : Eigen::VectorXd::Zero(base_.dimension).eval());
   state.set_real("best_fitness", best_fitness_);
-  std::vector<std::int64_t> reasons;
-  for (StopReason reason : stop_reasons_) reasons.push_back(static_cast<std::int64_t>(reason));
-  state.integers["stop_reasons"] = reasons;
+  state.set_stop_reasons(stop_reasons_);
   for (std::size_t k = 0; k < run_log_.size(); ++k) state.texts["run_log/" + std::to_string(k)] = run_log_[k];
   state.set_integer("run_log_size", static_cast<std::int64_t>(run_log_.size()));
   state.embed("run", run_->state());
@@ -159,27 +155,12 @@ StrategyState RestartStrategy::state() const {
 
 void RestartStrategy::restore(const StrategyState& state) {
   const std::string expected = regime_name(restart_.regime);
-  if (state.kind != expected) {
-    throw FormatError("strategy state is of kind '" + state.kind + "' but the strategy is '" + expected +
-                      "'; restore with the options the state was written with");
-  }
-  if (state.integer("dimension") != base_.dimension) {
-    throw FormatError(expected + " state has dimension " + std::to_string(state.integer("dimension")) +
-                      " but the strategy has " + std::to_string(base_.dimension) +
-                      "; restore with the options the state was written with");
-  }
-  const auto& rng_words = state.integer_array("rng");
-  Rng rng;
-  rng.load(std::vector<std::uint64_t>(rng_words.begin(), rng_words.end()));
+  state.require_kind(expected);
+  state.require_integer("dimension", base_.dimension);
+  const Rng rng = state.rng();
   const Eigen::Index lambda = state.integer("run_lambda");
   if (lambda < 2) throw FormatError(expected + " state has run_lambda < 2; the state file is corrupt");
-  std::vector<StopReason> reasons;
-  for (std::int64_t code : state.integer_array("stop_reasons")) {
-    if (code < 0 || code > static_cast<std::int64_t>(StopReason::kMaxRestarts)) {
-      throw FormatError(expected + " state has an unknown stop reason code; the state file is corrupt");
-    }
-    reasons.push_back(static_cast<StopReason>(code));
-  }
+  std::vector<StopReason> reasons = state.stop_reasons();
   std::vector<std::string> run_log;
   const std::int64_t log_size = state.integer("run_log_size");
   for (std::int64_t k = 0; k < log_size; ++k) run_log.push_back(state.text("run_log/" + std::to_string(k)));

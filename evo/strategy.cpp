@@ -115,6 +115,55 @@ Eigen::MatrixXd StrategyState::matrix(const std::string& name, Eigen::Index rows
   return Eigen::Map<const Eigen::MatrixXd>(entry.values.data(), rows, cols);
 }
 
+void StrategyState::require_kind(const std::string& expected) const {
+  if (kind != expected) {
+    throw FormatError("strategy state is of kind '" + kind + "' but the strategy is '" + expected +
+                      "'; restore with the options the state was written with");
+  }
+}
+
+void StrategyState::require_integer(const std::string& name, std::int64_t value) const {
+  const std::int64_t stored = integer(name);
+  if (stored != value) {
+    throw FormatError(kind + " state has " + name + " = " + std::to_string(stored) + " but the strategy has " +
+                      std::to_string(value) + "; restore with the options the state was written with");
+  }
+}
+
+void StrategyState::set_rng(const Rng& rng) {
+  const std::vector<std::uint64_t> words = rng.save();
+  std::vector<std::int64_t> stored(words.size());
+  std::memcpy(stored.data(), words.data(), words.size() * sizeof(std::uint64_t));
+  integers["rng"] = std::move(stored);
+}
+
+Rng StrategyState::rng() const {
+  const std::vector<std::int64_t>& stored = integer_array("rng");
+  std::vector<std::uint64_t> words(stored.size());
+  std::memcpy(words.data(), stored.data(), stored.size() * sizeof(std::int64_t));
+  Rng generator;
+  generator.load(words);
+  return generator;
+}
+
+void StrategyState::set_stop_reasons(const std::vector<StopReason>& reasons) {
+  std::vector<std::int64_t> codes;
+  for (StopReason reason : reasons) codes.push_back(static_cast<std::int64_t>(reason));
+  integers["stop_reasons"] = std::move(codes);
+}
+
+std::vector<StopReason> StrategyState::stop_reasons() const {
+  std::vector<StopReason> reasons;
+  for (std::int64_t code : integer_array("stop_reasons")) {
+    if (code < 0 || code > static_cast<std::int64_t>(StopReason::kMaxRestarts)) {
+      throw FormatError(kind + " state has an unknown stop reason code " + std::to_string(code) +
+                        "; the state file is corrupt");
+    }
+    reasons.push_back(static_cast<StopReason>(code));
+  }
+  return reasons;
+}
+
 void StrategyState::embed(const std::string& prefix, const StrategyState& inner) {
   texts[prefix + "/kind"] = inner.kind;
   for (const auto& [name, value] : inner.arrays) arrays[prefix + "/" + name] = value;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "evo/random.h"
+
 namespace evomem::evo {
 
 // Whether smaller or larger fitness is better.
@@ -81,6 +83,18 @@ struct StrategyState {
   void set_matrix(const std::string& name, const Eigen::MatrixXd& matrix);
   Eigen::VectorXd vector(const std::string& name, Eigen::Index expected_size) const;
   Eigen::MatrixXd matrix(const std::string& name, Eigen::Index rows, Eigen::Index cols) const;
+
+  // Checks written by restore(): FormatError when the state is of another kind, or when an
+  // option it was written with (`name`) differs from the restoring strategy's `value`.
+  void require_kind(const std::string& expected) const;
+  void require_integer(const std::string& name, std::int64_t value) const;
+
+  // The generator under "rng", as its 64-bit words reinterpreted as int64.
+  void set_rng(const Rng& rng);
+  Rng rng() const;
+  // Stop reasons under "stop_reasons"; unknown codes are a FormatError.
+  void set_stop_reasons(const std::vector<StopReason>& reasons);
+  std::vector<StopReason> stop_reasons() const;
 
   // Copies every entry of `inner` into this state under "<prefix>/<name>" (restart wrappers
   // nest the state of the strategy they drive).
