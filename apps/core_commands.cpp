@@ -8,16 +8,11 @@
 #include "core/hdf5.h"
 #include "core/json_file.h"
 #include "core/safetensors.h"
+#include "core/text.h"
 
 namespace evomem::apps {
 namespace {
 namespace fs = std::filesystem;
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
 
 int inspect_safetensors(const fs::path& path, bool as_json) {
   const core::SafetensorsCheckpoint checkpoint(path);
@@ -42,7 +37,7 @@ int inspect_safetensors(const fs::path& path, bool as_json) {
   }
   for (const auto& tensor : tensors) {
     std::cout << tensor["name"].get<std::string>() << "  " << tensor["dtype"].get<std::string>() << "  "
-              << shape_text(tensor["shape"].get<std::vector<std::int64_t>>()) << "\n";
+              << core::shape_text(tensor["shape"].get<std::vector<std::int64_t>>()) << "\n";
   }
   for (const auto& [key, value] : checkpoint.metadata()) {
     std::cout << "metadata " << key << " = " << (value.size() > 120 ? value.substr(0, 117) + "..." : value) << "\n";
@@ -68,7 +63,7 @@ core::Json describe_group(const core::h5::Group& group) {
 void print_tree(const core::Json& node, const std::string& indent) {
   for (const auto& [name, child] : node.items()) {
     if (child.contains("shape") && child["shape"].is_array()) {
-      std::cout << indent << name << "  " << shape_text(child["shape"].get<std::vector<std::int64_t>>()) << "\n";
+      std::cout << indent << name << "  " << core::shape_text(child["shape"].get<std::vector<std::int64_t>>()) << "\n";
     } else {
       std::cout << indent << name << "/\n";
       print_tree(child, indent + "  ");

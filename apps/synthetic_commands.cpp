@@ -9,6 +9,7 @@
 #include "apps/config_loading.h"
 #include "core/error.h"
 #include "core/logging.h"
+#include "core/text.h"
 #include "model/tokenizer.h"
 #include "tasks/backbone_trainer.h"
 #include "tasks/synthetic_generators.h"
@@ -70,11 +71,9 @@ CLI::App& find_group(CommandRegistry& registry, const std::string& name, const s
 void register_synthetic_commands(CommandRegistry& registry) {
   auto make_options = std::make_shared<MakeOptions>();
   CLI::App& tasks_group = find_group(registry, "tasks", "Benchmark tasks");
-  std::string names;
-  for (const auto& name : tasks::synthetic_task_names()) names += (names.empty() ? "" : ", ") + name;
   CLI::App& make = registry.add(tasks_group, "make", "Generate seeded synthetic long-context samples (LongBench JSONL)",
                                 [make_options] { return make_samples(*make_options); });
-  make.add_option("--task", make_options->task, "One of: " + names)->required();
+  make.add_option("--task", make_options->task, "One of: " + core::join(tasks::synthetic_task_names()))->required();
   make.add_option("--length", make_options->length, "Prompt tokens (template filled, no BOS), within 1%")->required();
   make.add_option("--samples", make_options->samples, "Number of samples")->capture_default_str();
   make.add_option("--seed", make_options->seed, "Seed; the same seed gives byte-identical files")->capture_default_str();

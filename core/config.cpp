@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/text.h"
 
 namespace evomem::core {
 namespace {
@@ -402,9 +403,7 @@ void Config::validate(const ConfigSchema& schema) {
         if (!key->choices.empty()) {
           const std::string value = find_node(tree_->table, path)->as_string()->get();
           if (std::find(key->choices.begin(), key->choices.end(), value) == key->choices.end()) {
-            std::string allowed;
-            for (const auto& choice : key->choices) allowed += (allowed.empty() ? "" : ", ") + choice;
-            throw ConfigError(where + ": key '" + path + "' is '" + value + "'; allowed values: " + allowed);
+            throw ConfigError(where + ": key '" + path + "' is '" + value + "'; allowed values: " + join(key->choices));
           }
         }
         break;

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "core/json_file.h"
+#include "core/text.h"
 
 namespace evomem::core {
 namespace fs = std::filesystem;
@@ -40,12 +41,6 @@ T load_unaligned(const unsigned char* bytes) {
   T value;
   std::memcpy(&value, bytes, sizeof value);
   return value;
-}
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
 }
 
 }  // namespace

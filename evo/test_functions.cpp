@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "evo/random.h"
 
 namespace evomem::evo {
@@ -99,9 +100,7 @@ TestFunction make_test_function(const std::string& name, Eigen::Index dimension,
       return kConditioning * x[0] * x[0] + x.tail(x.size() - 1).squaredNorm();
     };
   } else {
-    std::string known;
-    for (const auto& candidate : test_function_names()) known += (known.empty() ? "" : ", ") + candidate;
-    throw InputError("unknown test function '" + name + "'; use one of: " + known);
+    throw InputError("unknown test function '" + name + "'; use one of: " + core::join(test_function_names()));
   }
   return function;
 }

@@ -3,14 +3,9 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace evomem::memory {
-
-std::string shape_string(const std::vector<std::int64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
 
 void GenomeLayout::add(const std::string& name, const std::vector<std::int64_t>& shape) {
   EVOMEM_CHECK(find(name) == nullptr, "genome layout: duplicate tensor name " + name);
@@ -37,7 +32,7 @@ const GenomeEntry* GenomeLayout::find(const std::string& name) const {
 std::string GenomeLayout::describe() const {
   std::ostringstream out;
   for (const auto& entry : entries_) {
-    out << entry.name << " " << shape_string(entry.shape) << " offset " << entry.offset << " size " << entry.size << "\n";
+    out << entry.name << " " << core::shape_text(entry.shape) << " offset " << entry.offset << " size " << entry.size << "\n";
   }
   out << "total " << size_ << "\n";
   return out.str();

@@ -35,9 +35,6 @@ class GenomeLayout {
   std::int64_t size_ = 0;
 };
 
-// "[32, 25]".
-std::string shape_string(const std::vector<std::int64_t>& shape);
-
 // A genome: values laid out as `layout` says.
 struct Genome {
   GenomeLayout layout;

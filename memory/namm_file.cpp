@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/hdf5.h"
 #include "core/safetensors.h"
+#include "core/text.h"
 #include "memory/namm_policy.h"
 #include "memory/scorer.h"
 
@@ -67,7 +68,7 @@ NammWeights load_safetensors(const std::filesystem::path& path, const std::optio
     const core::TensorView& view = file.tensor(entry.name);
     if (view.dtype != core::DType::kF32 || view.shape != entry.shape) {
       throw FormatError(path.string() + ": tensor '" + entry.name + "' is " + core::dtype_name(view.dtype) + " " +
-                        shape_string(view.shape) + ", expected F32 " + shape_string(entry.shape));
+                        core::shape_text(view.shape) + ", expected F32 " + core::shape_text(entry.shape));
     }
     std::vector<float> values(static_cast<std::size_t>(entry.size));
     std::memcpy(values.data(), view.data, values.size() * sizeof(float));
@@ -110,7 +111,7 @@ NammWeights load_hdf5(const std::filesystem::path& path, const std::optional<Nam
     const auto shape = dataset.shape();
     if (std::vector<std::int64_t>(shape.begin(), shape.end()) != entry.shape) {
       throw FormatError(path.string() + ": dataset /genome/" + entry.name + " has shape " +
-                        shape_string(std::vector<std::int64_t>(shape.begin(), shape.end())) + ", expected " + shape_string(entry.shape));
+                        core::shape_text(std::vector<std::int64_t>(shape.begin(), shape.end())) + ", expected " + core::shape_text(entry.shape));
     }
     return dataset.read<float>();
   }, expected);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "memory/attention_policies.h"
 #include "memory/namm_file.h"
 #include "memory/namm_policy.h"
@@ -19,12 +20,6 @@ std::string trim(const std::string& text) {
   if (begin == std::string::npos) return "";
   const auto end = text.find_last_not_of(" \t");
   return text.substr(begin, end - begin + 1);
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
 }
 
 }  // namespace
@@ -154,7 +149,7 @@ void SpecReader::finish() const {
   for (const auto& option : spec_.options) {
     if (std::find(accepted_.begin(), accepted_.end(), option.first) == accepted_.end()) {
       throw ConfigError(where() + ": unknown key '" + option.first + "' for policy '" + spec_.name +
-                        "'; accepted keys: " + (accepted_.empty() ? std::string("none") : join(accepted_)));
+                        "'; accepted keys: " + (accepted_.empty() ? std::string("none") : core::join(accepted_)));
     }
   }
 }
@@ -277,7 +272,7 @@ std::unique_ptr<Policy> make_policy(const std::string& text) {
   for (const auto& entry : factories()) {
     if (entry.first == spec.name) return entry.second(spec);
   }
-  throw ConfigError("policy spec '" + text + "': unknown policy '" + spec.name + "'; known policies: " + join(policy_names()));
+  throw ConfigError("policy spec '" + text + "': unknown policy '" + spec.name + "'; known policies: " + core::join(policy_names()));
 }
 
 }  // namespace evomem::memory

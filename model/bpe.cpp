@@ -5,7 +5,7 @@
 #include <queue>
 
 #include "core/error.h"
-#include "model/unicode.h"
+#include "core/utf8.h"
 
 namespace evomem::model {
 
@@ -88,7 +88,7 @@ BpeModel::BpeModel(std::vector<std::string> vocab, const std::vector<BpeMerge>& 
   std::string character;
   for (char32_t code_point = 0; code_point < kSmallCharLimit; ++code_point) {
     character.clear();
-    unicode::append_utf8(character, code_point);
+    core::append_utf8(character, code_point);
     if (const auto id = token_to_id(character)) small_char_ids_[code_point] = static_cast<std::int32_t>(*id);
   }
 }
@@ -240,12 +240,12 @@ void BpeModel::merge_word(std::string_view word, std::vector<TokenId>& out) cons
   std::vector<Symbol> symbols;
   symbols.reserve(word.size());
   for (std::size_t offset = 0; offset < word.size();) {
-    const std::size_t length = std::min(unicode::sequence_length_from_lead(static_cast<unsigned char>(word[offset])),
+    const std::size_t length = std::min(core::sequence_length_from_lead(static_cast<unsigned char>(word[offset])),
                                         word.size() - offset);
     std::int32_t id = -1;
-    if (length <= 2 && unicode::valid_sequence_length(word, offset) == length) {
+    if (length <= 2 && core::valid_sequence_length(word, offset) == length) {
       std::size_t cursor = offset;
-      id = small_char_ids_[unicode::next_code_point(word, cursor)];
+      id = small_char_ids_[core::next_code_point(word, cursor)];
     } else if (const auto found = token_to_id(word.substr(offset, length))) {
       id = static_cast<std::int32_t>(*found);
     }

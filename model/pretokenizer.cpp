@@ -3,7 +3,7 @@
 #include <array>
 
 #include "core/error.h"
-#include "model/unicode.h"
+#include "core/utf8.h"
 
 namespace evomem::model {
 
@@ -17,7 +17,7 @@ struct ByteLevelAlphabet {
     for (int byte = 0; byte < 256; ++byte) {
       const bool printable = (byte >= '!' && byte <= '~') || (byte >= 0xA1 && byte <= 0xAC) || (byte >= 0xAE);
       code_points[byte] = printable ? static_cast<char32_t>(byte) : next_unprintable++;
-      unicode::append_utf8(chars[byte], code_points[byte]);
+      core::append_utf8(chars[byte], code_points[byte]);
     }
   }
 };

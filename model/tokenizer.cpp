@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "model/pretokenizer.h"
 #include "model/tokenizer_decoder.h"
 #include "model/tokenizer_normalizer.h"
@@ -349,8 +350,8 @@ void Tokenizer::encode_ordinary(std::string_view text, bool first_section, std::
 
 std::vector<TokenId> Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
   std::string repaired;
-  if (!unicode::is_valid_utf8(text)) {
-    repaired = unicode::to_valid_utf8(text);
+  if (!core::is_valid_utf8(text)) {
+    repaired = core::to_valid_utf8(text);
     text = repaired;
   }
   std::vector<TokenId> ids;

@@ -1,8 +1,8 @@
 #include "model/tokenizer_decoder.h"
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "model/pretokenizer.h"
-#include "model/unicode.h"
 
 namespace evomem::model {
 
@@ -53,7 +53,7 @@ class ByteLevelDecoder final : public Decoder {
     std::string bytes;
     const auto flush = [&] {
       if (bytes.empty()) return;
-      out.push_back({unicode::to_valid_utf8(bytes), false});
+      out.push_back({core::to_valid_utf8(bytes), false});
       bytes.clear();
     };
     for (DecodePiece& piece : pieces) {
@@ -64,7 +64,7 @@ class ByteLevelDecoder final : public Decoder {
       }
       for (std::size_t offset = 0; offset < piece.text.size();) {
         const std::size_t start = offset;
-        const int byte = byte_level_byte(unicode::next_code_point(piece.text, offset));
+        const int byte = byte_level_byte(core::next_code_point(piece.text, offset));
         if (byte >= 0) {
           bytes.push_back(static_cast<char>(byte));
         } else {
@@ -96,7 +96,7 @@ class ByteFallbackDecoder final : public Decoder {
     std::string bytes;
     const auto flush = [&] {
       if (bytes.empty()) return;
-      out.push_back({unicode::to_valid_utf8(bytes), false});
+      out.push_back({core::to_valid_utf8(bytes), false});
       bytes.clear();
     };
     for (DecodePiece& piece : pieces) {

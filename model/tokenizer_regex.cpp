@@ -9,7 +9,7 @@
 #include <new>
 
 #include "core/error.h"
-#include "model/unicode.h"
+#include "core/utf8.h"
 
 namespace evomem::model {
 
@@ -201,7 +201,7 @@ void TokenizerRegex::find_all(std::string_view text, std::vector<Match>& matches
     } else {
       // Empty match: step over one code point, as JavaScript's matchAll does in unicode mode.
       if (start >= text.size()) break;
-      offset = start + unicode::sequence_length_from_lead(static_cast<unsigned char>(text[start]));
+      offset = start + core::sequence_length_from_lead(static_cast<unsigned char>(text[start]));
     }
   }
 }

@@ -11,16 +11,11 @@
 #include "core/error.h"
 #include "core/logging.h"
 #include "core/safetensors.h"
+#include "core/text.h"
 
 namespace evomem::model {
 
 namespace {
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
 
 std::optional<c10::ScalarType> torch_dtype_of(core::DType dtype) {
   switch (dtype) {
@@ -38,13 +33,13 @@ at::Tensor read_tensor(const core::SafetensorsCheckpoint& checkpoint, const Llam
                        const std::string& name, c10::ScalarType required_dtype) {
   if (!checkpoint.contains(name)) {
     throw FormatError("checkpoint: tensor '" + name + "' is missing (expected shape " +
-                      shape_text(expected_tensor_shape(config, name)) + ")");
+                      core::shape_text(expected_tensor_shape(config, name)) + ")");
   }
   const core::TensorView& view = checkpoint.tensor(name);
   const std::string where = checkpoint.file_of(name).string() + ": tensor '" + name + "'";
   const std::vector<std::int64_t> expected = expected_tensor_shape(config, name);
   if (view.shape != expected) {
-    throw FormatError(where + " has shape " + shape_text(view.shape) + ", expected " + shape_text(expected) +
+    throw FormatError(where + " has shape " + core::shape_text(view.shape) + ", expected " + core::shape_text(expected) +
                       " from config.json");
   }
   const std::optional<c10::ScalarType> stored = torch_dtype_of(view.dtype);

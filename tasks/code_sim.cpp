@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/utf8.h"
 #include "tasks/utf8_text.h"
 
 namespace evomem::tasks {
@@ -121,8 +122,8 @@ double levenshtein_ratio(std::u32string_view a, std::u32string_view b) {
 int fuzz_ratio(std::string_view a, std::string_view b, SequenceRatio backend) {
   if (a == b) return 100;
   if (a.empty() || b.empty()) return 0;
-  const std::u32string left = utf8_to_code_points(a);
-  const std::u32string right = utf8_to_code_points(b);
+  const std::u32string left = core::utf8_to_code_points(a);
+  const std::u32string right = core::utf8_to_code_points(b);
   const double ratio = backend == SequenceRatio::kDifflib ? difflib_ratio(left, right) : levenshtein_ratio(left, right);
   // Python's round() rounds halves to even, as nearbyint does in the default rounding mode.
   return static_cast<int>(std::nearbyint(100 * ratio));

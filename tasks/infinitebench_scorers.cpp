@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "tasks/utf8_text.h"
 
 namespace evomem::tasks {
@@ -75,7 +76,7 @@ const InfiniteBenchAnswer& first_answer(const Answers& answers) {
 }
 
 bool contains(const Answers& answers, std::u32string_view text) {
-  const std::string utf8 = code_points_to_utf8(text);
+  const std::string utf8 = core::code_points_to_utf8(text);
   return std::any_of(answers.begin(), answers.end(), [&](const InfiniteBenchAnswer& answer) {
     return answer.kind == InfiniteBenchAnswer::Kind::kString && answer.text == utf8;
   });
@@ -98,13 +99,13 @@ double passkey_score(std::string_view prediction, const Answers& answers) {
 
 double kv_retrieval_score(std::string_view prediction, const Answers& answers) {
   const auto& label = first_answer(answers);
-  const auto words = python_split(replace_with_space(utf8_to_code_points(prediction), U"\n:\"'.,?!{}"));
-  const std::u32string target = utf8_to_code_points(label.text);
+  const auto words = python_split(replace_with_space(core::utf8_to_code_points(prediction), U"\n:\"'.,?!{}"));
+  const std::u32string target = core::utf8_to_code_points(label.text);
   return std::find(words.begin(), words.end(), target) != words.end() ? 1.0 : 0.0;
 }
 
 double choice_score(std::string_view prediction, const Answers& answers) {
-  std::u32string text(python_strip(utf8_to_code_points(prediction)));
+  std::u32string text(python_strip(core::utf8_to_code_points(prediction)));
   if (text.empty()) return 0.0;
   if (std::u32string_view(U"ABCD").find(text[0]) != std::u32string_view::npos) {
     return contains(answers, std::u32string(1, text[0])) ? 1.0 : 0.0;
@@ -117,7 +118,7 @@ double choice_score(std::string_view prediction, const Answers& answers) {
     if (text.size() < at + prefix.size() + 1) return 0.0;
     const std::u32string_view after = std::u32string_view(text).substr(at + prefix.size() + 1);
     for (const auto& answer : answers) {
-      if (answer.kind == InfiniteBenchAnswer::Kind::kString && starts_with(after, utf8_to_code_points(answer.text))) {
+      if (answer.kind == InfiniteBenchAnswer::Kind::kString && starts_with(after, core::utf8_to_code_points(answer.text))) {
         return 1.0;
       }
     }
@@ -132,9 +133,9 @@ double choice_score(std::string_view prediction, const Answers& answers) {
 
 double dialogue_score(std::string_view prediction, const Answers& answers) {
   const auto& label = first_answer(answers);
-  const std::u32string text(python_strip(utf8_to_code_points(prediction)));
+  const std::u32string text(python_strip(core::utf8_to_code_points(prediction)));
   const auto words = python_split(replace_with_space(text, U"\n:\"'.,?!{}"));
-  const std::u32string target = utf8_to_code_points(label.text);
+  const std::u32string target = core::utf8_to_code_points(label.text);
   for (const auto& word : words) {
     if (python_upper(word) == target) return 1.0;
   }
@@ -147,7 +148,7 @@ double math_find_score(std::string_view prediction, const Answers& answers) {
     throw InputError("math_find answer '" + label.text + "' must be a number (int or float), as published");
   }
   // First match of \d+\.\d+|\d+ (Unicode digits).
-  const std::u32string text = utf8_to_code_points(prediction);
+  const std::u32string text = core::utf8_to_code_points(prediction);
   std::size_t i = 0;
   while (i < text.size() && !is_unicode_decimal(text[i])) ++i;
   if (i == text.size()) return 0.0;
@@ -166,19 +167,19 @@ double math_find_score(std::string_view prediction, const Answers& answers) {
   if (label.kind == InfiniteBenchAnswer::Kind::kInteger) {
     // int("3.5") raises in the published scorer; such a prediction cannot be right.
     if (has_fraction) return 0.0;
-    return python_int(utf8_to_code_points(ascii)) == python_int(utf8_to_code_points(label.text)) ? 1.0 : 0.0;
+    return python_int(core::utf8_to_code_points(ascii)) == python_int(core::utf8_to_code_points(label.text)) ? 1.0 : 0.0;
   }
   return std::strtod(ascii.c_str(), nullptr) == std::strtod(label.text.c_str(), nullptr) ? 1.0 : 0.0;
 }
 
 double code_run_score(std::string_view prediction, const Answers& answers) {
   const auto& label = first_answer(answers);
-  const std::u32string text(python_strip(utf8_to_code_points(prediction)));
+  const std::u32string text(python_strip(core::utf8_to_code_points(prediction)));
   const auto words = python_split(replace_with_space(text, U"\n.`'\":"));
   if (words.empty()) return 0.0;
   const std::string value = python_int(words.back());
   if (value.empty() || label.kind != InfiniteBenchAnswer::Kind::kInteger) return 0.0;
-  return value == python_int(utf8_to_code_points(label.text)) ? 1.0 : 0.0;
+  return value == python_int(core::utf8_to_code_points(label.text)) ? 1.0 : 0.0;
 }
 
 double code_debug_score(std::string_view prediction, const Answers& answers) {
@@ -186,9 +187,9 @@ double code_debug_score(std::string_view prediction, const Answers& answers) {
     throw InputError("code_debug answers must be [function name, option letter], got " +
                      std::to_string(answers.size()) + " item(s)");
   }
-  const std::u32string function_name = utf8_to_code_points(answers[0].text);
-  const std::u32string letter = utf8_to_code_points(answers[1].text);
-  std::u32string text(python_strip(utf8_to_code_points(prediction)));
+  const std::u32string function_name = core::utf8_to_code_points(answers[0].text);
+  const std::u32string letter = core::utf8_to_code_points(answers[1].text);
+  std::u32string text(python_strip(core::utf8_to_code_points(prediction)));
   const std::u32string_view head = std::u32string_view(text).substr(0, std::min<std::size_t>(2, text.size()));
   if (head == letter + U"." || head == letter + U":") return 1.0;
   text = replace_with_space(std::move(text), U"\n`'\"-*");

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/utf8.h"
 #include "tasks/utf8_text.h"
 
 namespace evomem::tasks {
@@ -84,7 +85,7 @@ class PythonLiteralReader {
           const std::size_t digits = escape == 'u' ? 4 : 8;
           const std::string hex = text_.substr(position_ + 2, digits);
           const char32_t value = static_cast<char32_t>(std::strtoul(hex.c_str(), nullptr, 16));
-          raw += code_points_to_utf8(std::u32string(1, value));
+          raw += core::code_points_to_utf8(std::u32string(1, value));
           position_ += 2 + digits;
           continue;
         }
@@ -96,7 +97,7 @@ class PythonLiteralReader {
     }
     if (position_ >= text_.size()) fail("unterminated string");
     ++position_;
-    return utf8_to_code_points(raw);
+    return core::utf8_to_code_points(raw);
   }
   double number() {
     skip_space();
@@ -154,10 +155,10 @@ const JiebaSegmenter& JiebaSegmenter::shared() {
 JiebaSegmenter::JiebaSegmenter(const std::filesystem::path& jieba_dir) {
   const std::filesystem::path dictionary_path = jieba_dir / "dict.txt";
   const std::string dictionary = core::read_text_file(dictionary_path);
-  if (const auto bad = find_invalid_utf8(dictionary)) {
+  if (const auto bad = core::find_invalid_utf8(dictionary)) {
     throw FormatError(dictionary_path.string() + ": invalid UTF-8 at byte " + std::to_string(*bad));
   }
-  storage_ = utf8_to_code_points(dictionary);
+  storage_ = core::utf8_to_code_points(dictionary);
   frequencies_.reserve(storage_.size() / 4);
   std::int64_t total = 0;
   std::size_t line_start = 0;
@@ -290,7 +291,7 @@ std::vector<std::u32string> JiebaSegmenter::cut(std::u32string_view text) const 
 
 std::vector<std::string> JiebaSegmenter::cut_utf8(std::string_view text) const {
   std::vector<std::string> out;
-  for (const auto& word : cut(utf8_to_code_points(text))) out.push_back(code_points_to_utf8(word));
+  for (const auto& word : cut(core::utf8_to_code_points(text))) out.push_back(core::code_points_to_utf8(word));
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "tasks/jsonl_reader.h"
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "tasks/utf8_text.h"
 
 namespace evomem::tasks {
@@ -18,7 +19,7 @@ bool JsonlReader::next(JsonlRecord& record) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const std::string where = path_.string() + ":" + std::to_string(line_number_);
-    if (const auto bad = find_invalid_utf8(line)) {
+    if (const auto bad = core::find_invalid_utf8(line)) {
       throw FormatError(where + ": invalid UTF-8 at byte " + std::to_string(*bad + 1) +
                         " of the line (the file must be UTF-8 encoded)");
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/utf8.h"
 #include "tasks/utf8_text.h"
 
 namespace evomem::tasks {
@@ -9,7 +10,7 @@ namespace {
 
 // The CJK punctuation the published normalize_zh_answer removes in addition to ASCII.
 const std::u32string& chinese_punctuation() {
-  static const std::u32string punctuation = utf8_to_code_points(
+  static const std::u32string punctuation = core::utf8_to_code_points(
       "！？｡。＂＃＄％＆＇（）＊＋，－／：；＜＝＞＠［＼］＾＿｀｛｜｝～｟｠｢｣､、〃》「」『』【】〔〕〖〗〘〙〚〛〜〝〞〟〰〾〿–—‘’‛“”„‟…‧﹏.");
   return punctuation;
 }
@@ -51,13 +52,13 @@ std::vector<std::u32string> normalized_words(std::u32string_view text) {
 }
 
 std::string normalize_answer(std::string_view text) {
-  const auto words = normalized_words(utf8_to_code_points(text));
+  const auto words = normalized_words(core::utf8_to_code_points(text));
   std::u32string joined;
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (i > 0) joined.push_back(U' ');
     joined += words[i];
   }
-  return code_points_to_utf8(joined);
+  return core::code_points_to_utf8(joined);
 }
 
 std::u32string normalize_zh_answer(std::u32string_view text) {

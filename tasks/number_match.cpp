@@ -1,13 +1,14 @@
 #include "tasks/number_match.h"
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "tasks/utf8_text.h"
 
 namespace evomem::tasks {
 namespace {
 
 double fraction_equal(std::string_view prediction, const std::u32string& target) {
-  const auto numbers = digit_runs(utf8_to_code_points(prediction));
+  const auto numbers = digit_runs(core::utf8_to_code_points(prediction));
   if (numbers.empty()) return 0.0;
   std::size_t right = 0;
   for (const auto& number : numbers) right += number == target ? 1 : 0;
@@ -16,13 +17,13 @@ double fraction_equal(std::string_view prediction, const std::u32string& target)
 
 // The digits after the first `marker` that is followed by at least one digit (`marker(\d+)`).
 std::u32string number_after(std::string_view reference, const std::u32string& marker) {
-  const std::u32string text = utf8_to_code_points(reference);
+  const std::u32string text = core::utf8_to_code_points(reference);
   std::size_t from = 0;
   while (true) {
     const std::size_t at = text.find(marker, from);
     if (at == std::u32string::npos) {
       throw InputError("reference answer '" + std::string(reference) + "' does not name a paragraph as '" +
-                       code_points_to_utf8(marker) + "N'; the retrieval metric needs that form");
+                       core::code_points_to_utf8(marker) + "N'; the retrieval metric needs that form");
     }
     std::size_t end = at + marker.size();
     while (end < text.size() && is_unicode_decimal(text[end])) ++end;
@@ -49,7 +50,7 @@ std::vector<std::u32string> digit_runs(std::u32string_view text) {
 }
 
 double count_score(std::string_view prediction, std::string_view reference) {
-  return fraction_equal(prediction, utf8_to_code_points(reference));
+  return fraction_equal(prediction, core::utf8_to_code_points(reference));
 }
 
 double retrieval_score(std::string_view prediction, std::string_view reference) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "tasks/utf8_text.h"
 
 namespace evomem::tasks {
@@ -88,13 +89,13 @@ PromptFields infinitebench_fields(const InfiniteBenchSample& sample) {
   for (std::size_t i = 0; i < sample.options.size() && i < 4; ++i) fields[option_names[i]] = sample.options[i];
   // math_find: InfiniteBench's create_prompt asks "What is the <x> number in the following
   // list?" for the first "The <x> number" of the input (regex `The \w+ number`).
-  const std::u32string input = utf8_to_code_points(sample.input);
+  const std::u32string input = core::utf8_to_code_points(sample.input);
   for (std::size_t at = input.find(U"The "); at != std::u32string::npos; at = input.find(U"The ", at + 1)) {
     std::size_t end = at + 4;
     while (end < input.size() && is_python_word_char(input[end])) ++end;
     if (end > at + 4 && input.compare(end, 7, U" number") == 0) {
       const std::u32string phrase = python_lower(input.substr(at, end + 7 - at));
-      fields["prefix"] = "What is " + code_points_to_utf8(phrase) + " in the following list?";
+      fields["prefix"] = "What is " + core::code_points_to_utf8(phrase) + " in the following list?";
       break;
     }
   }
@@ -107,8 +108,8 @@ PromptFields infinitebench_fields(const InfiniteBenchSample& sample) {
     if (end < input.size() && input[end] == U'(') {
       const std::size_t close = input.find(U')', end);
       if (close != std::u32string::npos) {
-        fields["func"] = code_points_to_utf8(input.substr(i, end - i));
-        fields["func_call"] = code_points_to_utf8(input.substr(i, close + 1 - i));
+        fields["func"] = core::code_points_to_utf8(input.substr(i, end - i));
+        fields["func_call"] = core::code_points_to_utf8(input.substr(i, close + 1 - i));
         break;
       }
     }

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "core/utf8.h"
 #include "tasks/jieba_segmenter.h"
 #include "tasks/normalize.h"
 #include "tasks/utf8_text.h"
@@ -26,13 +27,13 @@ double token_f1(const std::vector<std::u32string>& prediction, const std::vector
 }
 
 double qa_f1(std::string_view prediction, std::string_view reference) {
-  return token_f1(normalized_words(utf8_to_code_points(prediction)), normalized_words(utf8_to_code_points(reference)));
+  return token_f1(normalized_words(core::utf8_to_code_points(prediction)), normalized_words(core::utf8_to_code_points(reference)));
 }
 
 namespace {
 std::vector<std::u32string> chinese_tokens(std::string_view text) {
   std::vector<std::u32string> tokens;
-  for (const auto& word : JiebaSegmenter::shared().cut(utf8_to_code_points(text))) {
+  for (const auto& word : JiebaSegmenter::shared().cut(core::utf8_to_code_points(text))) {
     std::u32string normalized = normalize_zh_answer(word);
     if (!normalized.empty()) tokens.push_back(std::move(normalized));
   }

@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "core/utf8.h"
 #include "tasks/jieba_segmenter.h"
 #include "tasks/utf8_text.h"
 
@@ -87,7 +88,7 @@ double rouge_l_code_points(std::u32string_view prediction, std::u32string_view r
 std::u32string jieba_joined(std::string_view text) {
   std::u32string joined;
   bool first = true;
-  for (const auto& word : JiebaSegmenter::shared().cut(utf8_to_code_points(text))) {
+  for (const auto& word : JiebaSegmenter::shared().cut(core::utf8_to_code_points(text))) {
     if (!first) joined.push_back(U' ');
     joined += word;
     first = false;
@@ -113,7 +114,7 @@ std::vector<std::u32string> lsum_tokens(std::u32string_view sentence) {
 }
 
 std::vector<std::vector<std::u32string>> lsum_sentences(std::string_view text) {
-  const std::u32string points = utf8_to_code_points(text);
+  const std::u32string points = core::utf8_to_code_points(text);
   std::vector<std::vector<std::u32string>> sentences;
   std::size_t start = 0;
   while (start <= points.size()) {
@@ -155,7 +156,7 @@ void lcs_indices(const std::vector<std::u32string>& reference, const std::vector
 }  // namespace
 
 double rouge_l(std::string_view prediction, std::string_view reference, const RougeOptions& options) {
-  return rouge_l_code_points(utf8_to_code_points(prediction), utf8_to_code_points(reference), options);
+  return rouge_l_code_points(core::utf8_to_code_points(prediction), core::utf8_to_code_points(reference), options);
 }
 
 double rouge_zh(std::string_view prediction, std::string_view reference, const RougeOptions& options) {

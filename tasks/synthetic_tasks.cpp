@@ -1,21 +1,15 @@
 #include "tasks/synthetic_tasks.h"
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace evomem::tasks {
 namespace {
 
-struct SyntheticTaskEntry {
-  const char* name;
-  const char* prompt;
-  int max_new_tokens;
-  Metric metric;
-};
-
 // Passkey and number_string keep InfiniteBench's base-model templates; the RULER-style
 // families end the prompt with the words that precede the answer in the needle, so that the
 // answer is a continuation (the RULER templates end with an answer prefix for the same reason).
-const SyntheticTaskEntry kEntries[] = {
+const TaskDefinition kEntries[] = {
     {"synth_passkey",
      "There is an important info hidden inside a lot of irrelevant text. Find it and memorize it. I will quiz you "
      "about the important information there.\n\n{context}\n\n{input}\n\nThe pass key is",
@@ -55,30 +49,15 @@ const SyntheticTaskEntry kEntries[] = {
 }  // namespace
 
 const std::vector<std::string>& synthetic_task_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> list;
-    for (const auto& entry : kEntries) list.emplace_back(entry.name);
-    return list;
-  }();
+  static const std::vector<std::string> names = definition_names(kEntries);
   return names;
 }
 
 TaskSpec synthetic_task_spec(const std::string& name) {
   for (const auto& entry : kEntries) {
-    if (name != entry.name) continue;
-    TaskSpec task;
-    task.name = entry.name;
-    task.format = DatasetFormat::kLongBench;
-    task.prompt_template = entry.prompt;
-    task.max_new_tokens = entry.max_new_tokens;
-    task.metric = entry.metric;
-    task.data_file = task.name + ".jsonl";
-    task.source = "evomem synthetic";
-    return task;
+    if (name == entry.name) return task_spec_from(entry, DatasetFormat::kLongBench, "evomem synthetic");
   }
-  std::string known;
-  for (const auto& entry : kEntries) known += std::string(known.empty() ? "" : ", ") + entry.name;
-  throw InputError("unknown synthetic task '" + name + "'; known: " + known);
+  throw InputError("unknown synthetic task '" + name + "'; known: " + core::join(synthetic_task_names()));
 }
 
 void add_synthetic_tasks(TaskRegistry& registry) {

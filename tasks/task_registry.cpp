@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "tasks/prompt_builder.h"
 
 namespace evomem::tasks {
@@ -10,14 +11,7 @@ namespace {
 
 // LongBench v1: config/dataset2prompt.json and config/dataset2maxlen.json of THUDM/LongBench;
 // metrics from eval.py's dataset2metric.
-struct TaskEntry {
-  const char* name;
-  const char* prompt;
-  int max_new_tokens;
-  Metric metric;
-};
-
-const TaskEntry kLongBench[] = {
+const TaskDefinition kLongBench[] = {
     {"narrativeqa",
      "You are given a story, which can be either a novel or a movie script, and a question. Answer the question "
      "asconcisely as you can, using a single phrase if possible. Do not provide any explanation.\n\nStory: "
@@ -105,7 +99,7 @@ const TaskEntry kLongBench[] = {
 // InfiniteBench: the templates its base-model evaluation uses (src/prompt.py,
 // yarn_mistral_templates), max new tokens from src/eval_utils.py, scorers from
 // src/compute_scores.py.
-const TaskEntry kInfiniteBench[] = {
+const TaskDefinition kInfiniteBench[] = {
     {"passkey",
      "There is an important info hidden inside a lot of irrelevant text. Find it and memorize it. I will quiz you "
      "about the important information.\n\n{context}\n\n{input}\n\nThe pass key is",
@@ -148,51 +142,40 @@ std::string dataset_format_name(DatasetFormat format) {
   return format == DatasetFormat::kLongBench ? "longbench" : "infinitebench";
 }
 
+TaskSpec task_spec_from(const TaskDefinition& definition, DatasetFormat format, const std::string& source) {
+  TaskSpec task;
+  task.name = definition.name;
+  task.format = format;
+  task.prompt_template = definition.prompt;
+  task.max_new_tokens = definition.max_new_tokens;
+  task.metric = definition.metric;
+  task.data_file = task.name + ".jsonl";
+  task.source = source;
+  return task;
+}
+
 const std::vector<std::string>& longbench_task_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const auto& entry : kLongBench) out.emplace_back(entry.name);
-    return out;
-  }();
+  static const std::vector<std::string> names = definition_names(kLongBench);
   return names;
 }
 
 const std::vector<std::string>& infinitebench_task_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const auto& entry : kInfiniteBench) out.emplace_back(entry.name);
-    return out;
-  }();
+  static const std::vector<std::string> names = definition_names(kInfiniteBench);
   return names;
 }
 
 TaskRegistry TaskRegistry::builtin() {
   TaskRegistry registry;
   for (const auto& entry : kLongBench) {
-    TaskSpec task;
-    task.name = entry.name;
-    task.format = DatasetFormat::kLongBench;
-    task.prompt_template = entry.prompt;
-    task.max_new_tokens = entry.max_new_tokens;
-    task.metric = entry.metric;
-    const std::string name = entry.name;
+    TaskSpec task = task_spec_from(entry, DatasetFormat::kLongBench, "LongBench v1");
+    const std::string& name = task.name;
     task.first_line_only = name == "trec" || name == "triviaqa" || name == "samsum" || name == "lsht";
     task.chat_template_allowed = !(task.first_line_only || name == "lcc" || name == "repobench-p");
     if (name == "samsum") task.stop_strings = {"\n"};
-    task.data_file = name + ".jsonl";
-    task.source = "LongBench v1";
     registry.add(std::move(task));
   }
   for (const auto& entry : kInfiniteBench) {
-    TaskSpec task;
-    task.name = entry.name;
-    task.format = DatasetFormat::kInfiniteBench;
-    task.prompt_template = entry.prompt;
-    task.max_new_tokens = entry.max_new_tokens;
-    task.metric = entry.metric;
-    task.data_file = task.name + ".jsonl";
-    task.source = "InfiniteBench";
-    registry.add(std::move(task));
+    registry.add(task_spec_from(entry, DatasetFormat::kInfiniteBench, "InfiniteBench"));
   }
   return registry;
 }
@@ -207,9 +190,7 @@ bool TaskRegistry::contains(const std::string& name) const { return tasks_.count
 const TaskSpec& TaskRegistry::get(const std::string& name) const {
   const auto found = tasks_.find(name);
   if (found == tasks_.end()) {
-    std::string known;
-    for (const auto& [known_name, task] : tasks_) known += (known.empty() ? "" : ", ") + known_name;
-    throw InputError("unknown task '" + name + "'; known tasks: " + known + " (or add one from a TOML file, see docs/tasks.md)");
+    throw InputError("unknown task '" + name + "'; known tasks: " + core::join(names()) + " (or add one from a TOML file, see docs/tasks.md)");
   }
   return found->second;
 }
@@ -249,9 +230,8 @@ void TaskRegistry::add_from_config(const core::Config& input, const std::string&
     const std::string metric_text = config.get_string(prefix + "metric");
     const auto metric = parse_metric(metric_text);
     if (!metric) {
-      std::string known;
-      for (const auto& metric_name_text : metric_names()) known += (known.empty() ? "" : ", ") + metric_name_text;
-      throw ConfigError(source + ": key '" + prefix + "metric' is '" + metric_text + "', not one of: " + known);
+      throw ConfigError(source + ": key '" + prefix + "metric' is '" + metric_text + "', not one of: " +
+                        core::join(metric_names()));
     }
     task.metric = *metric;
     const std::int64_t max_new_tokens = config.get_int(prefix + "max_new_tokens");

@@ -35,6 +35,25 @@ struct TaskSpec {
   std::string source;                      // where the definition comes from (for `tasks list`)
 };
 
+// One row of a built-in task table (the published prompt, generation length and metric).
+struct TaskDefinition {
+  const char* name;
+  const char* prompt;
+  int max_new_tokens;
+  Metric metric;
+};
+
+// The TaskSpec of a table row: data file "<name>.jsonl", `source` as where it comes from.
+TaskSpec task_spec_from(const TaskDefinition& definition, DatasetFormat format, const std::string& source);
+
+// The names of a table, in its order.
+template <std::size_t N>
+std::vector<std::string> definition_names(const TaskDefinition (&table)[N]) {
+  std::vector<std::string> names;
+  for (const TaskDefinition& definition : table) names.emplace_back(definition.name);
+  return names;
+}
+
 class TaskRegistry {
  public:
   // The built-in LongBench v1 and InfiniteBench tasks.

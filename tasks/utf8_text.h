@@ -1,23 +1,15 @@
 #pragma once
-// UTF-8 <-> code points, and the character classes of Python 3 `str` that the published
-// metric scripts rely on (str.split() white space, `\d`, `\w`, str.lower()). The metrics are
-// defined on Python strings, i.e. on code points, so every metric works on std::u32string.
+// The character classes of Python 3 `str` that the published metric scripts rely on
+// (str.split() white space, `\d`, `\w`, str.lower()). The metrics are defined on Python
+// strings, i.e. on code points, so every metric works on std::u32string (decoded with
+// core/utf8.h).
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace evomem::tasks {
-
-// Byte offset of the first ill-formed UTF-8 sequence (overlong forms, surrogates and
-// values above U+10FFFF are ill-formed), or nullopt when `text` is valid.
-std::optional<std::size_t> find_invalid_utf8(std::string_view text);
-
-// Decodes valid UTF-8 (check with find_invalid_utf8 first); an ill-formed byte becomes U+FFFD.
-std::u32string utf8_to_code_points(std::string_view text);
-std::string code_points_to_utf8(std::u32string_view text);
 
 // Python's str.isspace(): Unicode white space plus the ASCII separators \x1c-\x1f.
 bool is_python_space(char32_t c);

@@ -13,10 +13,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/model/benchmark_models.h"
 #include "memory/namm_policy.h"
 #include "memory/policy_spec.h"
 #include "model/backbone.h"
@@ -27,41 +27,8 @@ namespace {
 using namespace evomem;
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 model::LlamaConfig model_config(const std::string& name) {
-  model::LlamaConfig config;
-  config.bos_token_ids = {1};
-  config.eos_token_ids = {2};
-  config.rope_theta = 500000.0;
-  config.max_position_embeddings = 131072;
-  if (name == "small") {
-    config.vocab_size = 32000;
-    config.hidden_size = 256;
-    config.intermediate_size = 688;
-    config.num_hidden_layers = 4;
-    config.num_attention_heads = 8;
-    config.num_key_value_heads = 2;
-    config.head_dim = 32;
-  } else {
-    config.vocab_size = 128256;
-    config.hidden_size = 4096;
-    config.intermediate_size = 14336;
-    config.num_hidden_layers = 2;
-    config.num_attention_heads = 32;
-    config.num_key_value_heads = 8;
-    config.head_dim = 128;
-    config.tie_word_embeddings = true;
-  }
-  return config;
+  return name == "small" ? bench::small_benchmark_config() : bench::llama3_8b_layers_config();
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -138,13 +105,13 @@ int main(int argc, char** argv) {
       threads = std::stoi(value);
     } else if (flag == "--contexts") {
       contexts.clear();
-      for (const auto& item : split(value)) contexts.push_back(std::stoll(item));
+      for (const auto& item : bench::split_list(value)) contexts.push_back(std::stoll(item));
     } else if (flag == "--models") {
-      models = split(value);
+      models = bench::split_list(value);
     } else if (flag == "--repeats") {
       repeats = std::max(1, std::stoi(value));
     } else if (flag == "--prefill") {
-      prefill = split(value);
+      prefill = bench::split_list(value);
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 1;

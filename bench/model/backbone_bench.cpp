@@ -14,10 +14,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/model/benchmark_models.h"
 #include "model/backbone.h"
 #include "model/random_checkpoint.h"
 
@@ -95,12 +95,6 @@ struct Row {
   double seconds;
 };
 
-std::vector<std::int64_t> parse_list(const std::string& text) {
-  std::vector<std::int64_t> values;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) values.push_back(std::stoll(item));
-  return values;
-}
 
 }  // namespace
 
@@ -114,7 +108,8 @@ int main(int argc, char** argv) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
     if (flag == "--contexts") {
-      contexts = parse_list(value);
+      contexts.clear();
+      for (const auto& item : evomem::bench::split_list(value)) contexts.push_back(std::stoll(item));
     } else if (flag == "--models") {
       models = value;
     } else if (flag == "--chunk") {
@@ -138,30 +133,10 @@ int main(int argc, char** argv) {
 
   std::vector<std::pair<std::string, LlamaConfig>> configs;
   if (models.find("small") != std::string::npos) {
-    LlamaConfig small;
-    small.vocab_size = 32000;
-    small.hidden_size = 256;
-    small.intermediate_size = 688;
-    small.num_hidden_layers = 4;
-    small.num_attention_heads = 8;
-    small.num_key_value_heads = 2;
-    small.head_dim = 32;
-    small.max_position_embeddings = 16384;
-    configs.emplace_back("small (4 x 256)", small);
+    configs.emplace_back("small (4 x 256)", evomem::bench::small_benchmark_config());
   }
   if (models.find("llama8b") != std::string::npos) {
-    LlamaConfig large;
-    large.vocab_size = 128256;
-    large.hidden_size = 4096;
-    large.intermediate_size = 14336;
-    large.num_hidden_layers = 2;
-    large.num_attention_heads = 32;
-    large.num_key_value_heads = 8;
-    large.head_dim = 128;
-    large.rope_theta = 500000.0;
-    large.max_position_embeddings = 131072;
-    large.tie_word_embeddings = true;  // halves memory; the head costs the same either way
-    configs.emplace_back("Llama-3-8B shape, 2 layers", large);
+    configs.emplace_back("Llama-3-8B shape, 2 layers", evomem::bench::llama3_8b_layers_config());
   }
 
   std::vector<Row> rows;

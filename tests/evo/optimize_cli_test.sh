@@ -2,6 +2,7 @@
 # `evomem optimize` prints one JSON line with the documented fields and fails cleanly on bad input.
 set -euo pipefail
 evomem="$1"
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 
 line=$("$evomem" optimize --strategy cmaes --function sphere --dim 10 --seed 3 --target 1e-8 --x0 1 --sigma0 1)
 [ "$(printf '%s\n' "$line" | wc -l)" -eq 1 ] || { echo "expected one line, got: $line"; exit 1; }
@@ -26,17 +27,8 @@ line=$("$evomem" optimize --strategy ipop --function rastrigin --dim 4 --x0 3 --
 line=$("$evomem" optimize --function rosenbrock --dim 5 --max-generations 7)
 /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["stop"] == ["max_generations"] and r["generations"] == 7, r' "$line"
 
-expect_error() {
-  local pattern="$1"; shift
-  set +e
-  output=$("$evomem" optimize "$@" 2>&1)
-  status=$?
-  set -e
-  [ "$status" -eq 1 ] || { echo "expected exit 1 for $*, got $status: $output"; exit 1; }
-  printf '%s\n' "$output" | grep -q "$pattern" || { echo "expected '$pattern' for $*, got: $output"; exit 1; }
-}
-expect_error "dimension" --dim 0
-expect_error "initial sigma" --sigma0 -1
-expect_error "unknown test function" --function himmelblau
-expect_error "unknown strategy" --strategy nes
+expect_error "dimension" "$evomem" optimize --dim 0
+expect_error "initial sigma" "$evomem" optimize --sigma0 -1
+expect_error "unknown test function" "$evomem" optimize --function himmelblau
+expect_error "unknown strategy" "$evomem" optimize --strategy nes
 echo "optimize CLI ok"

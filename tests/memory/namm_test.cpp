@@ -16,6 +16,7 @@
 #include "model/generation.h"
 #include "model/random_checkpoint.h"
 #include "tests/memory/observation_builder.h"
+#include "tests/model/backbone_test_support.h"
 #include "tests/support/test_support.h"
 
 namespace evomem::memory {
@@ -419,17 +420,8 @@ TEST(NammFile, ExportImportIsBitIdenticalAndMismatchesAreRejected) {
 }
 
 TEST(NammPolicy, ZeroGenomeKeepsEverythingAndGenerationMatchesTheFullCache) {
-  model::LlamaConfig config;
-  config.vocab_size = 97;
-  config.hidden_size = 32;
-  config.intermediate_size = 48;
-  config.num_hidden_layers = 2;
-  config.num_attention_heads = 4;
-  config.num_key_value_heads = 2;
-  config.head_dim = 8;
+  model::LlamaConfig config = model::testing::tiny_config();
   config.max_position_embeddings = 512;
-  config.bos_token_ids = {1};
-  config.eos_token_ids = {2};
   model::Backbone backbone(config, model::random_weights(config, 7, c10::Device(c10::kCPU), at::kFloat), c10::Device(c10::kCPU));
   std::vector<std::vector<std::int64_t>> prompts(2);
   for (std::int64_t i = 0; i < 150; ++i) prompts[0].push_back(3 + (i * 7) % 90);

@@ -7,7 +7,7 @@ evomem="${1:?usage: backbone_cli_test.sh EVOMEM}"
 repo="${EVOMEM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-fail() { echo "backbone_cli_test: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 
 cat > "$work/config.json" <<'JSON'
 {"architectures": ["LlamaForCausalLM"], "vocab_size": 300, "hidden_size": 64, "intermediate_size": 96,
@@ -68,16 +68,6 @@ PY
 fi
 
 # Bad input: one line on stderr, exit code 1.
-expect_error() {
-  local needle="$1"; shift
-  set +e
-  "$@" > "$work/out" 2> "$work/err"
-  local code=$?
-  set -e
-  [[ $code -eq 1 ]] || fail "exit code $code (expected 1) for: $*"
-  [[ "$(wc -l < "$work/err")" -eq 1 ]] || fail "expected one error line, got: $(cat "$work/err")"
-  grep -q -- "$needle" "$work/err" || fail "error lacks '$needle': $(cat "$work/err")"
-}
 echo "[5, 999]" > "$work/bad_tokens.json"
 expect_error "outside the vocabulary" "$evomem" backbone logits --backbone "$work/f32" --tokens-file "$work/bad_tokens.json"
 expect_error "no tokenizer.json" "$evomem" generate --backbone "$work/f32" --prompt-file "$work/tokens.txt" --max-new-tokens 2

@@ -7,7 +7,7 @@ data="${EVOMEM_SOURCE_DIR}/tests/model/data"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-fail() { echo "tokenizer_cli_test: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 
 printf 'hi\n hi there\n\nhi [SEP] there\n' > "$work/input.txt"
 "$evomem" tokenize --tokenizer "$data/tokenizer_tiny_metaspace.json" --text-file "$work/input.txt" > "$work/ids.txt"

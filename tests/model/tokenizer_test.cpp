@@ -9,11 +9,11 @@
 
 #include "core/error.h"
 #include "core/json_file.h"
+#include "core/utf8.h"
 #include "model/bpe.h"
 #include "model/pretokenizer.h"
 #include "model/tokenizer.h"
 #include "model/tokenizer_regex.h"
-#include "model/unicode.h"
 
 namespace evomem::model {
 namespace {
@@ -184,9 +184,9 @@ TEST(TokenizerInput, IllFormedUtf8IsReadAsReplacementCharacters) {
   const Tokenizer tokenizer = tiny_byte_level();
   // "\xE2\x82" is a truncated sequence (one U+FFFD), "\xFF" an invalid byte (another).
   EXPECT_EQ(tokenizer.encode("a\xE2\x82" "b\xFF"), tokenizer.encode("a\xEF\xBF\xBD" "b\xEF\xBF\xBD"));
-  EXPECT_EQ(unicode::to_valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // encoded surrogate
-  EXPECT_TRUE(unicode::is_valid_utf8("\xF4\x8F\xBF\xBF"));
-  EXPECT_FALSE(unicode::is_valid_utf8("\xF4\x90\x80\x80"));
+  EXPECT_EQ(core::to_valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // encoded surrogate
+  EXPECT_TRUE(core::is_valid_utf8("\xF4\x8F\xBF\xBF"));
+  EXPECT_FALSE(core::is_valid_utf8("\xF4\x90\x80\x80"));
 }
 
 TEST(TokenizerRegex, CaseInsensitiveGroupsFoldAsciiOnly) {

@@ -10,7 +10,7 @@ source_dir="$EVOMEM_SOURCE_DIR"
 fixtures="$source_dir/tests/tasks/data/fixtures"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-fail() { echo "eval_cli_test: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 
 cat > "$work/config.json" <<'JSON'
 {"architectures": ["LlamaForCausalLM"], "vocab_size": 21, "hidden_size": 64, "intermediate_size": 96,
@@ -80,17 +80,6 @@ strip() { "$PYTHON" -c 'import json,sys; [print(json.dumps({k: v for k, v in jso
 [[ "$(strip "$work/a.jsonl")" == "$(strip "$work/b.jsonl")" ]] || fail "same seed, different results"
 [[ "$(wc -l < "$work/a.jsonl")" == 2 ]] || fail "--samples 2 gave $(wc -l < "$work/a.jsonl") lines"
 
-expect_error() {
-  local pattern="$1"; shift
-  set +e
-  local message
-  message="$("$@" 2>&1 >/dev/null)"
-  local code=$?
-  set -e
-  [[ $code == 1 ]] || fail "exit $code for: $* ($message)"
-  [[ "$(wc -l <<<"$message")" == 1 ]] || fail "more than one line: $message"
-  grep -q -- "$pattern" <<<"$message" || fail "'$pattern' not in: $message"
-}
 head -1 "$fixtures/qasper.jsonl" > "$work/bad.jsonl"
 echo '{"input": "q", "context": "c", "answers": "green", "length": 1, "dataset": "qasper", "language": "en", "all_classes": null, "_id": "x"}' >> "$work/bad.jsonl"
 expect_error "bad.jsonl:2: field 'answers' must be a list of strings" \

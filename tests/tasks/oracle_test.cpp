@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/json_file.h"
+#include "core/utf8.h"
 #include "tasks/code_sim.h"
 #include "tasks/jieba_segmenter.h"
 #include "tasks/utf8_text.h"
@@ -69,7 +70,7 @@ std::vector<std::pair<std::string, std::string>> random_pairs(std::size_t count)
         }
       }
     }
-    pairs.emplace_back(code_points_to_utf8(a), code_points_to_utf8(b));
+    pairs.emplace_back(core::code_points_to_utf8(a), core::code_points_to_utf8(b));
   }
   pairs.emplace_back("", "");
   pairs.emplace_back("", "x");
@@ -91,7 +92,7 @@ TEST(Oracle, CodeSimMatchesDifflibAndFuzzywuzzy) {
   std::size_t differing_backends = 0;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const auto& [a, b] = pairs[i];
-    const double ratio = difflib_ratio(utf8_to_code_points(a), utf8_to_code_points(b));
+    const double ratio = difflib_ratio(core::utf8_to_code_points(a), core::utf8_to_code_points(b));
     EXPECT_EQ(ratio, expected[i]["difflib"].get<double>()) << "pair " << i << ": '" << a << "' / '" << b << "'";
     EXPECT_EQ(fuzz_ratio(a, b, SequenceRatio::kDifflib), expected[i]["fuzz_difflib"].get<int>()) << "pair " << i;
     EXPECT_EQ(fuzz_ratio(a, b, SequenceRatio::kLevenshtein), expected[i]["fuzz_levenshtein"].get<int>()) << "pair " << i;
@@ -116,11 +117,11 @@ TEST(Oracle, JiebaWordListsMatch) {
   for (int n = 0; n < 200; ++n) {
     std::u32string mixed;
     for (int piece = 0; piece < 3; ++piece) {
-      const std::u32string source = utf8_to_code_points(sentences[generator() % corpus_size]);
+      const std::u32string source = core::utf8_to_code_points(sentences[generator() % corpus_size]);
       const std::size_t start = generator() % source.size();
       mixed += source.substr(start, 1 + generator() % 8);
     }
-    sentences.push_back(code_points_to_utf8(mixed));
+    sentences.push_back(core::code_points_to_utf8(mixed));
   }
   {
     std::ofstream input(dir / "sentences.txt");

@@ -149,7 +149,9 @@ TEST_F(SyntheticTest, AnswersAppearWhereTheTaskSays) {
 TEST_F(SyntheticTest, NeedleSpansPointAtTheirTextInCharactersAndTokens) {
   for (const auto& task : synthetic_task_names()) {
     for (const auto& sample : make(task, 1500, 3, 8)) {
-      if (task != "synth_common_words") EXPECT_FALSE(sample.needles.empty()) << task;
+      if (task != "synth_common_words") {
+        EXPECT_FALSE(sample.needles.empty()) << task;
+      }
       const std::string prompt = prompt_of(sample);
       EXPECT_EQ(prompt.substr(sample.prompt_context_offset, sample.context.size()), sample.context);
       const auto tokens = tokenizer_->encode(prompt, false);

@@ -6,7 +6,7 @@ evomem="$EVOMEM_BINARY_DIR/bin/evomem"
 data="$EVOMEM_SOURCE_DIR/tests/tasks/data/predictions"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 
 list="$("$evomem" tasks list)"
 for task in narrativeqa qasper multifieldqa_en multifieldqa_zh hotpotqa 2wikimqa musique dureader gov_report \
@@ -40,17 +40,6 @@ out="$("$evomem" tasks score --task my_qa --tasks-file "$work/user.toml" --predi
 [[ "$out" == "my_qa: 55.56 (qa_f1, 3 samples)" ]] || fail "user task: $out"
 
 # Bad inputs: exit 1, one line naming file, line and field, no --out file.
-expect_error() {
-  local pattern="$1"; shift
-  set +e
-  local message
-  message="$("$@" 2>&1)"
-  local code=$?
-  set -e
-  [[ $code == 1 ]] || fail "exit $code for: $* ($message)"
-  [[ "$(wc -l <<<"$message")" == 1 ]] || fail "more than one line: $message"
-  grep -q -- "$pattern" <<<"$message" || fail "'$pattern' not in: $message"
-}
 printf '{"pred": "a", "answers": ["a"], "all_classes": null}\n{"pred": "b", "all_classes": null}\n' > "$work/missing.jsonl"
 expect_error "missing.jsonl:2: field 'answers' is missing" \
   "$evomem" tasks score --task qasper --predictions "$work/missing.jsonl" --out "$work/partial.jsonl"

@@ -1,0 +1,17 @@
+#pragma once
+// Small text helpers for messages and listings.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace evomem::core {
+
+// "a, b, c" (or with another separator).
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
+
+// "[4, 32, 8]": a tensor shape as messages show it.
+std::string shape_text(const std::vector<std::int64_t>& shape);
+
+}  // namespace evomem::core
