@@ -27,6 +27,10 @@ struct GenerationOutcome {
   std::vector<CandidateOutcome> candidates;  // one per population column
 };
 
+// Named arrays an objective keeps across generations (e.g. cached reference scores); stored
+// in the run file under /objective with the same layout as a strategy's state.
+using ObjectiveState = evo::StrategyState;
+
 class Objective {
  public:
   virtual ~Objective() = default;
@@ -39,6 +43,11 @@ class Objective {
   // Names of the per-task scores of CandidateOutcome (may be empty).
   virtual std::vector<std::string> task_names() const { return {}; }
 
+  // Coordinator: items to evaluate once before the first generation (e.g. calibration) and
+  // what to learn from their results. Default: none.
+  virtual std::vector<WorkItem> plan_setup() { return {}; }
+  virtual void accept_setup(const std::vector<WorkItem>& /*items*/, const std::vector<ItemResult>& /*results*/) {}
+
   // Coordinator: the items that evaluate `population` (one candidate per column) in
   // `generation`. Ids are assigned by the caller afterwards.
   virtual std::vector<WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) = 0;
@@ -46,6 +55,18 @@ class Objective {
   // plan()'s order (a failed item has ok = false).
   virtual GenerationOutcome aggregate(std::int64_t generation, const std::vector<WorkItem>& items,
                                       const std::vector<ItemResult>& results) = 0;
+
+  // Coordinator: a periodic check of one genome (the distribution mean) on samples the search
+  // never sees; no items = no check in this generation.
+  virtual std::vector<WorkItem> plan_check(std::int64_t /*generation*/, const Eigen::VectorXd& /*genome*/) { return {}; }
+  virtual CandidateOutcome aggregate_check(const std::vector<WorkItem>& /*items*/,
+                                           const std::vector<ItemResult>& /*results*/) {
+    return {};
+  }
+
+  // Coordinator: state to keep in checkpoints so that a resumed run continues identically.
+  virtual ObjectiveState state() const { return {}; }
+  virtual void restore(const ObjectiveState& /*state*/) {}
 
   // Worker: evaluates one item. Throws on failure (the executor retries it elsewhere).
   virtual std::vector<double> evaluate(const WorkItem& item) = 0;
