@@ -30,7 +30,13 @@ struct ExecutorStats {
   std::int64_t errors = 0;        // evaluations that threw
   std::int64_t timeouts = 0;      // items re-dispatched because they ran past the timeout
   std::int64_t failed_items = 0;  // items returned with ok = false
+  std::int64_t dropped_results = 0;  // results that came after their item was settled (late
+                                     // duplicates, or an earlier run's stragglers): discarded
 };
+
+// Throws ConfigError naming the field when an option is out of range (max_attempts < 1,
+// a negative or non-finite timeout). Both executors call it on construction.
+void validate(const ExecutorOptions& options);
 
 // Thrown by run() when SIGINT or SIGTERM arrived (see cluster/signals.h); the caller shuts
 // down and exits without writing partial output.

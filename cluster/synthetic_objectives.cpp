@@ -1,0 +1,130 @@
+#include "cluster/synthetic_objectives.h"
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "core/error.h"
+#include "evo/random.h"
+
+namespace evomem::cluster {
+namespace {
+
+// Combines seed parts into one well-mixed seed (splitmix64 finaliser), so neighbouring ids
+// or ranks do not produce correlated streams.
+std::uint64_t mix(std::uint64_t seed, std::uint64_t value) {
+  std::uint64_t z = seed ^ (value + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void sleep_seconds(double seconds) {
+  if (seconds > 0.0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+bool is_probability(double p) { return std::isfinite(p) && p >= 0.0 && p <= 1.0; }
+
+}  // namespace
+
+SleepObjective::SleepObjective(SleepObjectiveOptions options) : options_(options) {
+  if (options_.dimension < 1) throw ConfigError("sleep objective: dimension must be at least 1");
+  if (!(options_.median_seconds >= 0.0) || !std::isfinite(options_.median_seconds)) {
+    throw ConfigError("sleep objective: median_seconds must be a finite number >= 0");
+  }
+  if (!(options_.sigma >= 0.0) || !std::isfinite(options_.sigma)) {
+    throw ConfigError("sleep objective: sigma must be a finite number >= 0");
+  }
+  if (options_.batches < 1) throw ConfigError("sleep objective: batches must be at least 1");
+}
+
+std::vector<WorkItem> SleepObjective::plan(std::int64_t generation, const Eigen::MatrixXd& population) {
+  EVOMEM_CHECK(population.rows() == options_.dimension, "population rows differ from the objective's dimension");
+  std::vector<WorkItem> items;
+  items.reserve(static_cast<std::size_t>(population.cols() * options_.batches));
+  for (Eigen::Index candidate = 0; candidate < population.cols(); ++candidate) {
+    for (std::int64_t batch = 0; batch < options_.batches; ++batch) {
+      WorkItem item;
+      item.generation = generation;
+      item.candidate = candidate;
+      item.batch = batch;
+      item.genome.assign(population.col(candidate).data(), population.col(candidate).data() + population.rows());
+      items.push_back(std::move(item));
+    }
+  }
+  return items;
+}
+
+GenerationOutcome SleepObjective::aggregate(std::int64_t generation, const std::vector<WorkItem>& items,
+                                            const std::vector<ItemResult>& results) {
+  EVOMEM_CHECK(items.size() == results.size(), "one result per planned item");
+  std::int64_t candidates = 0;
+  for (const WorkItem& item : items) candidates = std::max(candidates, item.candidate + 1);
+  GenerationOutcome outcome;
+  outcome.candidates.resize(static_cast<std::size_t>(candidates));
+  std::vector<double> sums(outcome.candidates.size(), 0.0);
+  std::vector<std::int64_t> counts(outcome.candidates.size(), 0);
+  std::vector<bool> failed(outcome.candidates.size(), false);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].candidate < 0) continue;
+    const auto candidate = static_cast<std::size_t>(items[i].candidate);
+    if (!results[i].ok || results[i].values.empty()) {
+      failed[candidate] = true;
+      continue;
+    }
+    sums[candidate] += results[i].values[0];
+    ++counts[candidate];
+  }
+  for (std::size_t candidate = 0; candidate < outcome.candidates.size(); ++candidate) {
+    if (!failed[candidate] && counts[candidate] > 0) {
+      outcome.candidates[candidate].fitness = sums[candidate] / static_cast<double>(counts[candidate]);
+    }
+  }
+  return outcome;
+}
+
+std::vector<double> SleepObjective::evaluate(const WorkItem& item) {
+  const double seconds = seconds_for(item);
+  sleep_seconds(seconds);
+  return {expected_value(item), seconds};
+}
+
+double SleepObjective::seconds_for(const WorkItem& item) const {
+  evo::Rng rng(mix(options_.seed, static_cast<std::uint64_t>(item.id)));
+  return options_.median_seconds * std::exp(options_.sigma * rng.normal());
+}
+
+double SleepObjective::expected_value(const WorkItem& item) {
+  double sum = 0.0;
+  for (const double value : item.genome) sum += value;
+  return sum;
+}
+
+FaultInjectingObjective::FaultInjectingObjective(Objective& inner, FaultOptions options, int rank)
+    : inner_(inner), options_(options), rank_(rank) {
+  if (!is_probability(options_.p_throw) || !is_probability(options_.p_hang) ||
+      options_.p_throw + options_.p_hang > 1.0) {
+    throw ConfigError("fault injection: p_throw and p_hang must be probabilities with p_throw + p_hang <= 1");
+  }
+  if (!(options_.hang_seconds >= 0.0) || !std::isfinite(options_.hang_seconds)) {
+    throw ConfigError("fault injection: hang_seconds must be a finite number >= 0");
+  }
+}
+
+std::vector<double> FaultInjectingObjective::evaluate(const WorkItem& item) {
+  const std::int64_t evaluation = evaluations_.fetch_add(1);
+  evo::Rng rng(mix(mix(options_.seed, static_cast<std::uint64_t>(rank_)), static_cast<std::uint64_t>(evaluation)));
+  const double draw = rng.uniform();
+  if (draw < options_.p_throw) {
+    throws_.fetch_add(1);
+    throw Error("injected fault: evaluation " + std::to_string(evaluation) + " of item " + std::to_string(item.id) +
+                " on rank " + std::to_string(rank_) + " threw");
+  }
+  if (draw < options_.p_throw + options_.p_hang) {
+    hangs_.fetch_add(1);
+    sleep_seconds(options_.hang_seconds);
+  }
+  return inner_.evaluate(item);
+}
+
+}  // namespace evomem::cluster

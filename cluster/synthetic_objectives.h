@@ -1,0 +1,96 @@
+#pragma once
+// Objectives without a model, for the executors' tests and benchmarks: they cost wall time
+// the way real evaluations do (with a realistic spread between items), return values that
+// can be checked, and can misbehave on purpose.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cluster/objective.h"
+
+namespace evomem::cluster {
+
+struct SleepObjectiveOptions {
+  Eigen::Index dimension = 8;
+  double median_seconds = 0.2;  // median evaluation time of an item
+  double sigma = 0.3;           // standard deviation of log(seconds): lognormal spread
+  std::int64_t batches = 1;     // items per candidate
+  std::uint64_t seed = 1;
+};
+
+// Each item sleeps for a time drawn from a lognormal distribution seeded by (seed, item id),
+// so every rank agrees on it and a benchmark knows the ideal schedule in advance. An item's
+// values are {sum of its genome, seconds slept}; a candidate's fitness is the mean of its
+// items' first values (i.e. the sum of its genome), to be minimised.
+class SleepObjective : public Objective {
+ public:
+  explicit SleepObjective(SleepObjectiveOptions options);
+
+  std::string kind() const override { return "sleep"; }
+  Eigen::Index dimension() const override { return options_.dimension; }
+  evo::Direction direction() const override { return evo::Direction::kMinimize; }
+
+  // One item per candidate and batch, candidate-major, kind 0.
+  std::vector<WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) override;
+  GenerationOutcome aggregate(std::int64_t generation, const std::vector<WorkItem>& items,
+                              const std::vector<ItemResult>& results) override;
+  std::vector<double> evaluate(const WorkItem& item) override;
+
+  // How long evaluate(item) sleeps.
+  double seconds_for(const WorkItem& item) const;
+  // The first value evaluate(item) returns.
+  static double expected_value(const WorkItem& item);
+
+ private:
+  SleepObjectiveOptions options_;
+};
+
+struct FaultOptions {
+  double p_throw = 0.0;       // probability that an evaluation throws
+  double p_hang = 0.0;        // probability that it first stalls for hang_seconds
+  double hang_seconds = 0.0;
+  std::uint64_t seed = 1;
+};
+
+// Wraps another objective and makes its evaluations fail or stall at random: the test bed for
+// the executors' retry and timeout handling. Decisions come from a generator seeded by
+// (seed, rank, number of evaluations so far on this rank), so a rank's sequence of faults is
+// reproducible while different ranks fail differently. The coordinator's half is forwarded
+// unchanged.
+class FaultInjectingObjective : public Objective {
+ public:
+  FaultInjectingObjective(Objective& inner, FaultOptions options, int rank);
+
+  std::string kind() const override { return inner_.kind(); }
+  Eigen::Index dimension() const override { return inner_.dimension(); }
+  evo::Direction direction() const override { return inner_.direction(); }
+  Eigen::VectorXd initial_mean() const override { return inner_.initial_mean(); }
+  std::vector<std::string> task_names() const override { return inner_.task_names(); }
+  std::vector<WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) override {
+    return inner_.plan(generation, population);
+  }
+  GenerationOutcome aggregate(std::int64_t generation, const std::vector<WorkItem>& items,
+                              const std::vector<ItemResult>& results) override {
+    return inner_.aggregate(generation, items, results);
+  }
+
+  // Throws evomem::Error("injected fault ...") with probability p_throw; otherwise, with
+  // probability p_hang, sleeps hang_seconds and then evaluates normally.
+  std::vector<double> evaluate(const WorkItem& item) override;
+
+  std::int64_t evaluations() const { return evaluations_.load(); }
+  std::int64_t injected_throws() const { return throws_.load(); }
+  std::int64_t injected_hangs() const { return hangs_.load(); }
+
+ private:
+  Objective& inner_;
+  FaultOptions options_;
+  int rank_;
+  std::atomic<std::int64_t> evaluations_{0};
+  std::atomic<std::int64_t> throws_{0};
+  std::atomic<std::int64_t> hangs_{0};
+};
+
+}  // namespace evomem::cluster
