@@ -1,0 +1,91 @@
+#include "cluster/evolve_config.h"
+
+#include "core/error.h"
+
+namespace evomem::cluster {
+
+core::ConfigSchema evolve_schema() {
+  const EvolveConfig d;
+  const evo::CmaOptions cma;
+  core::ConfigSchema schema;
+  schema.integer("run.seed", static_cast<std::int64_t>(d.run.seed), "Seed of the strategy and of every sample draw")
+      .integer("run.generations", d.run.generations, "Generations to run (0: until the strategy stops)")
+      .number("run.time_limit_minutes", d.run.time_limit_minutes, "Stop after the generation crossing this (0: none)")
+      .string("run.output", d.run.output, "Run file (HDF5), rewritten atomically every generation")
+      .string("strategy.kind", "sep", "Search strategy", evo::strategy_kind_names())
+      .integer("strategy.population", 0, "Population size (0: 4 + floor(3 ln n))")
+      .number("strategy.sigma", 0.065, "Initial step size")
+      .boolean("strategy.active", cma.active, "Negative (active) weights for the worse half")
+      .boolean("strategy.mirrored", cma.mirrored, "Mirrored sampling with pairwise selection")
+      .string("strategy.export", "mean", "Genome recommended for export", {"mean", "best"})
+      .string("strategy.decomposition", "auto", "Full covariance factorisation", {"auto", "eigen", "cholesky"})
+      .number("strategy.max_failed_fraction", cma.max_failed_fraction,
+              "A generation with more failed evaluations than this share is refused")
+      .integer("strategy.max_restarts", 9, "ipop/bipop: restarts allowed (0: unlimited)")
+      .number("executor.item_timeout_seconds", d.executor.item_timeout_seconds,
+              "MPI: also send an item to another worker after this long (0: never)")
+      .integer("executor.max_attempts", d.executor.max_attempts, "Dispatches of an item before it counts as failed")
+      .string("worker.device", d.worker.device, "cpu, cuda, cuda:N or auto (cuda:<node-local rank> when present)")
+      .integer("worker.threads", d.worker.threads, "LibTorch threads per worker")
+      .string("objective.kind", d.objective_kind, "What a genome is evaluated on", {"namm", "function"})
+      // kind = "function": a built-in test function (tests and smoke runs).
+      .string("objective.function.name", "sphere", "Test function (see `evomem optimize --help`)")
+      .integer("objective.function.dimension", 10, "Dimension")
+      .number("objective.function.x0", 1.0, "Initial mean in every coordinate")
+      // kind = "namm": a NAMM on a backbone and tasks (cluster/namm_objective.h).
+      .string("objective.namm.backbone", "models/evomem-tiny", "Backbone checkpoint folder")
+      .string("objective.namm.policy", "namm", "NAMM policy spec (selection and update interval, see docs/memory.md)")
+      .string("objective.namm.tasks_file", "tasks/synthetic_tasks.toml", "Extra task definitions (TOML)")
+      .integer("objective.namm.samples_per_task", 4, "Samples per task per generation (the same for every member)")
+      .integer("objective.namm.batch_size", 2, "Samples per work item")
+      .boolean("objective.namm.normalize", true, "Divide a task's score by the full-cache score of the same samples")
+      .number("objective.namm.retention_penalty", 0.0, "Fitness minus this times the mean retained cache fraction")
+      .integer("objective.namm.heldout_interval", 5, "Evaluate the mean genome on held-out samples every N generations (0: never)")
+      .integer("objective.namm.heldout_samples", 8, "Held-out samples per task")
+      .integer("objective.namm.chunk_size", 256, "Prefill chunk (tokens)")
+      .integer("objective.namm.context_window", 32768, "Prompts longer than this minus max_new_tokens keep their first and last halves")
+      .number("objective.namm.tasks.*.weight", 1.0, "Weight of the task in the fitness")
+      .string("objective.namm.tasks.*.file", "", "LongBench/InfiniteBench JSONL (empty: a synthetic task, generated)")
+      .integer("objective.namm.tasks.*.length", 2048, "Synthetic: prompt tokens per sample")
+      .integer("objective.namm.tasks.*.pool", 64, "Samples to draw training samples from")
+      .integer("objective.namm.tasks.*.from_generation", 0, "Incremental stages: first generation using the task");
+  return schema;
+}
+
+EvolveConfig evolve_config(const core::Config& config) {
+  EvolveConfig c;
+  c.config = config;
+  c.run.seed = static_cast<std::uint64_t>(config.get_int("run.seed"));
+  c.run.generations = config.get_int("run.generations");
+  c.run.time_limit_minutes = config.get_double("run.time_limit_minutes");
+  c.run.output = config.get_string("run.output");
+  if (c.run.generations < 0) throw ConfigError("run.generations must be >= 0");
+  if (c.run.output.empty()) throw ConfigError("run.output must name the run file to write");
+
+  c.strategy.kind = evo::parse_strategy_kind(config.get_string("strategy.kind"));
+  auto& cma = c.strategy.cma;
+  cma.population_size = config.get_int("strategy.population");
+  cma.sigma0 = config.get_double("strategy.sigma");
+  cma.active = config.get_bool("strategy.active");
+  cma.mirrored = config.get_bool("strategy.mirrored");
+  cma.recommendation = evo::parse_recommendation(config.get_string("strategy.export"));
+  cma.decomposition = evo::parse_decomposition(config.get_string("strategy.decomposition"));
+  cma.max_failed_fraction = config.get_double("strategy.max_failed_fraction");
+  cma.seed = c.run.seed;
+  cma.stop.max_generations = c.run.generations;
+  c.strategy.restart.max_restarts = config.get_int("strategy.max_restarts");
+  if (cma.population_size < 0) throw ConfigError("strategy.population must be >= 0");
+  if (!(cma.sigma0 > 0.0)) throw ConfigError("strategy.sigma must be positive");
+
+  c.executor.item_timeout_seconds = config.get_double("executor.item_timeout_seconds");
+  c.executor.max_attempts = config.get_int("executor.max_attempts");
+  if (c.executor.item_timeout_seconds < 0.0) throw ConfigError("executor.item_timeout_seconds must be >= 0");
+  if (c.executor.max_attempts < 1) throw ConfigError("executor.max_attempts must be >= 1");
+  c.worker.device = config.get_string("worker.device");
+  c.worker.threads = config.get_int("worker.threads");
+  if (c.worker.threads < 1) throw ConfigError("worker.threads must be >= 1");
+  c.objective_kind = config.get_string("objective.kind");
+  return c;
+}
+
+}  // namespace evomem::cluster
