@@ -32,6 +32,8 @@ constexpr std::chrono::microseconds kLongestPoll{2000};
 // How long shutdown waits for workers to confirm `stop`. Their MPI thread answers within a
 // poll interval, so only a dead or wedged process can use this up.
 constexpr std::chrono::seconds kStopAnswerLimit{30};
+// When no worker has been able to take pending items for this long, say so.
+constexpr double kAllLostWarningSeconds = 30.0;
 
 double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
@@ -100,6 +102,7 @@ class MpiExecutor::State {
     std::vector<ItemResult> results;
     std::deque<std::size_t> pending;  // never dispatched, or every copy failed
     std::size_t settled = 0;
+    std::optional<Clock::time_point> all_lost_since;  // no worker could take a pending item since then
     bool warned_all_lost = false;
   };
 
@@ -283,11 +286,17 @@ bool MpiExecutor::State::dispatch(RunState& run, Clock::time_point now) {
       sent = true;
     }
   }
-  if (!anyone_available && !run.pending.empty() && !run.warned_all_lost) {
+  // Short spells of this are normal with stragglers about; only a lasting one is news.
+  if (anyone_available || run.pending.empty()) {
+    run.all_lost_since.reset();
+  } else if (!run.all_lost_since) {
+    run.all_lost_since = now;
+  } else if (!run.warned_all_lost &&
+             seconds_between(*run.all_lost_since, now) >= std::max(kAllLostWarningSeconds, 3.0 * options_.item_timeout_seconds)) {
     run.warned_all_lost = true;
-    core::log::warn("every worker is busy past the item timeout or with abandoned work; {} items wait until one "
-                    "returns (SIGINT stops the run)",
-                    run.pending.size());
+    core::log::warn("every worker has been busy past the item timeout or with abandoned work for {:.0f} s; {} items "
+                    "wait until one returns (SIGINT stops the run)",
+                    seconds_between(*run.all_lost_since, now), run.pending.size());
   }
   return sent;
 }

@@ -68,6 +68,10 @@ class FaultInjectingObjective : public Objective {
   evo::Direction direction() const override { return inner_.direction(); }
   Eigen::VectorXd initial_mean() const override { return inner_.initial_mean(); }
   std::vector<std::string> task_names() const override { return inner_.task_names(); }
+  std::vector<WorkItem> plan_setup() override { return inner_.plan_setup(); }
+  void accept_setup(const std::vector<WorkItem>& items, const std::vector<ItemResult>& results) override {
+    inner_.accept_setup(items, results);
+  }
   std::vector<WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) override {
     return inner_.plan(generation, population);
   }
@@ -75,6 +79,14 @@ class FaultInjectingObjective : public Objective {
                               const std::vector<ItemResult>& results) override {
     return inner_.aggregate(generation, items, results);
   }
+  std::vector<WorkItem> plan_check(std::int64_t generation, const Eigen::VectorXd& genome) override {
+    return inner_.plan_check(generation, genome);
+  }
+  CandidateOutcome aggregate_check(const std::vector<WorkItem>& items, const std::vector<ItemResult>& results) override {
+    return inner_.aggregate_check(items, results);
+  }
+  ObjectiveState state() const override { return inner_.state(); }
+  void restore(const ObjectiveState& state) override { inner_.restore(state); }
 
   // Throws evomem::Error("injected fault ...") with probability p_throw; otherwise, with
   // probability p_hang, sleeps hang_seconds and then evaluates normally.
