@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   apps::register_evo_commands(registry);
   apps::register_tasks_commands(registry);
   apps::register_synthetic_commands(registry);
+  apps::register_cluster_commands(registry);
 
   try {
     app.parse(argc, argv);

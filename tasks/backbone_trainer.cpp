@@ -59,6 +59,53 @@ Example make_example(const SyntheticSample& sample, const model::Tokenizer& toke
   return example;
 }
 
+// A copy drill: a list of random codes (UUIDs and numbers), then a shuffled subset of them
+// again. Every token of a repeated code after its first can only be predicted by finding the
+// same code earlier and copying what followed it there, which is the retrieval skill every
+// synthetic task needs; the tasks themselves offer a handful of such tokens per sample, a
+// drill offers hundreds, so the copying circuit forms in far fewer steps.
+Example make_copy_drill(std::size_t length, SyntheticRng& rng, const model::Tokenizer& tokenizer) {
+  const auto encode = [&](const std::string& text) { return tokenizer.encode(text, false); };
+  std::vector<std::vector<std::int64_t>> codes;
+  std::size_t listed = 0;
+  while (listed < length * 3 / 5) {
+    const auto kind = rng.below(3);
+    const std::string code = kind == 0 ? rng.uuid() : rng.digits(kind == 1 ? 7 : 5);
+    codes.push_back(encode(" " + code + ","));
+    listed += codes.back().size();
+  }
+  std::vector<std::size_t> order(codes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  rng.shuffle(order);
+
+  Example example;
+  example.task = "copy_drill";
+  example.tokens.push_back(*tokenizer.bos_token_id());
+  const auto append = [&](const std::vector<std::int64_t>& ids, bool predictable) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      example.tokens.push_back(ids[i]);
+      // weights[t] scales the prediction of token t + 1: the first token of a repeated code
+      // (which code comes next is random) is not predictable, the rest are.
+      example.weights.push_back(0.0f);
+      if (predictable && i > 0) example.weights[example.tokens.size() - 2] = 1.0f;
+    }
+  };
+  example.weights.push_back(0.0f);  // BOS
+  append(encode("Codes:"), false);
+  for (const auto& code : codes) append(code, false);
+  append(encode("\nThe same codes again:"), false);
+  std::size_t repeated = 0;
+  for (const auto index : order) {
+    if (repeated >= length * 2 / 5) break;
+    append(codes[index], true);
+    repeated += codes[index].size();
+  }
+  example.tokens.push_back(*tokenizer.eos_token_id());
+  example.weights.push_back(0.0f);
+  example.answer_begin = example.answer_end = example.tokens.size() - 1;
+  return example;
+}
+
 struct Batch {
   torch::Tensor tokens;   // [batch, n] int64
   torch::Tensor targets;  // [batch, n] int64
@@ -179,13 +226,15 @@ core::ConfigSchema backbone_training_schema() {
       .number("training.weight_decay", d.weight_decay, "AdamW weight decay (matrices only)")
       .number("training.grad_clip", d.grad_clip, "Gradient norm clip")
       .number("training.context_loss_weight", d.context_loss_weight, "Loss weight of non-answer tokens")
+      .number("training.copy_fraction", d.copy_fraction, "Share of examples that are copy drills")
       .integer("training.threads", d.threads, "torch::set_num_threads")
       .integer("training.log_interval", d.log_interval, "Steps between loss lines")
       .integer("training.eval_interval", d.eval_interval, "Steps between held-out evaluations")
       .integer("training.eval_samples", d.eval_samples, "Held-out samples per task")
       .integer("training.checkpoint_interval", d.checkpoint_interval, "Steps between checkpoint writes")
       .number("training.time_limit_minutes", d.time_limit_minutes, "Stop after this long (0: no limit)")
-      .string("output.directory", d.output, "Checkpoint folder written");
+      .string("output.directory", d.output, "Checkpoint folder written")
+      .string("training.init_from", d.init_from, "Checkpoint folder to start from (empty: random weights)");
   return schema;
 }
 
@@ -212,6 +261,7 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   c.weight_decay = config.get_double("training.weight_decay");
   c.grad_clip = config.get_double("training.grad_clip");
   c.context_loss_weight = config.get_double("training.context_loss_weight");
+  c.copy_fraction = config.get_double("training.copy_fraction");
   c.threads = config.get_int("training.threads");
   c.log_interval = config.get_int("training.log_interval");
   c.eval_interval = config.get_int("training.eval_interval");
@@ -219,6 +269,7 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   c.checkpoint_interval = config.get_int("training.checkpoint_interval");
   c.time_limit_minutes = config.get_double("training.time_limit_minutes");
   c.output = config.get_string("output.directory");
+  c.init_from = config.get_string("training.init_from");
   if (c.stage_lengths.empty() || c.stage_lengths.size() != c.stage_fractions.size()) {
     throw ConfigError("training.stage_lengths and training.stage_fractions must be non-empty and of equal length");
   }
@@ -278,7 +329,19 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   llama_config.bos_token_ids = {trained_tokenizer.bos_id};
   llama_config.eos_token_ids = {trained_tokenizer.eos_id};
   llama_config.torch_dtype = "float32";
-  TrainableLlama llama(llama_config, config.seed);
+  TrainableLlama llama = config.init_from.empty() ? TrainableLlama(llama_config, config.seed)
+                                                  : TrainableLlama::from_checkpoint(config.init_from);
+  if (!config.init_from.empty()) {
+    const auto& loaded = llama.config();
+    if (loaded.vocab_size != llama_config.vocab_size || loaded.hidden_size != llama_config.hidden_size ||
+        loaded.num_hidden_layers != llama_config.num_hidden_layers ||
+        loaded.num_attention_heads != llama_config.num_attention_heads ||
+        loaded.num_key_value_heads != llama_config.num_key_value_heads ||
+        loaded.intermediate_size != llama_config.intermediate_size) {
+      throw ConfigError("training.init_from: " + config.init_from + " holds a model of another shape than [model] asks for");
+    }
+    core::log::info("starting from the weights in {}", config.init_from);
+  }
   core::log::info("model: {} parameters, {} layers, {} query / {} KV heads", llama_config.parameter_count(),
                   config.layers, config.heads, config.kv_heads);
 
@@ -322,6 +385,10 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     const std::int64_t batch_size = std::max<std::int64_t>(1, config.tokens_per_batch / stage_length);
     std::vector<Example> examples;
     for (std::int64_t b = 0; b < batch_size; ++b) {
+      if (static_cast<double>(data_rng.below(1000)) < 1000.0 * config.copy_fraction) {
+        examples.push_back(make_copy_drill(static_cast<std::size_t>(stage_length), data_rng, tokenizer));
+        continue;
+      }
       const std::string& task = config.train_tasks[data_rng.below(config.train_tasks.size())];
       const auto length = static_cast<std::size_t>(data_rng.between(stage_length * 3 / 4, stage_length));
       const double depth = static_cast<double>(data_rng.below(1001)) / 1000.0;

@@ -41,6 +41,7 @@ struct BackboneTrainingConfig {
   double weight_decay = 0.1;
   double grad_clip = 1.0;
   double context_loss_weight = 0.1;  // weight of non-answer tokens in the loss
+  double copy_fraction = 0.0;        // share of examples that are copy drills (see the trainer)
   std::int64_t threads = 2;
   std::int64_t log_interval = 25;
   std::int64_t eval_interval = 250;      // held-out teacher-forced exact match
@@ -48,6 +49,9 @@ struct BackboneTrainingConfig {
   std::int64_t checkpoint_interval = 250; // also write the folder every this many steps
   double time_limit_minutes = 0.0;        // > 0: stop (and write) after this long
   std::string output = "models/evomem-tiny";
+  // Start from this checkpoint folder (same model shape and tokenizer settings) instead of
+  // random weights: a long training can go on in several sittings. Empty: random weights.
+  std::string init_from;
 };
 
 // The schema of configs/backbone_train.toml.
