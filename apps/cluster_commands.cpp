@@ -108,7 +108,7 @@ int run_worker(cluster::MpiSession& session) {
   torch::set_num_threads(static_cast<int>(config.worker.threads));
   const auto device = cluster::worker_device(config.worker.device, session.local_rank(), device_count());
   cluster::SignalGuard signals;
-  auto objective = cluster::make_objective(config, cluster::ObjectiveRole::kWorker, device);
+  auto objective = cluster::make_objective(config, cluster::ObjectiveRole::kWorker, device, session.rank());
   core::log::debug("worker rank {} on {}", session.rank(), device);
   if (cluster::serve_work(*objective, session) == cluster::ServeEnd::kEvaluationAbandoned) {
     cluster::leave_after_abandoned_evaluation(session);

@@ -111,10 +111,10 @@ void Evolution::log_generation(const GenerationRecord& record, double elapsed_se
   const double evals_per_second =
       record.wall_seconds > 0 ? static_cast<double>(record.fitness.size()) / record.wall_seconds : 0.0;
   core::log::info("generation {}{}: best {:.4f} mean {:.4f} median {:.4f} sigma {:.4g} retained {:.3f} | {:.2f} evals/s, "
-                  "{} failed, ETA {}",
+                  "{} failed items ({} errors, {} timeouts), ETA {}",
                   record.generation + 1, config_.run.generations > 0 ? "/" + std::to_string(config_.run.generations) : "",
                   record.best, record.mean, record.median, record.sigma, record.mean_retained, evals_per_second,
-                  record.failed_items, eta);
+                  record.failed_items, record.errors, record.timeouts, eta);
 }
 
 const RunCheckpoint& Evolution::run() {

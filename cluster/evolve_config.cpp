@@ -32,10 +32,15 @@ core::ConfigSchema evolve_schema() {
       .string("objective.function.name", "sphere", "Test function (see `evomem optimize --help`)")
       .integer("objective.function.dimension", 10, "Dimension")
       .number("objective.function.x0", 1.0, "Initial mean in every coordinate")
+      .number("objective.function.seconds_per_evaluation", 0.0, "Sleep this long per evaluation (stands in for an expensive objective)")
+      // Fault injection on the workers (testing a deployment's retry and timeout settings).
+      .number("faults.throw_probability", 0.0, "Share of evaluations that throw")
+      .number("faults.hang_probability", 0.0, "Share of evaluations that first stall for faults.hang_seconds")
+      .number("faults.hang_seconds", 0.0, "How long a stalled evaluation stalls")
       // kind = "namm": a NAMM on a backbone and tasks (cluster/namm_objective.h).
       .string("objective.namm.backbone", "models/evomem-tiny", "Backbone checkpoint folder")
       .string("objective.namm.policy", "namm", "NAMM policy spec (selection and update interval, see docs/memory.md)")
-      .string("objective.namm.tasks_file", "tasks/synthetic_tasks.toml", "Extra task definitions (TOML)")
+      .string("objective.namm.tasks_file", "", "Extra task definitions (TOML) for non-built-in tasks read from files")
       .integer("objective.namm.samples_per_task", 4, "Samples per task per generation (the same for every member)")
       .integer("objective.namm.batch_size", 2, "Samples per work item")
       .boolean("objective.namm.normalize", true, "Divide a task's score by the full-cache score of the same samples")

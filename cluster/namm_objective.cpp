@@ -161,8 +161,12 @@ struct NammObjective::Impl {
           }
           return samples;
         };
-        pool.train = generate(task.pool, 0);
-        pool.heldout = generate(settings.heldout_samples, 1);
+        try {
+          pool.train = generate(task.pool, 0);
+          pool.heldout = generate(settings.heldout_samples, 1);
+        } catch (const InputError& error) {
+          throw ConfigError("objective.namm.tasks." + task.name + ".length: " + error.what());
+        }
       } else {
         pool.spec = registry.get(task.name);
         auto samples = tasks::load_task_samples(pool.spec, task.file);

@@ -1,5 +1,9 @@
 #include "cluster/objective_factory.h"
 
+#include <chrono>
+#include <thread>
+
+#include "cluster/synthetic_objectives.h"
 #include "core/error.h"
 #include "evo/test_functions.h"
 
@@ -9,8 +13,8 @@ namespace {
 // A built-in test function as an objective: one item per candidate, fitness = f(x).
 class FunctionObjective : public Objective {
  public:
-  FunctionObjective(const std::string& name, Eigen::Index dimension, double x0)
-      : function_(evo::make_test_function(name, dimension)), x0_(x0) {}
+  FunctionObjective(const std::string& name, Eigen::Index dimension, double x0, double seconds_per_evaluation)
+      : function_(evo::make_test_function(name, dimension)), x0_(x0), delay_(seconds_per_evaluation) {}
 
   std::string kind() const override { return "function"; }
   Eigen::Index dimension() const override { return function_.dimension; }
@@ -44,28 +48,59 @@ class FunctionObjective : public Objective {
       throw InternalError("work item " + std::to_string(item.id) + " carries " + std::to_string(item.genome.size()) +
                           " values for a " + std::to_string(function_.dimension) + "-dimensional function");
     }
+    if (delay_ > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay_));
     return {function_(Eigen::Map<const Eigen::VectorXd>(item.genome.data(), function_.dimension))};
   }
 
  private:
   evo::TestFunction function_;
   double x0_;
+  double delay_;
 };
 
-}  // namespace
+// FaultInjectingObjective borrows its inner objective; this one owns it (the holder base is
+// built first, so the inner objective exists before the wrapper refers to it).
+struct InnerHolder {
+  std::unique_ptr<Objective> inner;
+};
 
-std::unique_ptr<Objective> make_objective(const EvolveConfig& config, ObjectiveRole role, const std::string& device) {
+class OwningFaultInjector : private InnerHolder, public FaultInjectingObjective {
+ public:
+  OwningFaultInjector(std::unique_ptr<Objective> inner, FaultOptions options, int rank)
+      : InnerHolder{std::move(inner)}, FaultInjectingObjective(*InnerHolder::inner, options, rank) {}
+};
+
+std::unique_ptr<Objective> make_plain_objective(const EvolveConfig& config, ObjectiveRole role, const std::string& device) {
   if (config.objective_kind == "function") {
     const auto& c = config.config;
     const auto dimension = c.get_int("objective.function.dimension");
     if (dimension < 1) throw ConfigError("objective.function.dimension must be positive");
     return std::make_unique<FunctionObjective>(c.get_string("objective.function.name"), dimension,
-                                               c.get_double("objective.function.x0"));
+                                               c.get_double("objective.function.x0"),
+                                               c.get_double("objective.function.seconds_per_evaluation"));
   }
   if (config.objective_kind == "namm") {
     return std::make_unique<NammObjective>(namm_objective_settings(config), role, device);
   }
   throw ConfigError("objective.kind: unknown objective '" + config.objective_kind + "'; use namm or function");
+}
+
+}  // namespace
+
+std::unique_ptr<Objective> make_objective(const EvolveConfig& config, ObjectiveRole role, const std::string& device,
+                                          int rank) {
+  auto objective = make_plain_objective(config, role, device);
+  FaultOptions faults;
+  faults.p_throw = config.config.get_double("faults.throw_probability");
+  faults.p_hang = config.config.get_double("faults.hang_probability");
+  faults.hang_seconds = config.config.get_double("faults.hang_seconds");
+  faults.seed = config.run.seed;
+  for (const double p : {faults.p_throw, faults.p_hang}) {
+    if (p < 0.0 || p > 1.0) throw ConfigError("faults.throw_probability and faults.hang_probability must be in [0, 1]");
+  }
+  if (faults.hang_seconds < 0.0) throw ConfigError("faults.hang_seconds must be >= 0");
+  if (role == ObjectiveRole::kCoordinator || (faults.p_throw == 0.0 && faults.p_hang == 0.0)) return objective;
+  return std::make_unique<OwningFaultInjector>(std::move(objective), faults, rank);
 }
 
 }  // namespace evomem::cluster

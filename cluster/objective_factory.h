@@ -12,7 +12,9 @@
 
 namespace evomem::cluster {
 
-// `device` matters only to workers of objectives that hold a model.
-std::unique_ptr<Objective> make_objective(const EvolveConfig& config, ObjectiveRole role, const std::string& device = "cpu");
+// `device` matters only to workers of objectives that hold a model. With faults.* set, a
+// worker's objective throws or stalls at random (FaultInjectingObjective, seeded by `rank`).
+std::unique_ptr<Objective> make_objective(const EvolveConfig& config, ObjectiveRole role, const std::string& device = "cpu",
+                                          int rank = 0);
 
 }  // namespace evomem::cluster

@@ -273,6 +273,7 @@ void CmaEs::inject(const Eigen::VectorXd& solution) {
 }
 
 const Eigen::MatrixXd& CmaEs::ask() {
+  const linalg::SingleThreadedBlas deterministic;
   if (pending_) return candidates_;
   if (!separable_ && generation_ - decomposed_at_ >= decomposition_gap_) decompose();
 
@@ -366,6 +367,7 @@ std::vector<Eigen::Index> CmaEs::rank(const std::vector<double>& internal_fitnes
 }
 
 void CmaEs::tell(const std::vector<double>& fitness, const std::vector<bool>& missing) {
+  const linalg::SingleThreadedBlas deterministic;
   if (!pending_) {
     throw InputError("tell() without a pending population at generation " + std::to_string(generation_) +
                      "; call ask() first and tell each population once");

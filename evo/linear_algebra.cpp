@@ -24,6 +24,9 @@ void dtrsv_(const char* uplo, const char* trans, const char* diag, const int* n,
             double* x, const int* incx);
 void dgemv_(const char* trans, const int* m, const int* n, const double* alpha, const double* a, const int* lda,
             const double* x, const int* incx, const double* beta, double* y, const int* incy);
+// OpenBLAS's thread control; weak, so that any other BLAS links too (the calls are skipped).
+int openblas_get_num_threads() __attribute__((weak));
+void openblas_set_num_threads(int threads) __attribute__((weak));
 }
 
 namespace evomem::evo::linalg {
@@ -35,6 +38,16 @@ int as_int(Eigen::Index value) {
 }
 
 }  // namespace
+
+SingleThreadedBlas::SingleThreadedBlas() {
+  if (openblas_get_num_threads == nullptr || openblas_set_num_threads == nullptr) return;
+  previous_ = openblas_get_num_threads();
+  if (previous_ != 1) openblas_set_num_threads(1);
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+  if (previous_ > 1) openblas_set_num_threads(previous_);
+}
 
 bool symmetric_eigen(const Eigen::MatrixXd& symmetric, Eigen::MatrixXd& scratch, Eigen::MatrixXd& vectors,
                      Eigen::VectorXd& values) {

@@ -8,6 +8,22 @@
 
 namespace evomem::evo::linalg {
 
+// A threaded BLAS splits its reductions by thread count, so the same strategy update gives
+// results that differ in the last bits on machines with different core counts, and under MPI
+// with different rank-to-core bindings; over generations the runs drift apart. While a guard
+// lives, OpenBLAS runs on one thread (other BLAS libraries are left as they are); strategies
+// hold one during ask() and tell(), which keeps runs bit-identical everywhere.
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas();
+  ~SingleThreadedBlas();
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int previous_ = 0;  // 0: nothing to restore
+};
+
 // Eigendecomposition of the symmetric matrix whose lower triangle is `symmetric`:
 // eigenvectors into the columns of `vectors`, eigenvalues (ascending) into `values`.
 // `scratch` is resized to n x n and destroyed (kept by callers to avoid reallocation).
