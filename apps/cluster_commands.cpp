@@ -120,8 +120,12 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
   std::optional<cluster::MpiSession> session;
   if (cluster::MpiSession::launched_by_mpirun()) {
     session.emplace();
-    core::log::set_rank(session->rank());
-    if (!session->is_coordinator()) return run_worker(*session);
+    if (session->size() == 1) {
+      session.reset();  // `mpirun -np 1`: nobody to coordinate, run in this process
+    } else {
+      core::log::set_rank(session->rank());
+      if (!session->is_coordinator()) return run_worker(*session);
+    }
   }
   StartingPoint start;
   std::unique_ptr<cluster::Objective> objective;
