@@ -44,7 +44,8 @@ core::Config parse_run_config(const std::string& text, const std::string& source
 // On resume only the run's length and where it runs may change; anything else would make the
 // continuation a different run.
 bool changeable_on_resume(const std::string& assignment) {
-  for (const char* prefix : {"run.generations=", "run.time_limit_minutes=", "executor.", "worker."}) {
+  for (const char* prefix :
+       {"run.generations=", "run.time_limit_minutes=", "run.checkpoint_interval=", "executor.", "worker."}) {
     if (assignment.rfind(prefix, 0) == 0) return true;
   }
   return false;

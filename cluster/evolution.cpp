@@ -169,9 +169,11 @@ const RunCheckpoint& Evolution::run() {
       run_.best_fitness = strategy_->best_fitness();
     }
     run_.mean_genome = mean;
-    run_.strategy = strategy_->state();
-    run_.objective = objective_.state();
-    save_run(config_.run.output, run_);
+    if (run_.history.size() % static_cast<std::size_t>(config_.run.checkpoint_interval) == 0) {
+      run_.strategy = strategy_->state();
+      run_.objective = objective_.state();
+      save_run(config_.run.output, run_);
+    }
     log_generation(run_.history.back(), seconds_since(started));
   }
   run_.finished = true;

@@ -12,6 +12,8 @@ core::ConfigSchema evolve_schema() {
       .integer("run.generations", d.run.generations, "Generations to run (0: until the strategy stops)")
       .number("run.time_limit_minutes", d.run.time_limit_minutes, "Stop after the generation crossing this (0: none)")
       .string("run.output", d.run.output, "Run file (HDF5), rewritten atomically every generation")
+      .integer("run.checkpoint_interval", d.run.checkpoint_interval,
+               "Generations between run-file writes (full covariance at large n: each write is n^2 doubles twice)")
       .string("strategy.kind", "sep", "Search strategy", evo::strategy_kind_names())
       .integer("strategy.population", 0, "Population size (0: 4 + floor(3 ln n))")
       .number("strategy.sigma", 0.065, "Initial step size")
@@ -64,7 +66,9 @@ EvolveConfig evolve_config(const core::Config& config) {
   c.run.generations = config.get_int("run.generations");
   c.run.time_limit_minutes = config.get_double("run.time_limit_minutes");
   c.run.output = config.get_string("run.output");
+  c.run.checkpoint_interval = config.get_int("run.checkpoint_interval");
   if (c.run.generations < 0) throw ConfigError("run.generations must be >= 0");
+  if (c.run.checkpoint_interval < 1) throw ConfigError("run.checkpoint_interval must be >= 1");
   if (c.run.output.empty()) throw ConfigError("run.output must name the run file to write");
 
   c.strategy.kind = evo::parse_strategy_kind(config.get_string("strategy.kind"));

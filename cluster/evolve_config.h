@@ -17,7 +17,8 @@ struct RunSettings {
   std::uint64_t seed = 1;
   std::int64_t generations = 20;     // stop after this many generations (0: strategy's own criteria)
   double time_limit_minutes = 0.0;   // stop after the generation that crosses it (0: none)
-  std::string output = "run.h5";     // the run file, rewritten atomically every generation
+  std::string output = "run.h5";     // the run file, rewritten atomically
+  std::int64_t checkpoint_interval = 1;  // generations between run-file writes (and at the end)
 };
 
 struct StrategySettings {
