@@ -9,3 +9,5 @@ foreach(_script evolve_cli_test evolve_resume_test evolve_determinism_test evolv
   evomem_script_test(${_script} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/${_script}.sh LABELS ${_labels} TIMEOUT 300)
   set_property(TEST ${_script} APPEND PROPERTY ENVIRONMENT "EVOMEM_MPIRUN=${_evomem_mpirun}")
 endforeach()
+
+evomem_test(cluster_namm_objective_test SOURCES namm_objective_test.cpp LIBS evomem::cluster)
