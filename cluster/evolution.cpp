@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/logging.h"
@@ -59,6 +60,11 @@ Evolution::Evolution(const EvolveConfig& config, Objective& objective, Executor&
     run_.mean_genome = objective.initial_mean();
   }
   run_.config_text = config.config.to_toml();
+  // Fail now, not after the first generation's work, when the run file cannot be written.
+  const auto folder = std::filesystem::path(config.run.output).parent_path();
+  std::error_code error;
+  if (!folder.empty()) std::filesystem::create_directories(folder, error);
+  if (error) throw InputError("run.output: cannot create the folder " + folder.string() + ": " + error.message());
 }
 
 std::vector<ItemResult> Evolution::execute(std::vector<WorkItem>& items) {
