@@ -61,3 +61,33 @@ PY
 "$evomem" --quiet eval --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" --tasks-file "$EVOMEM_SOURCE_DIR/tasks/synthetic_tasks.toml" \
   --tasks "synth_passkey=$work/passkey.jsonl" --policy "namm:weights=$work/namm.safetensors" --out "$work/eval.jsonl" > /dev/null
 [[ "$(wc -l < "$work/eval.jsonl")" == 2 ]] || fail "eval with the exported NAMM wrote no results"
+
+# A task read from a LongBench file: its last sample is held out, the others are drawn.
+cat > "$work/file.toml" <<TOML
+[run]
+generations = 1
+output = "$work/file.h5"
+[strategy]
+population = 2
+[objective]
+kind = "namm"
+[objective.namm]
+backbone = "$EVOMEM_SOURCE_DIR/models/evomem-tiny"
+policy = "namm:interval=64"
+samples_per_task = 2
+heldout_interval = 1
+heldout_samples = 1
+chunk_size = 64
+[objective.namm.tasks.qasper]
+file = "$EVOMEM_SOURCE_DIR/tests/tasks/data/fixtures/qasper.jsonl"
+TOML
+"$evomem" --quiet evolve --config "$work/file.toml" > /dev/null
+"$PYTHON" - "$work/file.h5" <<'PY' || fail "the file-based task did not run"
+import sys
+import h5py
+import numpy as np
+run = h5py.File(sys.argv[1], "r")
+assert [n.decode() if isinstance(n, bytes) else n for n in run["history/task_names"][:]] == ["qasper"]
+assert np.isfinite(run["history/member_task_scores"][:]).all()
+assert np.isfinite(run["checks/fitness"][:]).all()
+PY
