@@ -88,8 +88,7 @@ EvolveConfig evolve_config(const core::Config& config) {
 
   c.executor.item_timeout_seconds = config.get_double("executor.item_timeout_seconds");
   c.executor.max_attempts = config.get_int("executor.max_attempts");
-  if (c.executor.item_timeout_seconds < 0.0) throw ConfigError("executor.item_timeout_seconds must be >= 0");
-  if (c.executor.max_attempts < 1) throw ConfigError("executor.max_attempts must be >= 1");
+  validate(c.executor);
   c.worker.device = config.get_string("worker.device");
   c.worker.threads = config.get_int("worker.threads");
   if (c.worker.threads < 1) throw ConfigError("worker.threads must be >= 1");
