@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 class Hdf5Test : public ::testing::Test {
  protected:
-  evomem::testing::TempDirectory temporary_{"evomem_hdf5_test"};
+  evomem::test_support::TempDirectory temporary_{"evomem_hdf5_test"};
   const fs::path& directory_ = temporary_.path();
 };
 
@@ -132,7 +132,7 @@ TEST_F(Hdf5Test, AtomicWriteOfAnHdf5File) {
 
 // A file written by evomem must be a plain HDF5 file: Debian's h5py reads it.
 TEST_F(Hdf5Test, ReadableByH5py) {
-  if (evomem::testing::run_command("/usr/bin/python3 -c 'import h5py'").exit_code != 0) {
+  if (evomem::test_support::run_command("/usr/bin/python3 -c 'import h5py'").exit_code != 0) {
     FAIL() << "python3-h5py is missing: run bash scripts/setup.sh";
   }
   const fs::path path = directory_ / "interop.h5";
@@ -153,7 +153,7 @@ TEST_F(Hdf5Test, ReadableByH5py) {
                            "assert list(f['history/best'][:]) == [0.25, 0.5] and f['history/best'].maxshape == (None,)\n"
                            "assert [t.decode() if isinstance(t, bytes) else t for t in f['tasks'][:]] == ['passkey', 'niah']\n"
                            "print('ok')\n";
-  const auto result = evomem::testing::run_command("/usr/bin/python3 " + script.string() + " " + path.string());
+  const auto result = evomem::test_support::run_command("/usr/bin/python3 " + script.string() + " " + path.string());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.output, "ok\n");
 }

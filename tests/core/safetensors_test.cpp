@@ -35,7 +35,7 @@ class SafetensorsTest : public ::testing::Test {
     return "accepted";
   }
 
-  evomem::testing::TempDirectory temporary_{"evomem_safetensors_test"};
+  evomem::test_support::TempDirectory temporary_{"evomem_safetensors_test"};
   const fs::path& directory_ = temporary_.path();
 };
 
@@ -151,7 +151,7 @@ TEST_F(SafetensorsTest, FolderWithoutWeightsIsAUserError) {
 // The written file follows the published layout closely enough for a from-scratch numpy
 // reader (the Python safetensors package is not available as a Debian package).
 TEST_F(SafetensorsTest, ReadableByAnIndependentNumpyReader) {
-  if (evomem::testing::run_command("/usr/bin/python3 -c 'import numpy'").exit_code != 0) FAIL() << "python3-numpy missing: run bash scripts/setup.sh";
+  if (evomem::test_support::run_command("/usr/bin/python3 -c 'import numpy'").exit_code != 0) FAIL() << "python3-numpy missing: run bash scripts/setup.sh";
   SafetensorsWriter writer;
   writer.add_f32("w", {2, 2}, {1.5f, 2.5f, -3.0f, 4.0f});
   const std::vector<std::uint16_t> brain = {float_to_bf16(0.25f)};
@@ -174,7 +174,7 @@ TEST_F(SafetensorsTest, ReadableByAnIndependentNumpyReader) {
                            "assert bf.view('<f4').tolist() == [0.25]\n"
                            "assert header['__metadata__'] == {'format': 'pt'}\n"
                            "print('ok')\n";
-  const auto result = evomem::testing::run_command("/usr/bin/python3 " + script.string() + " " + path.string());
+  const auto result = evomem::test_support::run_command("/usr/bin/python3 " + script.string() + " " + path.string());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.output, "ok\n");
 }

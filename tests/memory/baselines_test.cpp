@@ -12,9 +12,9 @@
 namespace evomem::memory {
 namespace {
 
-using testing::kept_slots;
-using testing::set_attention;
-using testing::simple_observation;
+using test_support::kept_slots;
+using test_support::set_attention;
+using test_support::simple_observation;
 using Slots = std::set<std::int64_t>;
 
 at::Tensor bools(std::vector<std::int64_t> values) { return at::tensor(values, at::kLong).to(at::kBool); }

@@ -22,7 +22,7 @@
 namespace evomem::memory {
 namespace {
 
-using testing::kept_slots;
+using test_support::kept_slots;
 using Slots = std::set<std::int64_t>;
 
 // |DFT| of one windowed frame, in float64, straight from the definition.
@@ -378,7 +378,7 @@ TEST(NammPolicy, GenomeLoadsInPlaceAndDecisionsAreDeterministic) {
 }
 
 TEST(NammFile, ExportImportIsBitIdenticalAndMismatchesAreRejected) {
-  ::evomem::testing::TempDirectory directory;
+  ::evomem::test_support::TempDirectory directory;
   NammConfig config;
   config.update_interval = 32;
   NammPolicy policy(config);
@@ -420,7 +420,7 @@ TEST(NammFile, ExportImportIsBitIdenticalAndMismatchesAreRejected) {
 }
 
 TEST(NammPolicy, ZeroGenomeKeepsEverythingAndGenerationMatchesTheFullCache) {
-  model::LlamaConfig config = model::testing::tiny_config();
+  model::LlamaConfig config = model::test_support::tiny_config();
   config.max_position_embeddings = 512;
   model::Backbone backbone(config, model::random_weights(config, 7, c10::Device(c10::kCPU), at::kFloat), c10::Device(c10::kCPU));
   std::vector<std::vector<std::int64_t>> prompts(2);

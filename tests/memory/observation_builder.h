@@ -9,7 +9,7 @@
 
 #include "model/observation.h"
 
-namespace evomem::memory::testing {
+namespace evomem::memory::test_support {
 
 // One sequence, `heads` KV heads, slots at positions 0..n-1 (all valid), no attention.
 inline model::AttentionObservation simple_observation(std::int64_t heads, std::int64_t n, std::int64_t layer = 0) {
@@ -40,4 +40,4 @@ inline std::set<std::int64_t> kept_slots(const at::Tensor& keep, std::int64_t he
   return out;
 }
 
-}  // namespace evomem::memory::testing
+}  // namespace evomem::memory::test_support

@@ -19,9 +19,9 @@
 namespace evomem::model {
 namespace {
 
-using testing::random_tokens;
-using testing::reference_forward;
-using testing::tiny_config;
+using test_support::random_tokens;
+using test_support::reference_forward;
+using test_support::tiny_config;
 
 double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();

@@ -12,7 +12,7 @@
 
 #include "model/config.h"
 
-namespace evomem::model::testing {
+namespace evomem::model::test_support {
 
 inline LlamaConfig tiny_config(std::int64_t kv_heads = 2, bool tied = false) {
   LlamaConfig config;
@@ -111,4 +111,4 @@ inline std::vector<std::int64_t> random_tokens(std::int64_t count, std::int64_t 
   return tokens;
 }
 
-}  // namespace evomem::model::testing
+}  // namespace evomem::model::test_support

@@ -19,8 +19,8 @@
 namespace evomem::model {
 namespace {
 namespace fs = std::filesystem;
-using testing::random_tokens;
-using testing::tiny_config;
+using test_support::random_tokens;
+using test_support::tiny_config;
 
 class ScratchDirectory {
  public:

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-namespace evomem::testing {
+namespace evomem::test_support {
 
 // A fresh folder under the system temporary directory, removed with everything in it.
 class TempDirectory {
@@ -50,4 +50,4 @@ inline CommandResult run_command(const std::string& command) {
   return result;
 }
 
-}  // namespace evomem::testing
+}  // namespace evomem::test_support

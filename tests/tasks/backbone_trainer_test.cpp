@@ -54,7 +54,7 @@ TEST(BuiltinBackboneTest, TrainerForwardMatchesInferenceBackbone) {
 }
 
 TEST(BackboneTrainerTest, SameSeedSameWeights) {
-  evomem::testing::TempDirectory directory;
+  evomem::test_support::TempDirectory directory;
   BackboneTrainingConfig config;
   config.hidden_size = 32;
   config.intermediate_size = 64;

@@ -13,7 +13,7 @@
 namespace evomem::tasks {
 namespace {
 
-std::filesystem::path write(const testing::TempDirectory& dir, const std::string& name, const std::string& text) {
+std::filesystem::path write(const test_support::TempDirectory& dir, const std::string& name, const std::string& text) {
   const auto path = dir / name;
   std::ofstream(path, std::ios::binary) << text;
   return path;
@@ -33,7 +33,7 @@ std::string error_of(const std::function<void()>& action) {
 }
 
 TEST(LongBenchDataset, ReadsPublishedFields) {
-  testing::TempDirectory dir("tasks_datasets");
+  test_support::TempDirectory dir("tasks_datasets");
   const auto path = write(dir, "qasper.jsonl",
                           std::string(kLongBenchLine) + "\n\n" +
                               R"({"input": "", "context": "c", "answers": ["HUM"], "length": 1, "dataset": "trec", )"
@@ -51,7 +51,7 @@ TEST(LongBenchDataset, ReadsPublishedFields) {
 }
 
 TEST(LongBenchDataset, ErrorsNameFileLineAndField) {
-  testing::TempDirectory dir("tasks_datasets");
+  test_support::TempDirectory dir("tasks_datasets");
   const std::string good = std::string(kLongBenchLine) + "\n";
   const auto missing = write(dir, "missing.jsonl", good + R"({"input": "q", "context": "c", "answers": ["a"]})" "\n");
   EXPECT_NE(error_of([&] { read_longbench_file(missing); }).find("missing.jsonl:2: field 'length' is missing"),
@@ -80,7 +80,7 @@ TEST(LongBenchDataset, ErrorsNameFileLineAndField) {
 }
 
 TEST(LongBenchDataset, StreamsWithoutReadingPastTheLimit) {
-  testing::TempDirectory dir("tasks_datasets");
+  test_support::TempDirectory dir("tasks_datasets");
   // The second line is broken; a limit of one sample never reads it.
   const auto path = write(dir, "stream.jsonl", std::string(kLongBenchLine) + "\n{broken\n");
   std::size_t visited = 0;
@@ -90,7 +90,7 @@ TEST(LongBenchDataset, StreamsWithoutReadingPastTheLimit) {
 }
 
 TEST(InfiniteBenchDataset, ReadsStringListAndNumberAnswers) {
-  testing::TempDirectory dir("tasks_datasets");
+  test_support::TempDirectory dir("tasks_datasets");
   const auto path = write(dir, "ib.jsonl",
                           R"({"id": 0, "context": "ctx", "input": "q", "answer": ["71432"], "options": []})" "\n"
                           R"({"id": 1, "context": "ctx", "input": "q", "answer": "B", "options": ["a", "b", "c", "d"]})" "\n"
@@ -107,7 +107,7 @@ TEST(InfiniteBenchDataset, ReadsStringListAndNumberAnswers) {
 }
 
 TEST(InfiniteBenchDataset, ErrorsNameFileLineAndField) {
-  testing::TempDirectory dir("tasks_datasets");
+  test_support::TempDirectory dir("tasks_datasets");
   const auto empty = write(dir, "e.jsonl", R"({"id": 0, "context": "c", "input": "q", "answer": [], "options": []})" "\n");
   EXPECT_NE(error_of([&] { read_infinitebench_file(empty); }).find("e.jsonl:1: field 'answer' is empty"),
             std::string::npos);

@@ -21,7 +21,7 @@ namespace {
 const std::string kSourceDir = EVOMEM_SOURCE_DIR;
 
 std::string run_oracle(const std::string& mode, const std::filesystem::path& input, const std::filesystem::path& output) {
-  const auto result = testing::run_command("/usr/bin/python3 " + kSourceDir + "/tests/tasks/oracle.py " + mode + " " +
+  const auto result = test_support::run_command("/usr/bin/python3 " + kSourceDir + "/tests/tasks/oracle.py " + mode + " " +
                                            input.string() + " " + output.string());
   if (result.exit_code != 0) {
     return "oracle failed (install python3-fuzzywuzzy and python3-jieba: bash scripts/setup.sh): " + result.output;
@@ -79,7 +79,7 @@ std::vector<std::pair<std::string, std::string>> random_pairs(std::size_t count)
 }
 
 TEST(Oracle, CodeSimMatchesDifflibAndFuzzywuzzy) {
-  testing::TempDirectory dir("tasks_oracle");
+  test_support::TempDirectory dir("tasks_oracle");
   const auto pairs = random_pairs(600);
   {
     std::ofstream input(dir / "pairs.jsonl");
@@ -103,7 +103,7 @@ TEST(Oracle, CodeSimMatchesDifflibAndFuzzywuzzy) {
 }
 
 TEST(Oracle, JiebaWordListsMatch) {
-  testing::TempDirectory dir("tasks_oracle");
+  test_support::TempDirectory dir("tasks_oracle");
   std::vector<std::string> sentences;
   {
     std::ifstream corpus(kSourceDir + "/tests/tasks/data/chinese_corpus.txt");

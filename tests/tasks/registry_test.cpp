@@ -80,7 +80,7 @@ TEST(TaskRegistry, LengthsMetricsAndRules) {
 }
 
 TEST(TaskRegistry, UserTasksFromToml) {
-  testing::TempDirectory dir("tasks_registry");
+  test_support::TempDirectory dir("tasks_registry");
   const auto path = dir / "my_tasks.toml";
   std::ofstream(path) << "[tasks.city_qa]\n"
                          "template = \"Text: {context}\\nQ: {input}\\nA:\"\n"
@@ -104,7 +104,7 @@ TEST(TaskRegistry, UserTasksFromToml) {
 }
 
 TEST(TaskRegistry, BadUserTasksNameFileAndKey) {
-  testing::TempDirectory dir("tasks_registry");
+  test_support::TempDirectory dir("tasks_registry");
   const auto bad_metric = dir / "bad_metric.toml";
   std::ofstream(bad_metric) << "[tasks.x]\ntemplate = \"{context}\"\nmetric = \"bleu\"\nmax_new_tokens = 4\n";
   auto registry = TaskRegistry::builtin();

@@ -200,7 +200,7 @@ TEST_F(SyntheticTest, JsonLinesHaveTheLongBenchFields) {
   EXPECT_EQ(record["dataset"], "synth_niah_multikey");
   EXPECT_TRUE(record["all_classes"].is_null());
   EXPECT_EQ(record["length"].get<std::size_t>(), sample.length);
-  evomem::testing::TempDirectory directory;
+  evomem::test_support::TempDirectory directory;
   const auto path = directory.path() / "out.jsonl";
   write_synthetic_jsonl({sample, sample}, path);
   std::ifstream in(path);
