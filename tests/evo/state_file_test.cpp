@@ -11,14 +11,16 @@
 #include "core/hdf5.h"
 #include "evo/strategy_factory.h"
 #include "evo/test_functions.h"
+#include "tests/support/test_support.h"
 
 namespace evomem::evo {
 namespace {
 
+// One folder per test process: ctest runs these tests in parallel, and two of them save a
+// "cmaes" state.
 std::filesystem::path temporary_file(const std::string& name) {
-  const auto folder = std::filesystem::temp_directory_path() / "evomem_evo_state_test";
-  std::filesystem::create_directories(folder);
-  return folder / name;
+  static const test_support::TempDirectory folder("evomem_evo_state_test");
+  return folder.path() / name;
 }
 
 void step(Strategy& strategy, const TestFunction& f) {
