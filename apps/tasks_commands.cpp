@@ -154,9 +154,6 @@ std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const E
 }
 
 core::Json result_json(const tasks::SampleResult& result) {
-  double final_mean = 0.0;
-  for (const double kept : result.retained_final) final_mean += kept;
-  if (!result.retained_final.empty()) final_mean /= static_cast<double>(result.retained_final.size());
   return {{"task", result.task},
           {"id", result.id},
           {"prediction", result.prediction},
@@ -168,7 +165,7 @@ core::Json result_json(const tasks::SampleResult& result) {
           {"stop_reason", result.stop_reason},
           {"retained_mean", result.retained_mean},
           {"retained_final", result.retained_final},
-          {"retained_fraction", result.tokens_seen > 0 ? final_mean / static_cast<double>(result.tokens_seen) : 0.0},
+          {"retained_fraction", tasks::retained_fraction(result)},
           {"seconds", {{"prompt", result.prompt_seconds}, {"generate", result.generate_seconds}, {"score", result.score_seconds}}}};
 }
 

@@ -7,24 +7,14 @@
 
 #include "core/error.h"
 #include "core/logging.h"
+#include "core/progress.h"
+#include "evo/statistics.h"
 
 namespace evomem::cluster {
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-std::string clock_text(double seconds) {
-  const auto total = static_cast<long long>(std::max(0.0, seconds) + 0.5);
-  return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
-}
-
-double median_of(std::vector<double> values) {
-  if (values.empty()) return std::nan("");
-  std::sort(values.begin(), values.end());
-  const std::size_t middle = values.size() / 2;
-  return values.size() % 2 == 1 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
 }
 
 }  // namespace
@@ -96,7 +86,7 @@ void Evolution::record_generation(const GenerationOutcome& outcome, double secon
   double sum = 0.0;
   for (const double value : finite) sum += value;
   record.mean = finite.empty() ? std::nan("") : sum / static_cast<double>(finite.size());
-  record.median = median_of(finite);
+  record.median = evo::median(finite);
   record.mean_retained = finite.empty() ? std::nan("") : retained_sum / static_cast<double>(finite.size());
   record.sigma = strategy_->sigma();
   record.evaluations = strategy_->evaluations();
@@ -112,7 +102,7 @@ void Evolution::log_generation(const GenerationRecord& record, double elapsed_se
   std::string eta = "?";
   if (config_.run.generations > 0) {
     const double per_generation = elapsed_seconds / std::max(1.0, static_cast<double>(run_.history.size() - first_generation_));
-    eta = clock_text(per_generation * (static_cast<double>(config_.run.generations) - done));
+    eta = core::Progress::format_duration(per_generation * (static_cast<double>(config_.run.generations) - done));
   }
   const double evals_per_second =
       record.wall_seconds > 0 ? static_cast<double>(record.fitness.size()) / record.wall_seconds : 0.0;

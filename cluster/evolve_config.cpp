@@ -81,7 +81,6 @@ EvolveConfig evolve_config(const core::Config& config) {
   cma.decomposition = evo::parse_decomposition(config.get_string("strategy.decomposition"));
   cma.max_failed_fraction = config.get_double("strategy.max_failed_fraction");
   cma.seed = c.run.seed;
-  cma.stop.max_generations = c.run.generations;
   c.strategy.restart.max_restarts = config.get_int("strategy.max_restarts");
   if (cma.population_size < 0) throw ConfigError("strategy.population must be >= 0");
   if (!(cma.sigma0 > 0.0)) throw ConfigError("strategy.sigma must be positive");

@@ -36,14 +36,6 @@ bool is_synthetic(const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// Mean over layers of the slots kept at the end of the sample, as a share of the tokens seen.
-double retained_fraction(const tasks::SampleResult& result) {
-  if (result.tokens_seen <= 0 || result.retained_final.empty()) return 1.0;
-  double kept = 0.0;
-  for (const double slots : result.retained_final) kept += slots;
-  return kept / static_cast<double>(result.retained_final.size()) / static_cast<double>(result.tokens_seen);
-}
-
 std::unique_ptr<memory::NammPolicy> make_namm(const std::string& spec) {
   auto policy = memory::make_policy(spec);
   auto* namm = dynamic_cast<memory::NammPolicy*>(policy.get());
@@ -301,7 +293,7 @@ struct NammObjective::Impl {
     for (const auto& ref : batch) {
       const auto result = runner->run(pools[ref.task].spec, sample(ref, heldout), active_policy);
       values.push_back(result.score);
-      values.push_back(retained_fraction(result));
+      values.push_back(tasks::retained_fraction(result));
     }
     return values;
   }
@@ -322,6 +314,8 @@ NammObjective::NammObjective(NammObjectiveSettings settings, ObjectiveRole role,
   impl_->policy = make_namm(impl_->settings.policy);
   const std::filesystem::path folder = impl_->settings.backbone;
   impl_->tokenizer.emplace(model::Tokenizer::load(folder / "tokenizer.json"));
+  // The coordinator needs only the pool sizes, but building the pools on rank 0 too checks
+  // every data file and synthetic length before any worker loads a model.
   impl_->load_pools();
   if (role == ObjectiveRole::kWorker) {
     model::LoadOptions load;

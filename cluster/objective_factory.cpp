@@ -58,18 +58,6 @@ class FunctionObjective : public Objective {
   double delay_;
 };
 
-// FaultInjectingObjective borrows its inner objective; this one owns it (the holder base is
-// built first, so the inner objective exists before the wrapper refers to it).
-struct InnerHolder {
-  std::unique_ptr<Objective> inner;
-};
-
-class OwningFaultInjector : private InnerHolder, public FaultInjectingObjective {
- public:
-  OwningFaultInjector(std::unique_ptr<Objective> inner, FaultOptions options, int rank)
-      : InnerHolder{std::move(inner)}, FaultInjectingObjective(*InnerHolder::inner, options, rank) {}
-};
-
 std::unique_ptr<Objective> make_plain_objective(const EvolveConfig& config, ObjectiveRole role, const std::string& device) {
   if (config.objective_kind == "function") {
     const auto& c = config.config;
@@ -95,12 +83,9 @@ std::unique_ptr<Objective> make_objective(const EvolveConfig& config, ObjectiveR
   faults.p_hang = config.config.get_double("faults.hang_probability");
   faults.hang_seconds = config.config.get_double("faults.hang_seconds");
   faults.seed = config.run.seed;
-  for (const double p : {faults.p_throw, faults.p_hang}) {
-    if (p < 0.0 || p > 1.0) throw ConfigError("faults.throw_probability and faults.hang_probability must be in [0, 1]");
-  }
-  if (faults.hang_seconds < 0.0) throw ConfigError("faults.hang_seconds must be >= 0");
+  validate(faults);  // on the coordinator too, which never wraps its objective
   if (role == ObjectiveRole::kCoordinator || (faults.p_throw == 0.0 && faults.p_hang == 0.0)) return objective;
-  return std::make_unique<OwningFaultInjector>(std::move(objective), faults, rank);
+  return std::make_unique<FaultInjectingObjective>(std::move(objective), faults, rank);
 }
 
 }  // namespace evomem::cluster

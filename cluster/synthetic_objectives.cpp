@@ -100,15 +100,24 @@ double SleepObjective::expected_value(const WorkItem& item) {
   return sum;
 }
 
+void validate(const FaultOptions& options) {
+  if (!is_probability(options.p_throw) || !is_probability(options.p_hang) || options.p_throw + options.p_hang > 1.0) {
+    throw ConfigError(
+        "faults.throw_probability and faults.hang_probability must be probabilities that add up to at most 1");
+  }
+  if (!(options.hang_seconds >= 0.0) || !std::isfinite(options.hang_seconds)) {
+    throw ConfigError("faults.hang_seconds must be a finite number >= 0");
+  }
+}
+
 FaultInjectingObjective::FaultInjectingObjective(Objective& inner, FaultOptions options, int rank)
     : inner_(inner), options_(options), rank_(rank) {
-  if (!is_probability(options_.p_throw) || !is_probability(options_.p_hang) ||
-      options_.p_throw + options_.p_hang > 1.0) {
-    throw ConfigError("fault injection: p_throw and p_hang must be probabilities with p_throw + p_hang <= 1");
-  }
-  if (!(options_.hang_seconds >= 0.0) || !std::isfinite(options_.hang_seconds)) {
-    throw ConfigError("fault injection: hang_seconds must be a finite number >= 0");
-  }
+  validate(options_);
+}
+
+FaultInjectingObjective::FaultInjectingObjective(std::unique_ptr<Objective> inner, FaultOptions options, int rank)
+    : owned_(std::move(inner)), inner_(*owned_), options_(options), rank_(rank) {
+  validate(options_);
 }
 
 std::vector<double> FaultInjectingObjective::evaluate(const WorkItem& item) {

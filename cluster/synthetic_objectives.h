@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ struct FaultOptions {
   std::uint64_t seed = 1;
 };
 
+// ConfigError naming the run-configuration keys (faults.*) unless the options make sense.
+void validate(const FaultOptions& options);
+
 // Wraps another objective and makes its evaluations fail or stall at random: the test bed for
 // the executors' retry and timeout handling. Decisions come from a generator seeded by
 // (seed, rank, number of evaluations so far on this rank), so a rank's sequence of faults is
@@ -62,6 +66,8 @@ struct FaultOptions {
 class FaultInjectingObjective : public Objective {
  public:
   FaultInjectingObjective(Objective& inner, FaultOptions options, int rank);
+  // The same, owning the objective it wraps.
+  FaultInjectingObjective(std::unique_ptr<Objective> inner, FaultOptions options, int rank);
 
   std::string kind() const override { return inner_.kind(); }
   Eigen::Index dimension() const override { return inner_.dimension(); }
@@ -97,6 +103,7 @@ class FaultInjectingObjective : public Objective {
   std::int64_t injected_hangs() const { return hangs_.load(); }
 
  private:
+  std::unique_ptr<Objective> owned_;  // null when the inner objective is borrowed
   Objective& inner_;
   FaultOptions options_;
   int rank_;

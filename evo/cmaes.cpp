@@ -9,21 +9,12 @@
 
 #include "core/error.h"
 #include "evo/linear_algebra.h"
+#include "evo/statistics.h"
 
 namespace evomem::evo {
 namespace {
 
 constexpr std::size_t kMaxHistory = 20000;
-
-double median_of(std::vector<double> values) {
-  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
-  const std::size_t middle = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle), values.end());
-  double upper = values[middle];
-  if (values.size() % 2 == 1) return upper;
-  double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle));
-  return 0.5 * (lower + upper);
-}
 
 std::string kind_of(CovarianceModel model) { return model == CovarianceModel::kFull ? "cmaes" : "sep"; }
 
@@ -511,7 +502,7 @@ void CmaEs::update_stop_reasons(const std::vector<double>& internal_fitness) {
   const double generation_best = valid.empty() ? std::numeric_limits<double>::infinity()
                                                : *std::min_element(valid.begin(), valid.end());
   best_history_.push_back(generation_best);
-  median_history_.push_back(median_of(valid));
+  median_history_.push_back(median(valid));
   if (best_history_.size() > kMaxHistory) {
     best_history_.erase(best_history_.begin());
     median_history_.erase(median_history_.begin());
@@ -560,8 +551,8 @@ void CmaEs::update_stop_reasons(const std::vector<double>& internal_fitness) {
       auto stagnant = [&](const std::vector<double>& history) {
         const auto end = history.end();
         const auto begin = end - static_cast<std::ptrdiff_t>(span);
-        const double early = median_of(std::vector<double>(begin, begin + static_cast<std::ptrdiff_t>(part)));
-        const double late = median_of(std::vector<double>(end - static_cast<std::ptrdiff_t>(part), end));
+        const double early = median(std::vector<double>(begin, begin + static_cast<std::ptrdiff_t>(part)));
+        const double late = median(std::vector<double>(end - static_cast<std::ptrdiff_t>(part), end));
         return !(late < early);
       };
       if (stagnant(best_history_) && stagnant(median_history_)) stop_reasons_.push_back(StopReason::kStagnation);

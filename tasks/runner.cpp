@@ -111,4 +111,11 @@ SampleResult Runner::run(const TaskSpec& task, const EvalSample& sample, memory:
   return result;
 }
 
+double retained_fraction(const SampleResult& result) {
+  if (result.tokens_seen <= 0 || result.retained_final.empty()) return 0.0;
+  double kept = 0.0;
+  for (const double slots : result.retained_final) kept += slots;
+  return kept / static_cast<double>(result.retained_final.size()) / static_cast<double>(result.tokens_seen);
+}
+
 }  // namespace evomem::tasks

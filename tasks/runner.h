@@ -70,6 +70,10 @@ struct SampleResult {
   double score_seconds = 0.0;
 };
 
+// The KV cache kept at the end of a sample as a share of the tokens seen: mean over layers of
+// retained_final / tokens_seen (0 when no token was seen).
+double retained_fraction(const SampleResult& result);
+
 class Runner {
  public:
   // The backbone and tokenizer must outlive the runner.

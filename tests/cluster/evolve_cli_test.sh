@@ -1,10 +1,6 @@
 #!/usr/bin/env bash
 # Bad configurations and bad run files: one clear line on stderr, exit 1, no run file.
 set -euo pipefail
-evomem="$EVOMEM_BINARY_DIR/bin/evomem"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/evolve_support.sh"
 
 write_function_config "$work/run.toml" "$work/run.h5" 3

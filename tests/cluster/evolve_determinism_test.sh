@@ -4,11 +4,7 @@
 # evaluations and stall past the item timeout on 5%, the run still completes every generation
 # and the history counts the faults.
 set -euo pipefail
-evomem="$EVOMEM_BINARY_DIR/bin/evomem"
 read -r -a mpirun <<<"$EVOMEM_MPIRUN"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/evolve_support.sh"
 
 write_function_config "$work/run.toml" "$work/local.h5" 12

@@ -3,11 +3,7 @@
 # and with two MPI workers gives identical run files; the exported weights load into
 # `evomem eval --policy namm:weights=FILE` and carry the run's normalisation statistics.
 set -euo pipefail
-evomem="$EVOMEM_BINARY_DIR/bin/evomem"
 read -r -a mpirun <<<"$EVOMEM_MPIRUN"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/evolve_support.sh"
 
 cat > "$work/namm.toml" <<TOML

@@ -3,10 +3,6 @@
 # the uninterrupted run; so does one stopped with SIGTERM (exit 130, a resume hint on stderr),
 # and one whose run file was truncated on disk (the .prev checkpoint is used, with a warning).
 set -euo pipefail
-evomem="$EVOMEM_BINARY_DIR/bin/evomem"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/evolve_support.sh"
 
 generations=30

@@ -1,5 +1,11 @@
-# Sourced by the `evomem evolve` tests: a function-objective run configuration and a
+# Sourced by the `evomem evolve` tests: $evomem, a scratch folder $work removed on exit, the
+# command-line checks of cli_support.sh, a function-objective run configuration and a
 # comparison of two run files (everything but wall-clock times must be identical).
+
+evomem="$EVOMEM_BINARY_DIR/bin/evomem"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 
 # write_function_config FILE OUTPUT GENERATIONS [EXTRA TOML]
 write_function_config() {
