@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   apps::register_tasks_commands(registry);
   apps::register_synthetic_commands(registry);
   apps::register_cluster_commands(registry);
+  apps::register_analyze_commands(registry);
 
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "apps/command_registry.h"
+#include "apps/eval_inputs.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/json_file.h"
@@ -105,53 +106,10 @@ int score_tasks(const TasksOptions& options) {
 
 
 struct EvalOptions {
-  std::string backbone;
-  std::string tokenizer;  // default: the backbone folder's tokenizer.json
-  std::string tasks;      // "qasper,passkey=data/passkey.jsonl"
-  std::string data;       // folder holding <task>.jsonl (or data/<task>.jsonl)
-  std::string tasks_file;
+  EvalInputOptions inputs;
   std::string policy = "full";
-  std::size_t samples = 0;
-  std::uint64_t seed = 0;
   std::string out;
-  std::string device = "cpu";
-  std::string dtype;
-  std::int64_t chunk_size = 512;
-  std::size_t context_window = 32768;
-  bool chat_template = false;
-  bool no_bos = false;
 };
-
-struct TaskRun {
-  const tasks::TaskSpec* task;
-  std::vector<tasks::EvalSample> samples;
-};
-
-std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const EvalOptions& options) {
-  std::vector<TaskRun> runs;
-  std::size_t start = 0;
-  while (start <= options.tasks.size()) {
-    std::size_t end = options.tasks.find(',', start);
-    if (end == std::string::npos) end = options.tasks.size();
-    const std::string item = options.tasks.substr(start, end - start);
-    start = end + 1;
-    if (item.empty()) continue;
-    const std::size_t equals = item.find('=');
-    const std::string name = item.substr(0, equals);
-    const auto& task = registry.get(name);
-    std::filesystem::path path;
-    if (equals != std::string::npos) {
-      path = item.substr(equals + 1);
-    } else if (!options.data.empty()) {
-      path = tasks::task_data_path(task, options.data);
-    } else {
-      throw InputError("task '" + name + "' has no data file: give --data FOLDER or --tasks " + name + "=FILE");
-    }
-    runs.push_back({&task, tasks::load_task_samples(task, path, options.samples, options.seed)});
-  }
-  if (runs.empty()) throw InputError("--tasks names no task");
-  return runs;
-}
 
 core::Json result_json(const tasks::SampleResult& result) {
   return {{"task", result.task},
@@ -170,28 +128,13 @@ core::Json result_json(const tasks::SampleResult& result) {
 }
 
 int run_eval(const EvalOptions& options) {
-  if (options.chunk_size <= 0) throw InputError("--chunk-size must be positive");
-  auto registry = tasks::TaskRegistry::builtin();
-  if (!options.tasks_file.empty()) registry.add_from_toml(options.tasks_file);
+  const auto registry = load_task_registry(options.inputs);
   // The policy spec and every data file are checked before the model loads, so bad input
   // fails fast.
   const auto policy = memory::make_policy(options.policy);
-  const auto runs = load_task_runs(registry, options);
-
-  model::LoadOptions load;
-  load.device = model::parse_device(options.device);
-  if (!options.dtype.empty()) load.dtype = model::parse_dtype(options.dtype);
-  auto backbone = model::Backbone::load(options.backbone, load);
-  const std::filesystem::path tokenizer_path =
-      options.tokenizer.empty() ? std::filesystem::path(options.backbone) / "tokenizer.json" : std::filesystem::path(options.tokenizer);
-  const auto tokenizer = model::Tokenizer::load(tokenizer_path);
-
-  tasks::RunnerOptions runner_options;
-  runner_options.chunk_size = options.chunk_size;
-  runner_options.prompt.add_bos = !options.no_bos;
-  runner_options.prompt.use_chat_template = options.chat_template;
-  runner_options.prompt.context_window = options.context_window;
-  tasks::Runner runner(backbone, tokenizer, runner_options);
+  const auto runs = load_task_runs(registry, options.inputs);
+  auto loaded = load_backbone(options.inputs);
+  tasks::Runner runner(loaded.backbone, loaded.tokenizer, runner_options(options.inputs));
 
   std::string lines;
   struct Summary {
@@ -272,27 +215,11 @@ void register_tasks_commands(CommandRegistry& registry) {
                                 "Run a backbone on benchmark tasks (prompt, greedy generation, score); per-sample "
                                 "results go to --out, a per-task table to the terminal",
                                 [eval_options] { return run_eval(*eval_options); });
-  eval.add_option("--backbone", eval_options->backbone, "Checkpoint folder (config.json, safetensors, tokenizer.json)")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-  eval.add_option("--tasks", eval_options->tasks, "Comma-separated tasks, each NAME or NAME=FILE.jsonl")->required();
-  eval.add_option("--data", eval_options->data, "Folder with the benchmark files (<task>.jsonl or data/<task>.jsonl)");
+  add_eval_input_options(eval, eval_options->inputs);
   eval.add_option("--policy", eval_options->policy,
                   "Memory policy spec, e.g. full, recency:window=256, h2o:heavy=128,recent=128 (docs/memory.md)")
       ->capture_default_str();
-  eval.add_option("--samples", eval_options->samples, "Samples per task, drawn with --seed (0: all)")->capture_default_str();
-  eval.add_option("--seed", eval_options->seed, "Seed of the sample draw")->capture_default_str();
   eval.add_option("--out", eval_options->out, "Per-sample results (JSONL), written when every sample is done")->required();
-  eval.add_option("--tasks-file", eval_options->tasks_file, "TOML file with extra tasks")->check(CLI::ExistingFile);
-  eval.add_option("--tokenizer", eval_options->tokenizer, "tokenizer.json (default: the backbone folder's)");
-  eval.add_option("--device", eval_options->device, "cpu, cuda or cuda:N")->capture_default_str();
-  eval.add_option("--dtype", eval_options->dtype, "Cast weights to float32, bfloat16 or float16 (default: as stored)");
-  eval.add_option("--chunk-size", eval_options->chunk_size, "Prefill chunk")->capture_default_str();
-  eval.add_option("--context-window", eval_options->context_window,
-                  "Prompt + answer tokens at most; longer prompts keep their first and last halves")
-      ->capture_default_str();
-  eval.add_flag("--chat-template", eval_options->chat_template, "Wrap prompts in the Llama 3 chat template");
-  eval.add_flag("--no-bos", eval_options->no_bos, "Do not start prompts with BOS");
 }
 
 }  // namespace evomem::apps

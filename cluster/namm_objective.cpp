@@ -149,7 +149,7 @@ struct NammObjective::Impl {
           if (count == 0) return samples;
           for (const auto& sample : tasks::generate_synthetic(options, functions)) {
             samples.push_back({sample.id, "synthetic " + sample.id, {{"context", sample.context}, {"input", sample.input}},
-                               tasks::string_references(sample.answers)});
+                               tasks::string_references(sample.answers), {}});
           }
           return samples;
         };

@@ -32,13 +32,30 @@ void RetentionRecorder::record(const model::AttentionObservation& observation, c
     const auto batch = valid.size(0);
     const auto heads = valid.size(1);
     const std::int64_t tokens = std::max<std::int64_t>(observation.tokens_seen, 1);
-    // Invalid slots carry arbitrary positions (clamped here) but are never kept, and amax
-    // lets a kept slot win over any other slot that maps to the same position.
-    const at::Tensor positions = observation.positions.cpu().clamp(0, tokens - 1);
-    at::Tensor mask = at::zeros({batch, heads, tokens}, at::kLong);
-    mask.scatter_reduce_(2, positions, kept_mask.cpu().to(at::kLong), "amax", /*include_self=*/true);
-    record.final_mask = mask.to(at::kByte);
+    if (!record.evicted_at.defined()) record.evicted_at = at::full({batch, heads, 0}, kNeverEvicted, at::kInt);
+    if (record.evicted_at.size(2) < tokens) {
+      record.evicted_at = at::cat({record.evicted_at,
+                                   at::full({batch, heads, tokens - record.evicted_at.size(2)}, kNeverEvicted, at::kInt)},
+                                  2);
+    }
+    // Only slots valid before this decision are stamped: a token leaves a head once.
+    const at::Tensor evicted_slots = valid.logical_and(kept_mask.logical_not()).cpu().nonzero();  // [k, 3]
+    if (evicted_slots.size(0) > 0) {
+      const at::Tensor batch_index = evicted_slots.select(1, 0);
+      const at::Tensor head_index = evicted_slots.select(1, 1);
+      const at::Tensor position_index =
+          observation.positions.cpu().index({batch_index, head_index, evicted_slots.select(1, 2)});
+      record.evicted_at.index_put_({batch_index, head_index, position_index},
+                                   at::scalar_tensor(static_cast<std::int32_t>(observation.tokens_seen), at::kInt));
+    }
   }
+}
+
+at::Tensor RetentionRecorder::LayerRecord::keep_mask(std::int64_t tokens) const {
+  const std::int64_t recorded = std::min(evicted_at.size(2), tokens);
+  at::Tensor mask = at::ones({evicted_at.size(0), evicted_at.size(1), tokens}, at::kByte);
+  mask.narrow(2, 0, recorded).copy_(evicted_at.narrow(2, 0, recorded).eq(kNeverEvicted));
+  return mask;
 }
 
 core::Json RetentionRecorder::summary() const {

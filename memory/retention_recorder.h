@@ -1,7 +1,7 @@
 #pragma once
 // Records what a policy retains, per layer and KV head: kept counts at every update point,
-// the mean and maximum age of the kept tokens, and (detailed mode) the final keep mask over
-// original token positions. Summary mode costs one small device->host copy per layer update,
+// the mean and maximum age of the kept tokens, and (detailed mode) when each original token
+// position was evicted from each head, from which the keep mask at any point follows. Summary mode costs one small device->host copy per layer update,
 // cheap enough to leave on in evaluation. Attach with Policy::set_recorder.
 
 #include <ATen/core/Tensor.h>
@@ -35,8 +35,15 @@ class RetentionRecorder {
   };
   struct LayerRecord {
     std::vector<Update> updates;
-    at::Tensor final_mask;  // detailed: [batch, kv_heads, tokens] uint8 by original position
+    // Detailed: [batch, kv_heads, tokens] int32 by original position, tokens_seen of the update
+    // that evicted the token from the head, kNeverEvicted while it is cached. Covers the
+    // positions seen up to the layer's last update; later tokens are all still cached.
+    at::Tensor evicted_at;
+    // Detailed: [batch, kv_heads, tokens] uint8, 1 where the token is cached after the last
+    // update (positions beyond evicted_at count as cached).
+    at::Tensor keep_mask(std::int64_t tokens) const;
   };
+  static constexpr std::int32_t kNeverEvicted = -1;
 
   std::int64_t layers() const { return static_cast<std::int64_t>(layers_.size()); }
   const LayerRecord& layer(std::int64_t index) const { return layers_.at(static_cast<std::size_t>(index)); }

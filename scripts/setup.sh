@@ -21,6 +21,7 @@ debian_packages=(
   libpcre2-dev
   libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium
   python3 python3-h5py python3-numpy python3-jieba python3-fuzzywuzzy
   nodejs npm
 )

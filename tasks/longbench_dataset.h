@@ -11,6 +11,15 @@
 namespace evomem::tasks {
 
 // One line of a LongBench file.
+// A marked stretch of a sample's context, in bytes of `context`: where the synthetic
+// generators put a needle, its answer, a key or a distractor (evomem's "needles" field; absent
+// from published LongBench files).
+struct ContextSpan {
+  std::string kind;  // "needle", "answer", "key", "distractor"
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
 struct LongBenchSample {
   std::string input;                     // question / instruction (may be empty, e.g. lcc)
   std::string context;                   // the long document(s)
@@ -20,6 +29,7 @@ struct LongBenchSample {
   std::string language;                  // "en" / "zh"
   std::vector<std::string> all_classes;  // class names for trec/lsht; empty where null
   std::string id;                        // "_id"
+  std::vector<ContextSpan> context_spans;  // from the optional "needles" field
 };
 
 // Calls `visit` for each sample in file order, at most `limit` samples (0 = all). FormatError

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "model/generation.h"
@@ -95,6 +96,11 @@ SampleResult Runner::run(const TaskSpec& task, const EvalSample& sample, memory:
   result.new_tokens = generated.front().tokens.size();
   result.stop_reason = model::stop_reason_name(generated.front().stop_reason);
   result.tokens_seen = backbone_.tokens_seen();
+  result.tokens = prompt.tokens;
+  const auto& new_tokens = generated.front().tokens;
+  const auto seen = static_cast<std::size_t>(std::max<std::int64_t>(result.tokens_seen, 0));
+  const std::size_t fed = std::min(seen > prompt.tokens.size() ? seen - prompt.tokens.size() : 0, new_tokens.size());
+  result.tokens.insert(result.tokens.end(), new_tokens.begin(), new_tokens.begin() + static_cast<std::ptrdiff_t>(fed));
   result.retained_mean = meter.mean_retained();
   for (std::int64_t layer = 0; layer < layers; ++layer) {
     result.retained_final.push_back(mean_kept(backbone_.cache().valid(layer)));

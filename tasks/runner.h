@@ -63,6 +63,7 @@ struct SampleResult {
   std::size_t new_tokens = 0;
   std::string stop_reason;
   std::int64_t tokens_seen = 0;             // tokens the backbone processed (the last generated one is never fed)
+  std::vector<std::int64_t> tokens;         // those tokens: the prompt, then the generated ones fed back
   std::vector<double> retained_mean;        // per layer, mean over update points (final if none)
   std::vector<double> retained_final;       // per layer, at the end (mean over KV heads)
   double prompt_seconds = 0.0;              // tokenize + truncate

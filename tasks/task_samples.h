@@ -19,6 +19,7 @@ struct EvalSample {
   std::string where;  // "FILE:LINE" for messages
   PromptFields fields;
   References references;
+  std::vector<ContextSpan> context_spans;  // byte offsets into fields["context"]
 };
 
 // Reads the task's samples from `path` (LongBench or InfiniteBench layout, as the task says).

@@ -176,7 +176,7 @@ TEST(Baselines, SnapKVVotesWithTheWindowPoolsAndKeepsTheWindow) {
   EXPECT_THROW(SnapKVPolicy(2, 4, Budget{false, 4}), ConfigError);
 }
 
-TEST(RetentionRecorder, CountsAgesAndFinalMasks) {
+TEST(RetentionRecorder, CountsAgesAndEvictionTimes) {
   RetentionRecorder recorder(/*detailed=*/true);
   RecencyPolicy policy(Budget{false, 3});
   policy.set_recorder(&recorder);
@@ -191,18 +191,27 @@ TEST(RetentionRecorder, CountsAgesAndFinalMasks) {
   EXPECT_TRUE(at::equal(update.kept, at::tensor({3, 3}, at::kLong).view({1, 2})));
   EXPECT_DOUBLE_EQ(update.mean_age[0][0].item<double>(), 1.0);  // ages 0, 1, 2
   EXPECT_EQ(update.max_age[0][1].item<std::int64_t>(), 2);
-  const at::Tensor mask = recorder.layer(1).final_mask;
-  ASSERT_EQ(mask.sizes(), (std::vector<std::int64_t>{1, 2, 8}));
-  EXPECT_TRUE(at::equal(mask[0][0], at::tensor({0, 0, 0, 0, 0, 1, 1, 1}, at::kLong).to(at::kByte)));
+  const auto& layer = recorder.layer(1);
+  EXPECT_TRUE(at::equal(layer.evicted_at[0][0], at::tensor({8, 8, 8, 8, 8, -1, -1, -1}, at::kInt)));
+  const at::Tensor mask = layer.keep_mask(10);  // two later tokens, never looked at: cached
+  ASSERT_EQ(mask.sizes(), (std::vector<std::int64_t>{1, 2, 10}));
+  EXPECT_TRUE(at::equal(mask[0][0], at::tensor({0, 0, 0, 0, 0, 1, 1, 1, 1, 1}, at::kLong).to(at::kByte)));
+  // A second update at 12 tokens evicts position 5; position 4 keeps its first eviction.
+  auto later = simple_observation(2, 12, /*layer=*/1);
+  later.valid.narrow(2, 0, 5).fill_(false);
+  later.tokens_seen = 12;
+  policy.on_update(later);
+  EXPECT_TRUE(at::equal(layer.evicted_at[0][0],
+                        at::tensor({8, 8, 8, 8, 8, 12, 12, 12, 12, -1, -1, -1}, at::kInt)));
   const auto summary = recorder.summary();
   EXPECT_EQ(summary["layers"][1]["final_kept"][0][1].get<std::int64_t>(), 3);
-  EXPECT_NEAR(summary["layers"][1]["mean_kept_fraction"].get<double>(), 6.0 / 15.0, 1e-12);
+  EXPECT_NEAR(summary["layers"][1]["mean_kept_fraction"].get<double>(), (6.0 / 15.0 + 6.0 / 14.0) / 2.0, 1e-12);
   // Summary mode keeps no masks; the full policy records "keep everything".
   RetentionRecorder cheap;
   FullCachePolicy full;
   full.set_recorder(&cheap);
   full.on_update(observation);
-  EXPECT_FALSE(cheap.layer(1).final_mask.defined());
+  EXPECT_FALSE(cheap.layer(1).evicted_at.defined());
   EXPECT_TRUE(at::equal(cheap.layer(1).updates[0].kept, cheap.layer(1).updates[0].cached));
   recorder.reset();
   EXPECT_EQ(recorder.layers(), 0);

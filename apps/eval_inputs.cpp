@@ -1,0 +1,81 @@
+#include "apps/eval_inputs.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+
+namespace evomem::apps {
+
+void add_eval_input_options(CLI::App& command, EvalInputOptions& options) {
+  command.add_option("--backbone", options.backbone, "Checkpoint folder (config.json, safetensors, tokenizer.json)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  command.add_option("--tasks", options.tasks, "Comma-separated tasks, each NAME or NAME=FILE.jsonl")->required();
+  command.add_option("--data", options.data, "Folder with the benchmark files (<task>.jsonl or data/<task>.jsonl)");
+  command.add_option("--samples", options.samples, "Samples per task, drawn with --seed (0: all)")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the sample draw")->capture_default_str();
+  command.add_option("--tasks-file", options.tasks_file, "TOML file with extra tasks")->check(CLI::ExistingFile);
+  command.add_option("--tokenizer", options.tokenizer, "tokenizer.json (default: the backbone folder's)");
+  command.add_option("--device", options.device, "cpu, cuda or cuda:N")->capture_default_str();
+  command.add_option("--dtype", options.dtype, "Cast weights to float32, bfloat16 or float16 (default: as stored)");
+  command.add_option("--chunk-size", options.chunk_size, "Prefill chunk")->capture_default_str();
+  command.add_option("--context-window", options.context_window,
+                     "Prompt + answer tokens at most; longer prompts keep their first and last halves")
+      ->capture_default_str();
+  command.add_flag("--chat-template", options.chat_template, "Wrap prompts in the Llama 3 chat template");
+  command.add_flag("--no-bos", options.no_bos, "Do not start prompts with BOS");
+}
+
+tasks::TaskRegistry load_task_registry(const EvalInputOptions& options) {
+  auto registry = tasks::TaskRegistry::builtin();
+  if (!options.tasks_file.empty()) registry.add_from_toml(options.tasks_file);
+  return registry;
+}
+
+std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const EvalInputOptions& options) {
+  std::vector<TaskRun> runs;
+  std::size_t start = 0;
+  while (start <= options.tasks.size()) {
+    std::size_t end = options.tasks.find(',', start);
+    if (end == std::string::npos) end = options.tasks.size();
+    const std::string item = options.tasks.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) continue;
+    const std::size_t equals = item.find('=');
+    const std::string name = item.substr(0, equals);
+    const auto& task = registry.get(name);
+    std::filesystem::path path;
+    if (equals != std::string::npos) {
+      path = item.substr(equals + 1);
+    } else if (!options.data.empty()) {
+      path = tasks::task_data_path(task, options.data);
+    } else {
+      throw InputError("task '" + name + "' has no data file: give --data FOLDER or --tasks " + name + "=FILE");
+    }
+    runs.push_back({&task, tasks::load_task_samples(task, path, options.samples, options.seed)});
+  }
+  if (runs.empty()) throw InputError("--tasks names no task");
+  return runs;
+}
+
+LoadedBackbone load_backbone(const EvalInputOptions& options) {
+  if (options.chunk_size <= 0) throw InputError("--chunk-size must be positive");
+  model::LoadOptions load;
+  load.device = model::parse_device(options.device);
+  if (!options.dtype.empty()) load.dtype = model::parse_dtype(options.dtype);
+  auto backbone = model::Backbone::load(options.backbone, load);
+  const std::filesystem::path tokenizer_path =
+      options.tokenizer.empty() ? std::filesystem::path(options.backbone) / "tokenizer.json" : std::filesystem::path(options.tokenizer);
+  return {std::move(backbone), model::Tokenizer::load(tokenizer_path)};
+}
+
+tasks::RunnerOptions runner_options(const EvalInputOptions& options) {
+  tasks::RunnerOptions runner;
+  runner.chunk_size = options.chunk_size;
+  runner.prompt.add_bos = !options.no_bos;
+  runner.prompt.use_chat_template = options.chat_template;
+  runner.prompt.context_window = options.context_window;
+  return runner;
+}
+
+}  // namespace evomem::apps

@@ -1,0 +1,57 @@
+#pragma once
+// What `evomem eval` and `evomem analyze` share: the options that name a backbone, tasks and
+// samples, loading them (bad input fails before the model loads), and the runner options.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/backbone.h"
+#include "model/tokenizer.h"
+#include "tasks/runner.h"
+#include "tasks/task_registry.h"
+#include "tasks/task_samples.h"
+
+namespace evomem::apps {
+
+struct EvalInputOptions {
+  std::string backbone;
+  std::string tokenizer;  // default: the backbone folder's tokenizer.json
+  std::string tasks;      // "qasper,passkey=data/passkey.jsonl"
+  std::string data;       // folder holding <task>.jsonl (or data/<task>.jsonl)
+  std::string tasks_file;
+  std::size_t samples = 0;
+  std::uint64_t seed = 0;
+  std::string device = "cpu";
+  std::string dtype;
+  std::int64_t chunk_size = 512;
+  std::size_t context_window = 32768;
+  bool chat_template = false;
+  bool no_bos = false;
+};
+
+// Adds --backbone, --tasks, --data, --samples, --seed, --tasks-file, --tokenizer, --device,
+// --dtype, --chunk-size, --context-window, --chat-template and --no-bos to `command`.
+void add_eval_input_options(CLI::App& command, EvalInputOptions& options);
+
+struct TaskRun {
+  const tasks::TaskSpec* task;
+  std::vector<tasks::EvalSample> samples;
+};
+
+// The built-in tasks plus --tasks-file.
+tasks::TaskRegistry load_task_registry(const EvalInputOptions& options);
+// The samples of every task of --tasks; InputError for an unknown task or a missing file.
+std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const EvalInputOptions& options);
+
+struct LoadedBackbone {
+  model::Backbone backbone;
+  model::Tokenizer tokenizer;
+};
+LoadedBackbone load_backbone(const EvalInputOptions& options);
+
+tasks::RunnerOptions runner_options(const EvalInputOptions& options);
+
+}  // namespace evomem::apps
