@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # NAMM evolution on the built-in backbone, scaled down to seconds: the same run in one process
 # and with two MPI workers gives identical run files; the exported weights load into
-# `evomem eval --policy namm:weights=FILE` and carry the run's normalisation statistics.
+# `evomem eval --policy namm:weights=FILE` and carry the run's normalisation statistics;
+# `evomem analyze` shows what they keep.
 set -euo pipefail
 read -r -a mpirun <<<"$EVOMEM_MPIRUN"
 source "$(dirname "${BASH_SOURCE[0]}")/evolve_support.sh"
@@ -57,6 +58,49 @@ PY
 "$evomem" --quiet eval --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" --tasks-file "$EVOMEM_SOURCE_DIR/tasks/synthetic_tasks.toml" \
   --tasks "synth_passkey=$work/passkey.jsonl" --policy "namm:weights=$work/namm.safetensors" --out "$work/eval.jsonl" > /dev/null
 [[ "$(wc -l < "$work/eval.jsonl")" == 2 ]] || fail "eval with the exported NAMM wrote no results"
+
+# What the evolved NAMM keeps, next to H2O, with the run's fitness history; the report must
+# render in a browser (the screenshot stays in the build folder).
+"$evomem" --quiet analyze --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" \
+  --tasks-file "$EVOMEM_SOURCE_DIR/tasks/synthetic_tasks.toml" --tasks "synth_passkey=$work/passkey.jsonl" \
+  --policy "namm:weights=$work/namm.safetensors" --compare "h2o:heavy=64,recent=64,interval=64" --chunk-size 64 \
+  --run "$work/local.h5" --out "$work/analysis" > "$work/analyze.txt"
+grep -q "^all " "$work/analyze.txt" || fail "analyze printed no summary table"
+"$PYTHON" - "$work/analysis" <<'PY' || fail "unexpected retention file content"
+import csv, sys
+import h5py
+import numpy as np
+folder = sys.argv[1]
+f = h5py.File(folder + "/retention.h5", "r")
+assert f.attrs["format"] == "evomem-retention"
+for root in (f, f["compare"]):
+    order = [n.decode() if isinstance(n, bytes) else n for n in root["sample_order"][:]]
+    assert len(order) == 2, order
+    sample = root["samples"][order[0]]
+    tokens = sample["token_ids"].shape[0]
+    assert tokens > 500, tokens
+    assert sample["char_offsets"].shape == (tokens, 2)
+    for layer in range(4):
+        mask = sample["layer_%d" % layer][:]
+        evicted = sample["evicted_at/layer_%d" % layer][:]
+        assert mask.shape == (2, tokens) and mask.dtype == np.uint8, mask.shape
+        assert ((evicted == -1) == (mask == 1)).all()
+    assert root["summary/layer"][-1] == -1
+h2o = f["compare/samples"][order[0]]
+assert (h2o["layer_0"][:] == 0).any(), "H2O at 128 tokens must evict"
+rows = list(csv.DictReader(open(folder + "/summary.csv")))
+assert len(rows) == 10 and {r["policy"].split(":")[0] for r in rows} == {"namm", "h2o"}, rows
+PY
+for svg in heatmap_a.svg heatmap_b.svg curves.svg fitness.svg report.html; do
+  [[ -s "$work/analysis/$svg" ]] || fail "analyze did not write $svg"
+done
+screenshots="$EVOMEM_BINARY_DIR/tests/analyze"
+mkdir -p "$screenshots"
+set +e
+bash "$EVOMEM_SOURCE_DIR/tests/tasks/report_browser_test.sh" "$work/analysis/report.html" "$screenshots/namm_vs_h2o.png"
+browser=$?
+set -e
+[[ $browser -eq 0 || $browser -eq 77 ]] || fail "the analyze report failed in the browser"
 
 # A task read from a LongBench file: its last sample is held out, the others are drawn.
 cat > "$work/file.toml" <<TOML
