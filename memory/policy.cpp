@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <string>
 
 #include "core/error.h"
 #include "memory/retention_recorder.h"
@@ -19,9 +20,15 @@ std::int64_t Budget::tokens(std::int64_t current) const {
 std::string Budget::to_string() const {
   std::ostringstream out;
   if (is_ratio) {
-    out.precision(17);
-    out << value;
-    std::string text = out.str();
+    // The shortest text that reads back as the same double ("0.008", not 0.0080000000000000002).
+    std::string text;
+    for (int digits = 6; digits <= 17; ++digits) {
+      std::ostringstream candidate;
+      candidate.precision(digits);
+      candidate << value;
+      text = candidate.str();
+      if (std::stod(text) == value) break;
+    }
     // Keep the ratio recognisable as a ratio when parsed back ("1" would be a count).
     if (text.find('.') == std::string::npos && text.find('e') == std::string::npos) text += ".0";
     return text;

@@ -2,7 +2,7 @@
 # The main job: installs what is missing, builds evomem, evolves a NAMM for the built-in
 # backbone on the synthetic suite (under mpirun with two workers when MPI is present), exports
 # it, and compares it on held-out samples with the full cache and the hand-designed policies
-# at the NAMM's mean cache size.
+# at the NAMM's mean cache size, and shows what each layer of the NAMM keeps (evomem analyze).
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${EVOMEM_BUILD_DIR:-${repo_root}/build}"
@@ -67,3 +67,9 @@ for policy in policies:
     scores, retained = rows[policy]
     print(f"{policy:<10}" + "".join(f"{s:>20.1f}" for s in scores) + f"{sum(scores) / len(scores):>8.1f}{retained:>10.3f}")
 PY
+
+echo "== what each layer keeps: the evolved NAMM next to H2O at the same cache size"
+"$evomem" analyze --backbone models/evomem-tiny --tasks-file tasks/synthetic_tasks.toml --tasks "$tasks_arg" --samples 2 \
+  --policy "namm:weights=runs/demo_namm.safetensors" --compare "h2o:heavy=$half,recent=$half" --chunk-size 128 \
+  --run runs/demo.h5 --out runs/analysis
+echo "open runs/analysis/report.html in a browser for the heatmaps, curves and the token view"

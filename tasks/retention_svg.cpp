@@ -77,6 +77,14 @@ std::string rect(double x, double y, double width, double height, const std::str
 
 double text_width(std::string_view text) { return kCharWidth * static_cast<double>(text.size()); }
 
+// `text` cut to at most `max_bytes` bytes with "..." at the end, on a UTF-8 character boundary.
+std::string elide(const std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes || max_bytes < 4) return text;
+  std::size_t cut = max_bytes - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
 // A line through finite points; non-finite values split it, so a gap shows as a gap.
 std::string polyline_segments(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& stroke,
                               double width, const std::string& extra, const std::string& tooltip) {
@@ -207,7 +215,7 @@ std::string kept_fraction_colour(double value) {
 
 std::string render_retention_heatmap_svg(const RetentionProfile& profile, const std::string& policy_spec) {
   const double left = 64.0;
-  const double top = 58.0;
+  const double top = 74.0;
   const double plot_width = 640.0;
   const std::int64_t rows = profile.layers + 1;
   const double cell_width = plot_width / static_cast<double>(std::max<std::int64_t>(profile.bins, 1));
@@ -215,15 +223,18 @@ std::string render_retention_heatmap_svg(const RetentionProfile& profile, const 
   const double gap = 6.0;  // sets the pooled row apart from the layers
   const double plot_height = static_cast<double>(rows) * cell_height + gap;
   const double legend_x = left + plot_width + 28.0;
-  const std::string title = "Kept fraction by layer and relative position: " + policy_spec;
+  const double width = legend_x + 100.0;
+  const double height = top + plot_height + 52.0;
   const std::string subtitle = std::to_string(profile.samples) + " sample" + (profile.samples == 1 ? "" : "s") +
                                ", " + std::to_string(profile.bins) + " position bins, mean over KV heads";
-  const double width = std::max(legend_x + 100.0, 16.0 + text_width(title) * 1.1);
-  const double height = top + plot_height + 52.0;
 
   std::string svg = svg_open(width, height);
-  svg += text_at(12, 22, title, "start", "font-size=\"15\" font-weight=\"bold\"");
-  svg += text_at(12, 40, subtitle, "start", "fill=\"#555555\"");
+  svg += text_at(12, 22, "Kept fraction by layer and relative position", "start", "font-size=\"15\" font-weight=\"bold\"");
+  // The spec on a line of its own, shortened to the chart's width: a NAMM spec with its file
+  // path would otherwise stretch the chart (the page shows every spec in full).
+  svg += text_at(12, 40, elide(policy_spec, static_cast<std::size_t>((width - 24.0) / kCharWidth)), "start",
+                 "font-family=\"monospace\"");
+  svg += text_at(12, 57, subtitle, "start", "fill=\"#555555\"");
 
   svg += "<g shape-rendering=\"crispEdges\">\n";
   const std::int64_t label_stride = std::max<std::int64_t>(1, (profile.layers + 15) / 16);
