@@ -15,6 +15,22 @@ constexpr std::size_t kProbeBytes = 64;
 // A UTF-8 character spans at most four byte-level tokens.
 constexpr std::size_t kMaxCharacterTokens = 4;
 
+// Attaches a recorder for one run and gives the policy its own recorder back afterwards.
+class RecorderAttachment {
+ public:
+  RecorderAttachment(memory::Policy& policy, memory::RetentionRecorder& recorder)
+      : policy_(policy), previous_(policy.recorder()) {
+    policy_.set_recorder(&recorder);
+  }
+  ~RecorderAttachment() { policy_.set_recorder(previous_); }
+  RecorderAttachment(const RecorderAttachment&) = delete;
+  RecorderAttachment& operator=(const RecorderAttachment&) = delete;
+
+ private:
+  memory::Policy& policy_;
+  memory::RetentionRecorder* previous_;
+};
+
 bool has_replacement(const std::string& text) { return text.find(kReplacementCharacter) != std::string::npos; }
 
 // First token whose text ends after byte `offset` (tokens are in text order).
@@ -99,16 +115,8 @@ RetentionAnalyzer::RetentionAnalyzer(model::Backbone& backbone, const model::Tok
 
 SampleRetention RetentionAnalyzer::analyze(const TaskSpec& task, const EvalSample& sample, memory::Policy& policy) {
   memory::RetentionRecorder recorder(/*detailed=*/true);
-  memory::RetentionRecorder* previous = policy.recorder();
-  policy.set_recorder(&recorder);
-  SampleResult result;
-  try {
-    result = runner_.run(task, sample, &policy);
-  } catch (...) {
-    policy.set_recorder(previous);
-    throw;
-  }
-  policy.set_recorder(previous);
+  const RecorderAttachment attachment(policy, recorder);
+  const SampleResult result = runner_.run(task, sample, &policy);
 
   SampleRetention record;
   record.task = task.name;
