@@ -52,5 +52,6 @@ void register_tasks_commands(CommandRegistry& registry);
 void register_synthetic_commands(CommandRegistry& registry);
 void register_cluster_commands(CommandRegistry& registry);
 void register_analyze_commands(CommandRegistry& registry);
+void register_titans_commands(CommandRegistry& registry);
 
 }  // namespace evomem::apps

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   apps::register_synthetic_commands(registry);
   apps::register_cluster_commands(registry);
   apps::register_analyze_commands(registry);
+  apps::register_titans_commands(registry);
 
   try {
     app.parse(argc, argv);
