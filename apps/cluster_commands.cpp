@@ -15,6 +15,7 @@
 #include "cluster/mpi_session.h"
 #include "cluster/objective_factory.h"
 #include "cluster/signals.h"
+#include "cluster/titans_params.h"
 #include "core/error.h"
 #include "core/logging.h"
 #include "memory/namm_file.h"
@@ -25,6 +26,7 @@ namespace {
 struct EvolveOptions {
   std::string resume;
   bool overwrite = false;
+  std::string required_kind;  // `titans search`: the run must be of this objective kind
 };
 
 struct ExportOptions {
@@ -85,19 +87,28 @@ StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& 
   return {cluster::evolve_config(config), std::move(checkpoint)};
 }
 
+StartingPoint checked_starting_point(const GlobalOptions& globals, const EvolveOptions& options) {
+  auto start = starting_point(globals, options);
+  if (!options.required_kind.empty() && start.config.objective_kind != options.required_kind) {
+    throw InputError("objective.kind is '" + start.config.objective_kind + "': this command runs objective.kind = \"" +
+                     options.required_kind + "\" (use `evomem evolve` for other objectives)");
+  }
+  return start;
+}
+
 void print_summary(const cluster::RunCheckpoint& run) {
   std::printf("run file: written after %zu generations (stop: %s)\n", run.history.size(),
               run.stop_reasons.empty() ? "-" : run.stop_reasons.front().c_str());
   if (!run.history.empty()) {
     const auto& last = run.history.back();
-    std::printf("last generation: best %.4f, mean %.4f, median %.4f, sigma %.4g, retained %.3f\n", last.best, last.mean,
-                last.median, last.sigma, last.mean_retained);
+    std::printf("last generation: best %.4f, mean %.4f, median %.4f, sigma %.4g%s\n", last.best, last.mean, last.median,
+                last.sigma, cluster::retained_text(last.mean_retained).c_str());
   }
   std::printf("best fitness so far: %.4f\n", run.best_fitness);
   if (!run.checks.empty()) {
     const auto& check = run.checks.back();
-    std::printf("held-out check of the mean (generation %lld): fitness %.4f, retained %.3f\n",
-                static_cast<long long>(check.generation + 1), check.fitness, check.retained);
+    std::printf("held-out check of the mean (generation %lld): fitness %.4f%s\n", static_cast<long long>(check.generation + 1),
+                check.fitness, cluster::retained_text(check.retained).c_str());
   }
 }
 
@@ -131,7 +142,7 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
   StartingPoint start;
   std::unique_ptr<cluster::Objective> objective;
   try {
-    start = starting_point(globals, options);
+    start = checked_starting_point(globals, options);
     if (session) {
       objective = cluster::make_objective(start.config, cluster::ObjectiveRole::kCoordinator);
     } else {
@@ -178,10 +189,16 @@ int run_export(const ExportOptions& options) {
   std::filesystem::path used;
   const auto run = cluster::load_run_or_previous(options.run, &used);
   const auto config = cluster::evolve_config(parse_run_config(run.config_text, used.string() + ":/config"));
-  if (config.objective_kind != "namm") {
-    throw InputError(used.string() + ": a '" + config.objective_kind + "' run has no NAMM weights to export");
-  }
   const auto& genome = options.which == "best" ? run.best_genome : run.mean_genome;
+  if (config.objective_kind == "titans") {
+    cluster::save_titans_params(options.out, run.config_text, genome);
+    std::printf("exported the %s Titans gates after %zu generations (%lld values) -> %s\n", options.which.c_str(),
+                run.history.size(), static_cast<long long>(genome.size()), options.out.c_str());
+    return 0;
+  }
+  if (config.objective_kind != "namm") {
+    throw InputError(used.string() + ": a '" + config.objective_kind + "' run has no weights to export");
+  }
   const auto weights = cluster::namm_weights_from_state(cluster::namm_objective_settings(config), run.objective, genome);
   memory::save_namm(options.out, weights);
   std::printf("exported the %s genome after %zu generations (%zu values) -> %s\n", options.which.c_str(), run.history.size(),
@@ -201,8 +218,17 @@ void register_cluster_commands(CommandRegistry& registry) {
   evolve.add_option("--resume", evolve_options->resume, "Continue the run in this run file (or its .prev checkpoint)");
   evolve.add_flag("--overwrite", evolve_options->overwrite, "Replace an existing run.output");
 
+  auto search_options = std::make_shared<EvolveOptions>();
+  search_options->required_kind = "titans";
+  auto& search = registry.add(titans_group(registry), "search",
+                              "Search a Titans memory's gates (objective.kind = \"titans\") with CMA-ES, like `evomem "
+                              "evolve`: run files, resume, mpirun",
+                              [search_options, &globals] { return run_evolve(globals, *search_options); });
+  search.add_option("--resume", search_options->resume, "Continue the run in this run file (or its .prev checkpoint)");
+  search.add_flag("--overwrite", search_options->overwrite, "Replace an existing run.output");
+
   auto export_options = std::make_shared<ExportOptions>();
-  auto& export_command = registry.add(registry.root(), "export", "Write the NAMM weights of a run (namm.safetensors or .h5)",
+  auto& export_command = registry.add(registry.root(), "export", "Write the NAMM weights of a run (namm.safetensors or .h5), or a Titans run's gates (titans.safetensors)",
                                       [export_options] { return run_export(*export_options); });
   export_command.add_option("--run", export_options->run, "Run file")->required();
   export_command.add_option("--which", export_options->which, "mean (default, as published) or best")

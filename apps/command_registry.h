@@ -53,5 +53,8 @@ void register_synthetic_commands(CommandRegistry& registry);
 void register_cluster_commands(CommandRegistry& registry);
 void register_analyze_commands(CommandRegistry& registry);
 void register_titans_commands(CommandRegistry& registry);
+// The `titans` command group (created on first use; `titans search` and `titans eval` live in
+// different files).
+CLI::App& titans_group(CommandRegistry& registry);
 
 }  // namespace evomem::apps

@@ -1,12 +1,19 @@
-// `evomem titans eval`: a Titans memory's retrieval accuracy per task and length, with given
-// gates next to the published fixed values and two ablations of the given gates.
+// `evomem titans eval`: a Titans memory's retrieval accuracy per task and length, with searched
+// (or given) gates next to the published fixed values and two ablations of those gates. The
+// memory options below apply to --alpha/--eta/--theta; --params and --run bring the memory
+// configuration of their run.
 
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <sstream>
 
 #include "apps/command_registry.h"
+#include "cluster/evolve_config.h"
+#include "cluster/run_file.h"
+#include "cluster/titans_params.h"
 #include "core/error.h"
 #include "memory/titans_gates.h"
 #include "tasks/titans_evaluation.h"
@@ -21,6 +28,9 @@ struct TitansEvalOptions {
   std::int64_t samples = 16;
   std::int64_t batch = 8;
   std::uint64_t seed = 1000003;
+  std::string params;
+  std::string run;
+  std::string which = "mean";
   std::optional<double> alpha, eta, theta;
   std::int64_t depth = 2;
   std::int64_t expansion = 2;
@@ -53,14 +63,80 @@ std::vector<std::int64_t> parse_lengths(const std::string& text) {
     }
   }
   if (lengths.empty()) throw InputError("--lengths names no length");
+  for (const auto length : lengths) {
+    if (length < 64) throw InputError("--lengths: Titans streams need at least 64 steps, got " + std::to_string(length));
+  }
   return lengths;
 }
 
-// With-ablations: the gates' α or η replaced by 0 (constant gates only here).
 struct NamedGates {
   std::string name;
   memory::TitansGates gates;
 };
+
+// The gates with one of α or η switched off: its weights zero and its bias (or logit) at -100,
+// i.e. sigmoid = 4e-44, zero for every product it enters.
+memory::TitansGates without(const memory::TitansConfig& config, std::vector<float> genome, const std::string& gate) {
+  const auto layout = memory::TitansGates::layout(config);
+  for (const auto& entry : layout.entries()) {
+    if (entry.name.rfind(gate + ".", 0) != 0) continue;
+    const bool weight = entry.name == gate + ".weight";
+    std::fill(genome.begin() + entry.offset, genome.begin() + entry.offset + entry.size, weight ? 0.0f : -100.0f);
+  }
+  return memory::TitansGates::from_genome(config, genome);
+}
+
+// Where the evaluated gates come from: a parameters file, a run file, or --alpha/--eta/--theta.
+struct GatesSource {
+  cluster::TitansObjectiveSettings settings;
+  std::vector<float> genome;
+  std::string label;
+};
+
+GatesSource gates_source(const TitansEvalOptions& options) {
+  GatesSource source;
+  if (!options.params.empty() || !options.run.empty()) {
+    if (options.alpha || options.eta || options.theta) {
+      throw InputError("--alpha, --eta and --theta are for evaluating constants; drop them with --params or --run");
+    }
+    if (!options.params.empty()) {
+      auto params = cluster::load_titans_params(options.params);
+      source.settings = std::move(params.settings);
+      source.genome = std::move(params.genome);
+    } else {
+      std::filesystem::path used;
+      const auto run = cluster::load_run_or_previous(options.run, &used);
+      auto config = core::Config::parse(run.config_text, used.string() + ":/config");
+      config.validate(cluster::evolve_schema());
+      const auto evolve = cluster::evolve_config(config);
+      if (evolve.objective_kind != "titans") {
+        throw InputError(used.string() + ": a '" + evolve.objective_kind + "' run holds no Titans gates");
+      }
+      source.settings = cluster::titans_objective_settings(evolve);
+      const auto& genome = options.which == "best" ? run.best_genome : run.mean_genome;
+      source.genome.assign(genome.data(), genome.data() + genome.size());
+    }
+    source.label = "searched";
+    return source;
+  }
+  auto& memory = source.settings.memory;
+  memory.depth = options.depth;
+  memory.expansion = options.expansion;
+  memory.chunk_size = options.chunk_size;
+  memory.init_scale = options.init_scale;
+  memory.seed = options.memory_seed;
+  memory.silu = false;
+  source.settings.backbone = options.backbone;
+  source.settings.streams.recall_keys = options.recall_keys;
+  source.settings.streams.recall_segments = options.recall_segments;
+  const auto gates = memory::TitansGates::constant(options.alpha.value_or(memory::kTitansPublishedAlpha),
+                                                   options.eta.value_or(memory::kTitansPublishedEta),
+                                                   options.theta.value_or(memory::kTitansPublishedTheta));
+  source.genome = {static_cast<float>(std::log(gates.alpha() / (1.0 - gates.alpha()))),
+                   static_cast<float>(std::log(gates.eta() / (1.0 - gates.eta()))), static_cast<float>(std::log(gates.theta()))};
+  source.label = "given";
+  return source;
+}
 
 int run_titans_eval(const TitansEvalOptions& options) {
   std::vector<tasks::TitansStreamTask> task_list;
@@ -68,51 +144,52 @@ int run_titans_eval(const TitansEvalOptions& options) {
   if (task_list.empty()) throw InputError("--tasks names no task");
   const auto lengths = parse_lengths(options.lengths);
   if (options.samples < 1 || options.batch < 1) throw InputError("--samples and --batch must be positive");
-  memory::TitansConfig base;
-  base.depth = options.depth;
-  base.expansion = options.expansion;
-  base.chunk_size = options.chunk_size;
-  base.theta_max = options.theta_max;
-  base.seed = options.memory_seed;
-  base.init_scale = options.init_scale;
-  base.silu = false;
-  tasks::TitansStreamOptions stream_options;
-  stream_options.recall_keys = options.recall_keys;
-  stream_options.recall_segments = options.recall_segments;
-
-  const double alpha = options.alpha.value_or(memory::kTitansPublishedAlpha);
-  const double eta = options.eta.value_or(memory::kTitansPublishedEta);
-  const double theta = options.theta.value_or(memory::kTitansPublishedTheta);
-  std::vector<NamedGates> columns{{"given", memory::TitansGates::constant(alpha, eta, theta)},
-                                  {"published", memory::TitansGates::constant(memory::kTitansPublishedAlpha,
-                                                                               memory::kTitansPublishedEta,
-                                                                               memory::kTitansPublishedTheta)},
-                                  {"no_momentum", memory::TitansGates::constant(alpha, 0.0, theta)},
-                                  {"no_forgetting", memory::TitansGates::constant(0.0, eta, theta)}};
-  const auto evaluator = tasks::load_titans_evaluator(options.backbone, base);
-  evaluator.config().validate();
+  const auto source = gates_source(options);
+  const auto evaluator = tasks::load_titans_evaluator(source.settings.backbone, source.settings.memory);
+  const auto& config = evaluator.config();
+  const std::vector<NamedGates> columns{{source.label, memory::TitansGates::from_genome(config, source.genome)},
+                                        {"published", memory::TitansGates::published(config)},
+                                        {"no_momentum", without(config, source.genome, "eta")},
+                                        {"no_forgetting", without(config, source.genome, "alpha")}};
+  std::printf("gates: %s\n", columns.front().gates.describe().c_str());
+  std::printf("memory: depth %lld, width %lld, chunk %lld; %lld streams per task and length, seed %llu\n",
+              static_cast<long long>(config.depth), static_cast<long long>(config.width),
+              static_cast<long long>(config.chunk_size), static_cast<long long>(options.samples),
+              static_cast<unsigned long long>(options.seed));
   std::printf("%-14s %8s", "task", "length");
   for (const auto& column : columns) std::printf(" %14s", column.name.c_str());
   std::printf("\n");
-  for (const auto task : task_list) {
-    for (const auto length : lengths) {
+  for (const auto length : lengths) {
+    std::vector<double> sums(columns.size(), 0.0);
+    for (const auto task : task_list) {
       std::printf("%-14s %8lld", tasks::titans_stream_task_name(task), static_cast<long long>(length));
-      for (const auto& column : columns) {
-        const auto score = tasks::score_titans_task(evaluator, column.gates, task, length, options.seed, 0, options.samples,
-                                                    options.batch, stream_options);
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        const auto score = tasks::score_titans_task(evaluator, columns[c].gates, task, length, options.seed, 0, options.samples,
+                                                    options.batch, source.settings.streams);
+        sums[c] += score.accuracy();
         std::printf(" %13.1f%%", 100.0 * score.accuracy());
         std::fflush(stdout);
       }
       std::printf("\n");
     }
+    std::printf("%-14s %8lld", "mean", static_cast<long long>(length));
+    for (const double sum : sums) std::printf(" %13.1f%%", 100.0 * sum / static_cast<double>(task_list.size()));
+    std::printf("\n");
   }
   return 0;
 }
 
 }  // namespace
 
+CLI::App& titans_group(CommandRegistry& registry) {
+  for (CLI::App* existing : registry.root().get_subcommands([](CLI::App* app) { return app->get_name() == "titans"; })) {
+    return *existing;
+  }
+  return registry.add_group(registry.root(), "titans", "Titans neural memory: search its gates and evaluate them");
+}
+
 void register_titans_commands(CommandRegistry& registry) {
-  CLI::App& group = registry.add_group(registry.root(), "titans", "Titans neural memory: evaluate and search its gates");
+  CLI::App& group = titans_group(registry);
   auto options = std::make_shared<TitansEvalOptions>();
   CLI::App& eval = registry.add(group, "eval",
                                 "Retrieval accuracy per task and length: the given gates, the published fixed values "
@@ -125,6 +202,12 @@ void register_titans_commands(CommandRegistry& registry) {
   eval.add_option("--samples", options->samples, "Streams per task and length")->capture_default_str();
   eval.add_option("--batch", options->batch, "Streams read at once")->capture_default_str();
   eval.add_option("--seed", options->seed, "Seed of the streams")->capture_default_str();
+  eval.add_option("--params", options->params, "Gates from `evomem export` of a Titans run (titans.safetensors)")
+      ->check(CLI::ExistingFile);
+  eval.add_option("--run", options->run, "Gates of a Titans run file")->check(CLI::ExistingFile);
+  eval.add_option("--which", options->which, "With --run: mean (default) or best")
+      ->check(CLI::IsMember({"mean", "best"}))
+      ->capture_default_str();
   eval.add_option("--alpha", options->alpha, "Forgetting in [0, 1]");
   eval.add_option("--eta", options->eta, "Momentum (surprise decay) in [0, 1]");
   eval.add_option("--theta", options->theta, "Learning rate >= 0");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 
@@ -97,6 +98,13 @@ void Evolution::record_generation(const GenerationOutcome& outcome, double secon
   run_.history.push_back(std::move(record));
 }
 
+std::string retained_text(double retained) {
+  if (std::isnan(retained)) return {};
+  char text[32];
+  std::snprintf(text, sizeof text, " retained %.3f", retained);
+  return text;
+}
+
 void Evolution::log_generation(const GenerationRecord& record, double elapsed_seconds) const {
   const auto done = static_cast<double>(run_.history.size());
   std::string eta = "?";
@@ -106,10 +114,10 @@ void Evolution::log_generation(const GenerationRecord& record, double elapsed_se
   }
   const double evals_per_second =
       record.wall_seconds > 0 ? static_cast<double>(record.fitness.size()) / record.wall_seconds : 0.0;
-  core::log::info("generation {}{}: best {:.4f} mean {:.4f} median {:.4f} sigma {:.4g} retained {:.3f} | {:.2f} evals/s, "
+  core::log::info("generation {}{}: best {:.4f} mean {:.4f} median {:.4f} sigma {:.4g}{} | {:.2f} evals/s, "
                   "{} failed items ({} errors, {} timeouts), ETA {}",
                   record.generation + 1, config_.run.generations > 0 ? "/" + std::to_string(config_.run.generations) : "",
-                  record.best, record.mean, record.median, record.sigma, record.mean_retained, evals_per_second,
+                  record.best, record.mean, record.median, record.sigma, retained_text(record.mean_retained), evals_per_second,
                   record.failed_items, record.errors, record.timeouts, eta);
 }
 
@@ -155,8 +163,8 @@ const RunCheckpoint& Evolution::run() {
       std::vector<double> scores = check.task_scores;
       scores.resize(run_.task_names.size(), std::nan(""));
       run_.checks.push_back({generation, check.fitness, check.retained_fraction, scores});
-      core::log::info("generation {}: held-out fitness of the mean {:.4f}, retained {:.3f}", generation + 1, check.fitness,
-                      check.retained_fraction);
+      core::log::info("generation {}: held-out fitness of the mean {:.4f}{}", generation + 1, check.fitness,
+                      retained_text(check.retained_fraction));
     }
 
     record_generation(outcome, seconds_since(generation_started), before);

@@ -48,4 +48,7 @@ class Evolution {
   std::size_t first_generation_ = 0;  // generations done before this process started
 };
 
+// " retained 0.123" for a printed line, or nothing when the objective keeps no cache (NaN).
+std::string retained_text(double retained);
+
 }  // namespace evomem::cluster

@@ -29,7 +29,7 @@ core::ConfigSchema evolve_schema() {
       .integer("executor.max_attempts", d.executor.max_attempts, "Dispatches of an item before it counts as failed")
       .string("worker.device", d.worker.device, "cpu, cuda, cuda:N or auto (cuda:<node-local rank> when present)")
       .integer("worker.threads", d.worker.threads, "LibTorch threads per worker")
-      .string("objective.kind", d.objective_kind, "What a genome is evaluated on", {"namm", "function"})
+      .string("objective.kind", d.objective_kind, "What a genome is evaluated on", {"namm", "titans", "function"})
       // kind = "function": a built-in test function (tests and smoke runs).
       .string("objective.function.name", "sphere", "Test function (see `evomem optimize --help`)")
       .integer("objective.function.dimension", 10, "Dimension")
@@ -55,7 +55,28 @@ core::ConfigSchema evolve_schema() {
       .string("objective.namm.tasks.*.file", "", "LongBench/InfiniteBench JSONL (empty: a synthetic task, generated)")
       .integer("objective.namm.tasks.*.length", 2048, "Synthetic: prompt tokens per sample")
       .integer("objective.namm.tasks.*.pool", 64, "Samples to draw training samples from")
-      .integer("objective.namm.tasks.*.from_generation", 0, "Incremental stages: first generation using the task");
+      .integer("objective.namm.tasks.*.from_generation", 0, "Incremental stages: first generation using the task")
+      // kind = "titans": the gates of a Titans memory (cluster/titans_objective.h, docs/titans.md).
+      .string("objective.titans.backbone", "models/evomem-tiny", "Checkpoint folder whose token embeddings are the features")
+      .string("objective.titans.gates", "constant", "constant (alpha, eta, theta) or data_dependent", {"constant", "data_dependent"})
+      .number("objective.titans.theta_max", 1.0, "Data-dependent gates: theta_t = theta_max * sigmoid(...)")
+      .integer("objective.titans.depth", 1, "Memory depth L_M (1: linear, 2-4: MLP)")
+      .integer("objective.titans.expansion", 2, "MLP memory: hidden width / width")
+      .integer("objective.titans.chunk_size", 16, "Tokens per chunk (gradients at the chunk's start; 1: per token)")
+      .boolean("objective.titans.silu", false, "SiLU on keys, values and queries")
+      .boolean("objective.titans.l2_normalize", true, "Unit-length keys and queries")
+      .number("objective.titans.grad_clip", 0.0, "Max L2 norm of one token's gradient (0: off)")
+      .number("objective.titans.init_scale", 0.01, "Scale of the memory's Xavier-uniform initial weights")
+      .integer("objective.titans.memory_seed", 0, "Seed of the memory's initial weights")
+      .string("objective.titans.tasks", "passkey,number,word,recall_shift", "Stream tasks, comma-separated")
+      .integer("objective.titans.length", 4096, "Steps of the streams each generation reads")
+      .integer("objective.titans.samples", 8, "Streams per task per generation (the same for every member)")
+      .integer("objective.titans.batch", 8, "Streams per work item")
+      .integer("objective.titans.recall_keys", 48, "recall_shift: keys of the dictionary")
+      .integer("objective.titans.recall_segments", 8, "recall_shift: segments (values redrawn at each)")
+      .integer("objective.titans.heldout_length", 16384, "Steps of the held-out streams")
+      .integer("objective.titans.heldout_samples", 16, "Held-out streams per task")
+      .integer("objective.titans.heldout_interval", 5, "Check the mean genome on held-out streams every N generations (0: never)");
   return schema;
 }
 

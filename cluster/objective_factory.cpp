@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cluster/synthetic_objectives.h"
+#include "cluster/titans_objective.h"
 #include "core/error.h"
 #include "evo/test_functions.h"
 
@@ -70,7 +71,10 @@ std::unique_ptr<Objective> make_plain_objective(const EvolveConfig& config, Obje
   if (config.objective_kind == "namm") {
     return std::make_unique<NammObjective>(namm_objective_settings(config), role, device);
   }
-  throw ConfigError("objective.kind: unknown objective '" + config.objective_kind + "'; use namm or function");
+  if (config.objective_kind == "titans") {
+    return std::make_unique<TitansObjective>(titans_objective_settings(config), role);
+  }
+  throw ConfigError("objective.kind: unknown objective '" + config.objective_kind + "'; use namm, titans or function");
 }
 
 }  // namespace

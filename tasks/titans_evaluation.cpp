@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "memory/titans_memory.h"
 #include "model/backbone.h"
+#include "model/config.h"
 #include "model/tokenizer.h"
 
 namespace evomem::tasks {
@@ -149,6 +150,10 @@ TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, con
   functions.token_text = [&tokenizer](std::int64_t id) { return tokenizer.decode({id}); };
   auto vocabulary = TitansVocabulary::build(functions, embeddings.size(0));
   return TitansEvaluator(titans_pair_config(base, embeddings.size(1)), embeddings, std::move(vocabulary));
+}
+
+std::int64_t titans_feature_width(const std::filesystem::path& backbone) {
+  return model::load_config(backbone).hidden_size;
 }
 
 TitansScore score_titans_task(const TitansEvaluator& evaluator, const memory::TitansGates& gates, TitansStreamTask task,

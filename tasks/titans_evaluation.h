@@ -68,6 +68,9 @@ class TitansEvaluator {
 // embedding table is kept). `base` gives everything but the pair layout.
 TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, const memory::TitansConfig& base);
 
+// The feature width (hidden size) of a checkpoint folder, from its config.json alone.
+std::int64_t titans_feature_width(const std::filesystem::path& backbone);
+
 // Streams [first, first + count) of (task, length, seed), scored in batches of `batch`.
 TitansScore score_titans_task(const TitansEvaluator& evaluator, const memory::TitansGates& gates, TitansStreamTask task,
                               std::int64_t length, std::uint64_t seed, std::uint64_t first, std::int64_t count,

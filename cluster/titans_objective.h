@@ -1,0 +1,67 @@
+#pragma once
+// The Titans objective: a genome is the gate parameters of a Titans memory (constant α, η, θ
+// or data-dependent gates; memory/titans_gates.h) and its fitness is the memory's mean
+// retrieval accuracy over the configured stream tasks (tasks/titans_streams.h). Every
+// generation reads fresh streams (seeded by run seed and generation, the same for every
+// member); periodic checks read fixed held-out streams at a longer length. The search starts
+// from the published fixed values.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/evolve_config.h"
+#include "cluster/namm_objective.h"
+#include "cluster/objective.h"
+#include "memory/titans_config.h"
+#include "memory/titans_gates.h"
+#include "tasks/titans_streams.h"
+
+namespace evomem::cluster {
+
+struct TitansObjectiveSettings {
+  std::string backbone;            // its token embeddings are the features
+  memory::TitansConfig memory;     // everything but the pair layout (tasks/titans_evaluation.h)
+  std::vector<tasks::TitansStreamTask> tasks;
+  tasks::TitansStreamOptions streams;
+  std::int64_t length = 4096;      // steps of the streams a generation reads
+  std::int64_t samples = 8;        // streams per task per generation
+  std::int64_t batch = 8;          // streams per work item
+  std::int64_t heldout_length = 16384;
+  std::int64_t heldout_samples = 16;
+  std::int64_t heldout_interval = 5;
+  std::uint64_t seed = 0;          // run.seed
+};
+
+// objective.titans.* of a run configuration; ConfigError naming the key on bad values.
+TitansObjectiveSettings titans_objective_settings(const EvolveConfig& config);
+
+class TitansObjective : public Objective {
+ public:
+  enum ItemKind : std::int64_t { kMember = 0, kCheck = 1 };
+
+  // A worker loads the backbone's embeddings; the coordinator loads nothing.
+  TitansObjective(TitansObjectiveSettings settings, ObjectiveRole role);
+  ~TitansObjective() override;
+
+  std::string kind() const override { return "titans"; }
+  Eigen::Index dimension() const override;
+  evo::Direction direction() const override { return evo::Direction::kMaximize; }
+  Eigen::VectorXd initial_mean() const override;
+  std::vector<std::string> task_names() const override;
+
+  std::vector<WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) override;
+  GenerationOutcome aggregate(std::int64_t generation, const std::vector<WorkItem>& items,
+                              const std::vector<ItemResult>& results) override;
+  std::vector<WorkItem> plan_check(std::int64_t generation, const Eigen::VectorXd& genome) override;
+  CandidateOutcome aggregate_check(const std::vector<WorkItem>& items, const std::vector<ItemResult>& results) override;
+
+  std::vector<double> evaluate(const WorkItem& item) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace evomem::cluster
