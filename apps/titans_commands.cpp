@@ -32,14 +32,14 @@ struct TitansEvalOptions {
   std::string run;
   std::string which = "mean";
   std::optional<double> alpha, eta, theta;
-  std::int64_t depth = 2;
+  // Memory and recall settings of --alpha/--eta/--theta: the defaults of objective.titans.*.
+  std::int64_t depth = 1;
   std::int64_t expansion = 2;
   std::int64_t chunk_size = 16;
-  double theta_max = 1.0;
-  double init_scale = 1.0;
+  double init_scale = 0.01;
   std::uint64_t memory_seed = 0;
-  std::int64_t recall_keys = 16;
-  std::int64_t recall_segments = 4;
+  std::int64_t recall_keys = 48;
+  std::int64_t recall_segments = 8;
 };
 
 std::vector<std::string> split_list(const std::string& text) {

@@ -7,7 +7,7 @@ write_function_config "$work/run.toml" "$work/run.h5" 3
 expect_error "needs a configuration" "$evomem" evolve
 expect_error "strategy.sigmaa" "$evomem" evolve --config "$work/run.toml" --set strategy.sigmaa=1
 expect_error "strategy.sigma must be positive" "$evomem" evolve --config "$work/run.toml" --set strategy.sigma=0
-expect_error "objective.kind" "$evomem" evolve --config "$work/run.toml" --set 'objective.kind="titans"'
+expect_error "objective.kind" "$evomem" evolve --config "$work/run.toml" --set 'objective.kind="sudoku"'
 expect_error "unknown test function\|rosenbrok" "$evomem" evolve --config "$work/run.toml" --set 'objective.function.name="rosenbrok"'
 expect_error "objective.namm.tasks" "$evomem" evolve --config "$work/run.toml" --set 'objective.kind="namm"'
 expect_error "faults.throw_probability" "$evomem" evolve --config "$work/run.toml" --set faults.throw_probability=2
@@ -17,7 +17,7 @@ expect_error "faults.throw_probability" "$evomem" evolve --config "$work/run.tom
 expect_error "exists: continue it with --resume" "$evomem" evolve --config "$work/run.toml"
 expect_error "keeps its configuration" "$evomem" evolve --resume "$work/run.h5" --set strategy.sigma=2
 expect_error "takes the configuration from the run file" "$evomem" evolve --resume "$work/run.h5" --config "$work/run.toml"
-expect_error "has no NAMM weights" "$evomem" export --run "$work/run.h5" --out "$work/namm.safetensors"
+expect_error "has no weights to export" "$evomem" export --run "$work/run.h5" --out "$work/namm.safetensors"
 [[ ! -e "$work/namm.safetensors" ]] || fail "a failed export left a file"
 
 echo "not hdf5" > "$work/text.h5"
