@@ -39,7 +39,7 @@ struct TitansEvalOptions {
   double init_scale = 0.01;
   std::uint64_t memory_seed = 0;
   std::int64_t recall_keys = 48;
-  std::int64_t recall_segments = 8;
+  std::int64_t recall_segment = 256;
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -128,12 +128,14 @@ GatesSource gates_source(const TitansEvalOptions& options) {
   memory.silu = false;
   source.settings.backbone = options.backbone;
   source.settings.streams.recall_keys = options.recall_keys;
-  source.settings.streams.recall_segments = options.recall_segments;
+  source.settings.streams.recall_segment = options.recall_segment;
   const auto gates = memory::TitansGates::constant(options.alpha.value_or(memory::kTitansPublishedAlpha),
                                                    options.eta.value_or(memory::kTitansPublishedEta),
                                                    options.theta.value_or(memory::kTitansPublishedTheta));
-  source.genome = {static_cast<float>(std::log(gates.alpha() / (1.0 - gates.alpha()))),
-                   static_cast<float>(std::log(gates.eta() / (1.0 - gates.eta()))), static_cast<float>(std::log(gates.theta()))};
+  // 0 and 1 have no finite logit (nor 0 a log): ±100 stands for them, as in the ablations.
+  const auto logit = [](double p) { return p <= 0.0 ? -100.0f : p >= 1.0 ? 100.0f : static_cast<float>(std::log(p / (1.0 - p))); };
+  source.genome = {logit(gates.alpha()), logit(gates.eta()),
+                   gates.theta() > 0.0 ? static_cast<float>(std::log(gates.theta())) : -100.0f};
   source.label = "given";
   return source;
 }
@@ -218,7 +220,7 @@ void register_titans_commands(CommandRegistry& registry) {
       ->capture_default_str();
   eval.add_option("--memory-seed", options->memory_seed, "Seed of the memory's initial weights")->capture_default_str();
   eval.add_option("--recall-keys", options->recall_keys, "recall_shift: keys of the dictionary")->capture_default_str();
-  eval.add_option("--recall-segments", options->recall_segments, "recall_shift: segments (shifts + 1)")->capture_default_str();
+  eval.add_option("--recall-segment", options->recall_segment, "recall_shift: steps between shifts")->capture_default_str();
 }
 
 }  // namespace evomem::apps

@@ -73,7 +73,7 @@ core::ConfigSchema evolve_schema() {
       .integer("objective.titans.samples", 8, "Streams per task per generation (the same for every member)")
       .integer("objective.titans.batch", 8, "Streams per work item")
       .integer("objective.titans.recall_keys", 48, "recall_shift: keys of the dictionary")
-      .integer("objective.titans.recall_segments", 8, "recall_shift: segments (values redrawn at each)")
+      .integer("objective.titans.recall_segment", 256, "recall_shift: steps between shifts (values redrawn at each)")
       .integer("objective.titans.heldout_length", 16384, "Steps of the held-out streams")
       .integer("objective.titans.heldout_samples", 16, "Held-out streams per task")
       .integer("objective.titans.heldout_interval", 5, "Check the mean genome on held-out streams every N generations (0: never)");

@@ -41,7 +41,7 @@ TitansObjectiveSettings titans_objective_settings(const EvolveConfig& config) {
   }
   if (s.tasks.empty()) throw ConfigError("objective.titans.tasks names no task; use passkey, number, word, recall_shift");
   s.streams.recall_keys = c.get_int("objective.titans.recall_keys");
-  s.streams.recall_segments = c.get_int("objective.titans.recall_segments");
+  s.streams.recall_segment = c.get_int("objective.titans.recall_segment");
   s.length = c.get_int("objective.titans.length");
   s.samples = c.get_int("objective.titans.samples");
   s.batch = c.get_int("objective.titans.batch");

@@ -162,9 +162,11 @@ TitansVocabulary TitansVocabulary::build(const SyntheticTokenizer& tokenizer, st
 std::vector<std::int64_t> titans_query_steps(TitansStreamTask task, std::int64_t length, const TitansStreamOptions& options) {
   if (task != TitansStreamTask::kRecallShift) return {length};
   std::vector<std::int64_t> ends;
-  for (std::int64_t segment = 1; segment <= options.recall_segments; ++segment) {
-    ends.push_back(length * segment / options.recall_segments);
+  // A remainder shorter than a segment joins the last one, so every segment shows every key.
+  for (std::int64_t end = options.recall_segment; end + options.recall_segment <= length; end += options.recall_segment) {
+    ends.push_back(end);
   }
+  ends.push_back(length);
   return ends;
 }
 
@@ -173,10 +175,11 @@ TitansStream make_titans_stream(TitansStreamTask task, std::int64_t length, std:
   if (length < kMinimumLength) {
     throw InputError("Titans streams need at least " + std::to_string(kMinimumLength) + " steps, got " + std::to_string(length));
   }
-  if (options.recall_keys < 1 || options.recall_keys > static_cast<std::int64_t>(vocabulary.words.size()) / 2 ||
-      options.recall_segments < 1 || length / options.recall_segments < options.recall_keys) {
+  if (task == TitansStreamTask::kRecallShift &&
+      (options.recall_keys < 1 || options.recall_keys > static_cast<std::int64_t>(vocabulary.words.size()) / 2 ||
+       options.recall_segment < options.recall_keys || length < options.recall_keys)) {
     throw InputError("recall_keys must be 1.." + std::to_string(vocabulary.words.size() / 2) +
-                     " and every one of recall_segments segments must show each key at least once (length / segments >= keys)");
+                     " and neither recall_segment (steps between shifts) nor the length below recall_keys, so that every segment shows every key");
   }
   // Streams of different tasks and lengths are independent draws.
   const std::uint64_t stream_seed = seed ^ (0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(task) + 1)) ^

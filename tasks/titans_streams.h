@@ -15,7 +15,7 @@
 //   word          haystack: an essay; value: a word token (many more candidates)
 // Associative recall with distribution shifts:
 //   recall_shift  a dictionary of `recall_keys` keys whose values are all redrawn at every one
-//                 of `recall_segments` shifts; its pairs repeat in random order within a
+//                 shift, every `recall_segment` steps; its pairs repeat in random order within a
 //                 segment, and every key is queried at the end of every segment for its
 //                 current value, so what was true before the shift must be forgotten.
 
@@ -62,7 +62,7 @@ struct TitansStream {
 
 struct TitansStreamOptions {
   std::int64_t recall_keys = 16;
-  std::int64_t recall_segments = 4;
+  std::int64_t recall_segment = 256;  // steps between shifts (a shorter remainder joins the last segment)
 };
 
 // Stream `index` of (task, length, seed); it depends on nothing else, so any worker rebuilds

@@ -76,9 +76,11 @@ TEST(TitansStreams, RecallShiftRedrawsEveryValueAtEveryShift) {
   const auto vocabulary = hand_made_vocabulary();
   TitansStreamOptions options;
   options.recall_keys = 6;
-  options.recall_segments = 3;
+  options.recall_segment = 100;
   const auto stream = make_titans_stream(TitansStreamTask::kRecallShift, 300, 2, 0, vocabulary, options);
   EXPECT_EQ(titans_query_steps(TitansStreamTask::kRecallShift, 300, options), (std::vector<std::int64_t>{100, 200, 300}));
+  EXPECT_EQ(titans_query_steps(TitansStreamTask::kRecallShift, 350, options), (std::vector<std::int64_t>{100, 200, 350}));
+  EXPECT_EQ(titans_query_steps(TitansStreamTask::kRecallShift, 80, options), (std::vector<std::int64_t>{80}));
   ASSERT_EQ(stream.queries.size(), 18u);
   for (std::size_t q = 0; q < stream.queries.size(); ++q) {
     const auto& query = stream.queries[q];
@@ -99,7 +101,7 @@ TEST(TitansStreams, RejectsBadInput) {
   EXPECT_THROW(make_titans_stream(TitansStreamTask::kPasskey, 32, 0, 0, vocabulary), InputError);
   TitansStreamOptions crowded;
   crowded.recall_keys = 64;
-  crowded.recall_segments = 8;
+  crowded.recall_segment = 32;
   EXPECT_THROW(make_titans_stream(TitansStreamTask::kRecallShift, 256, 0, 0, vocabulary, crowded), InputError);
   EXPECT_THROW(parse_titans_stream_task("sudoku", "--tasks"), InputError);
   EXPECT_EQ(parse_titans_stream_task("recall_shift", "--tasks"), TitansStreamTask::kRecallShift);
