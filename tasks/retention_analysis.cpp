@@ -95,7 +95,7 @@ void locate_context(SampleRetention& record, const std::string& context, const s
     // Before a middle truncation the span sits at its offset from the context's start; after
     // it, at its offset from the context's end.
     std::size_t at = std::string::npos;
-    if (prompt_text.compare(start + span.begin, piece.size(), piece) == 0) {
+    if (start + span.begin <= prompt_text.size() && prompt_text.compare(start + span.begin, piece.size(), piece) == 0) {
       at = start + span.begin;
     } else if (tail_at != std::string::npos && tail_at + tail.size() >= context.size() - span.begin) {
       const std::size_t candidate = tail_at + tail.size() - (context.size() - span.begin);

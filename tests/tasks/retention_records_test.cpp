@@ -107,6 +107,13 @@ TEST(LocateContext, PreambleAndSpansWithAndWithoutTruncation) {
   ASSERT_EQ(lost.spans.size(), 1u);  // half an answer is no answer
   EXPECT_EQ(lost.spans[0].kind, "key");
 
+  // Truncated so hard that the spans' offsets lie beyond the prompt: no span, no crash.
+  const std::string stub = long_context.substr(0, 64) + long_context.substr(250);
+  auto tiny = character_record("Q: " + stub, static_cast<std::int64_t>(stub.size() + 3));
+  locate_context(tiny, long_context, long_spans);
+  EXPECT_EQ(tiny.preamble_end, 3);
+  EXPECT_TRUE(tiny.spans.empty());
+
   auto elsewhere = character_record("no context here", 15);
   locate_context(elsewhere, long_context, long_spans);
   EXPECT_EQ(elsewhere.preamble_end, 0);
