@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace evomem::apps {
 
@@ -34,13 +35,7 @@ tasks::TaskRegistry load_task_registry(const EvalInputOptions& options) {
 
 std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const EvalInputOptions& options) {
   std::vector<TaskRun> runs;
-  std::size_t start = 0;
-  while (start <= options.tasks.size()) {
-    std::size_t end = options.tasks.find(',', start);
-    if (end == std::string::npos) end = options.tasks.size();
-    const std::string item = options.tasks.substr(start, end - start);
-    start = end + 1;
-    if (item.empty()) continue;
+  for (const auto& item : core::split(options.tasks)) {
     const std::size_t equals = item.find('=');
     const std::string name = item.substr(0, equals);
     const auto& task = registry.get(name);

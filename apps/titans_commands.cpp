@@ -8,13 +8,12 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include "apps/command_registry.h"
-#include "cluster/evolve_config.h"
 #include "cluster/run_file.h"
 #include "cluster/titans_params.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "memory/titans_gates.h"
 #include "tasks/titans_evaluation.h"
 
@@ -22,7 +21,6 @@ namespace evomem::apps {
 namespace {
 
 struct TitansEvalOptions {
-  std::string backbone = "models/evomem-tiny";
   std::string tasks = "passkey,number,word,recall_shift";
   std::string lengths = "2048,4096,8192,16384";
   std::int64_t samples = 16;
@@ -32,28 +30,15 @@ struct TitansEvalOptions {
   std::string run;
   std::string which = "mean";
   std::optional<double> alpha, eta, theta;
-  // Memory and recall settings of --alpha/--eta/--theta: the defaults of objective.titans.*.
-  std::int64_t depth = 1;
-  std::int64_t expansion = 2;
-  std::int64_t chunk_size = 16;
-  double init_scale = 0.01;
-  std::uint64_t memory_seed = 0;
-  std::int64_t recall_keys = 48;
-  std::int64_t recall_segment = 256;
+  // Backbone, memory and recall settings of --alpha/--eta/--theta, starting at the defaults of
+  // objective.titans.* (the command-line options write into it).
+  cluster::TitansObjectiveSettings settings =
+      cluster::titans_objective_settings(std::string("[objective]\nkind = \"titans\"\n"), "the titans defaults");
 };
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
 
 std::vector<std::int64_t> parse_lengths(const std::string& text) {
   std::vector<std::int64_t> lengths;
-  for (const auto& item : split_list(text)) {
+  for (const auto& item : core::split(text)) {
     try {
       std::size_t used = 0;
       lengths.push_back(std::stoll(item, &used));
@@ -106,29 +91,14 @@ GatesSource gates_source(const TitansEvalOptions& options) {
     } else {
       std::filesystem::path used;
       const auto run = cluster::load_run_or_previous(options.run, &used);
-      auto config = core::Config::parse(run.config_text, used.string() + ":/config");
-      config.validate(cluster::evolve_schema());
-      const auto evolve = cluster::evolve_config(config);
-      if (evolve.objective_kind != "titans") {
-        throw InputError(used.string() + ": a '" + evolve.objective_kind + "' run holds no Titans gates");
-      }
-      source.settings = cluster::titans_objective_settings(evolve);
+      source.settings = cluster::titans_objective_settings(run.config_text, used.string() + ":/config");
       const auto& genome = options.which == "best" ? run.best_genome : run.mean_genome;
       source.genome.assign(genome.data(), genome.data() + genome.size());
     }
     source.label = "searched";
     return source;
   }
-  auto& memory = source.settings.memory;
-  memory.depth = options.depth;
-  memory.expansion = options.expansion;
-  memory.chunk_size = options.chunk_size;
-  memory.init_scale = options.init_scale;
-  memory.seed = options.memory_seed;
-  memory.silu = false;
-  source.settings.backbone = options.backbone;
-  source.settings.streams.recall_keys = options.recall_keys;
-  source.settings.streams.recall_segment = options.recall_segment;
+  source.settings = options.settings;
   const auto gates = memory::TitansGates::constant(options.alpha.value_or(memory::kTitansPublishedAlpha),
                                                    options.eta.value_or(memory::kTitansPublishedEta),
                                                    options.theta.value_or(memory::kTitansPublishedTheta));
@@ -142,7 +112,7 @@ GatesSource gates_source(const TitansEvalOptions& options) {
 
 int run_titans_eval(const TitansEvalOptions& options) {
   std::vector<tasks::TitansStreamTask> task_list;
-  for (const auto& name : split_list(options.tasks)) task_list.push_back(tasks::parse_titans_stream_task(name, "--tasks"));
+  for (const auto& name : core::split(options.tasks)) task_list.push_back(tasks::parse_titans_stream_task(name, "--tasks"));
   if (task_list.empty()) throw InputError("--tasks names no task");
   const auto lengths = parse_lengths(options.lengths);
   if (options.samples < 1 || options.batch < 1) throw InputError("--samples and --batch must be positive");
@@ -197,7 +167,8 @@ void register_titans_commands(CommandRegistry& registry) {
                                 "Retrieval accuracy per task and length: the given gates, the published fixed values "
                                 "(alpha 0.001, eta 0.9, theta 0.01), no momentum and no forgetting",
                                 [options] { return run_titans_eval(*options); });
-  eval.add_option("--backbone", options->backbone, "Checkpoint folder whose token embeddings are the features")
+  auto& settings = options->settings;
+  eval.add_option("--backbone", settings.backbone, "Checkpoint folder whose token embeddings are the features")
       ->capture_default_str();
   eval.add_option("--tasks", options->tasks, "passkey, number, word, recall_shift (comma-separated)")->capture_default_str();
   eval.add_option("--lengths", options->lengths, "Stream lengths in steps (comma-separated)")->capture_default_str();
@@ -213,14 +184,15 @@ void register_titans_commands(CommandRegistry& registry) {
   eval.add_option("--alpha", options->alpha, "Forgetting in [0, 1]");
   eval.add_option("--eta", options->eta, "Momentum (surprise decay) in [0, 1]");
   eval.add_option("--theta", options->theta, "Learning rate >= 0");
-  eval.add_option("--depth", options->depth, "Memory MLP depth 1..4")->capture_default_str();
-  eval.add_option("--expansion", options->expansion, "Hidden width of the memory MLP / width")->capture_default_str();
-  eval.add_option("--chunk-size", options->chunk_size, "Tokens per chunk (1: per token)")->capture_default_str();
-  eval.add_option("--init-scale", options->init_scale, "Scale of the memory's Xavier-uniform initial weights")
+  eval.add_option("--depth", settings.memory.depth, "Memory depth 1..4 (1: linear)")->capture_default_str();
+  eval.add_option("--expansion", settings.memory.expansion, "Hidden width of the memory MLP / width")->capture_default_str();
+  eval.add_option("--chunk-size", settings.memory.chunk_size, "Tokens per chunk (1: per token)")->capture_default_str();
+  eval.add_option("--init-scale", settings.memory.init_scale, "Scale of the memory's Xavier-uniform initial weights")
       ->capture_default_str();
-  eval.add_option("--memory-seed", options->memory_seed, "Seed of the memory's initial weights")->capture_default_str();
-  eval.add_option("--recall-keys", options->recall_keys, "recall_shift: keys of the dictionary")->capture_default_str();
-  eval.add_option("--recall-segment", options->recall_segment, "recall_shift: steps between shifts")->capture_default_str();
+  eval.add_option("--memory-seed", settings.memory.seed, "Seed of the memory's initial weights")->capture_default_str();
+  eval.add_option("--recall-keys", settings.streams.recall_keys, "recall_shift: keys of the dictionary")->capture_default_str();
+  eval.add_option("--recall-segment", settings.streams.recall_segment, "recall_shift: steps between shifts")
+      ->capture_default_str();
 }
 
 }  // namespace evomem::apps

@@ -189,12 +189,7 @@ RunCheckpoint load_run(const std::filesystem::path& path) {
   run.objective_kind = file.string_attribute("objective");
   run.next_item_id = file.int_attribute("next_item_id");
   run.finished = file.int_attribute("finished") != 0;
-  const auto reasons = file.string_attribute("stop_reasons");
-  for (std::size_t start = 0; start < reasons.size();) {
-    const auto end = std::min(reasons.find(',', start), reasons.size());
-    run.stop_reasons.push_back(reasons.substr(start, end - start));
-    start = end + 1;
-  }
+  run.stop_reasons = core::split(file.string_attribute("stop_reasons"));
   run.config_text = file.group("config").string_attribute("text");
   read_history(file.group("history"), run);
   read_checks(file.group("checks"), run);

@@ -2,9 +2,9 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "tasks/titans_evaluation.h"
 
 namespace evomem::cluster {
@@ -35,9 +35,8 @@ TitansObjectiveSettings titans_objective_settings(const EvolveConfig& config) {
   m.theta_max = c.get_double("objective.titans.theta_max");
   m.init_scale = c.get_double("objective.titans.init_scale");
   m.seed = static_cast<std::uint64_t>(c.get_int("objective.titans.memory_seed"));
-  std::stringstream names(c.get_string("objective.titans.tasks"));
-  for (std::string name; std::getline(names, name, ',');) {
-    if (!name.empty()) s.tasks.push_back(tasks::parse_titans_stream_task(name, "objective.titans.tasks"));
+  for (const auto& name : core::split(c.get_string("objective.titans.tasks"))) {
+    s.tasks.push_back(tasks::parse_titans_stream_task(name, "objective.titans.tasks"));
   }
   if (s.tasks.empty()) throw ConfigError("objective.titans.tasks names no task; use passkey, number, word, recall_shift");
   s.streams.recall_keys = c.get_int("objective.titans.recall_keys");
@@ -62,10 +61,24 @@ TitansObjectiveSettings titans_objective_settings(const EvolveConfig& config) {
   return s;
 }
 
+TitansObjectiveSettings titans_objective_settings(const std::string& config_text, const std::string& where) {
+  auto config = core::Config::parse(config_text, where);
+  config.validate(evolve_schema());
+  const auto evolve = evolve_config(config);
+  if (evolve.objective_kind != "titans") {
+    throw InputError(where + ": objective.kind is '" + evolve.objective_kind + "', not titans");
+  }
+  return titans_objective_settings(evolve);
+}
+
+memory::TitansConfig titans_memory_config(const TitansObjectiveSettings& settings) {
+  return tasks::titans_pair_config(settings.memory, tasks::titans_feature_width(settings.backbone));
+}
+
 struct TitansObjective::Impl {
   TitansObjectiveSettings settings;
   std::unique_ptr<tasks::TitansEvaluator> evaluator;  // workers only
-  memory::TitansConfig layout_config;                 // input_dim known: the genome layout
+  memory::TitansConfig layout_config;                 // titans_memory_config: the genome layout
 
   std::vector<WorkItem> items(std::int64_t generation, std::int64_t kind, std::int64_t candidate,
                               const double* genome, Eigen::Index size, std::int64_t samples) const {
@@ -124,13 +137,11 @@ struct TitansObjective::Impl {
 
 TitansObjective::TitansObjective(TitansObjectiveSettings settings, ObjectiveRole role) : impl_(std::make_unique<Impl>()) {
   impl_->settings = std::move(settings);
+  // The coordinator needs only the genome layout, which config.json alone gives.
+  impl_->layout_config = titans_memory_config(impl_->settings);
   if (role == ObjectiveRole::kWorker) {
     impl_->evaluator = std::make_unique<tasks::TitansEvaluator>(
         tasks::load_titans_evaluator(impl_->settings.backbone, impl_->settings.memory));
-    impl_->layout_config = impl_->evaluator->config();
-  } else {
-    // The coordinator needs the input width for the genome layout only: read config.json.
-    impl_->layout_config = tasks::titans_pair_config(impl_->settings.memory, tasks::titans_feature_width(impl_->settings.backbone));
   }
 }
 

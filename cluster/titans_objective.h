@@ -36,6 +36,14 @@ struct TitansObjectiveSettings {
 
 // objective.titans.* of a run configuration; ConfigError naming the key on bad values.
 TitansObjectiveSettings titans_objective_settings(const EvolveConfig& config);
+// The same from a run configuration's text (a run file's or a parameters file's; `where`
+// names it in messages); InputError unless its objective.kind is titans. The text
+// `[objective] kind = "titans"` gives the defaults.
+TitansObjectiveSettings titans_objective_settings(const std::string& config_text, const std::string& where);
+
+// The memory configuration the settings give on their backbone's features (its hidden size,
+// read from config.json alone): what the gate genome's layout depends on.
+memory::TitansConfig titans_memory_config(const TitansObjectiveSettings& settings);
 
 class TitansObjective : public Objective {
  public:

@@ -3,32 +3,20 @@
 #include "core/error.h"
 #include "core/safetensors.h"
 #include "memory/titans_gates.h"
-#include "tasks/titans_evaluation.h"
 
 namespace evomem::cluster {
 namespace {
 
 constexpr const char* kFormat = "evomem-titans";
 
-TitansObjectiveSettings settings_of(const std::string& config_text, const std::string& where) {
-  auto config = core::Config::parse(config_text, where);
-  config.validate(evolve_schema());
-  const auto evolve = evolve_config(config);
-  if (evolve.objective_kind != "titans") {
-    throw InputError(where + ": objective.kind is '" + evolve.objective_kind + "', not titans");
-  }
-  return titans_objective_settings(evolve);
-}
-
 memory::GenomeLayout layout_of(const TitansObjectiveSettings& settings) {
-  return memory::TitansGates::layout(
-      tasks::titans_pair_config(settings.memory, tasks::titans_feature_width(settings.backbone)));
+  return memory::TitansGates::layout(titans_memory_config(settings));
 }
 
 }  // namespace
 
 void save_titans_params(const std::filesystem::path& path, const std::string& config_text, const Eigen::VectorXd& genome) {
-  const auto settings = settings_of(config_text, path.string() + " (run configuration)");
+  const auto settings = titans_objective_settings(config_text, path.string() + " (run configuration)");
   const auto layout = layout_of(settings);
   if (layout.size() != genome.size()) {
     throw InputError("a Titans genome of " + std::to_string(genome.size()) + " values does not fit the run's gates (" +
@@ -55,7 +43,7 @@ TitansParams load_titans_params(const std::filesystem::path& path) {
   if (config == metadata.end()) throw FormatError(path.string() + ": __metadata__ has no 'config'");
   TitansParams params;
   params.config_text = config->second;
-  params.settings = settings_of(params.config_text, path.string() + " __metadata__ config");
+  params.settings = titans_objective_settings(params.config_text, path.string() + " __metadata__ config");
   const auto layout = layout_of(params.settings);
   for (const auto& entry : layout.entries()) {
     const auto values = file.tensor(entry.name).to_float32();

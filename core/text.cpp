@@ -1,6 +1,19 @@
 #include "core/text.h"
 
+#include <algorithm>
+
 namespace evomem::core {
+
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(separator, start), text.size());
+    if (end > start) items.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;

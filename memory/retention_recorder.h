@@ -1,8 +1,9 @@
 #pragma once
 // Records what a policy retains, per layer and KV head: kept counts at every update point,
 // the mean and maximum age of the kept tokens, and (detailed mode) when each original token
-// position was evicted from each head, from which the keep mask at any point follows. Summary mode costs one small device->host copy per layer update,
-// cheap enough to leave on in evaluation. Attach with Policy::set_recorder.
+// position was evicted from each head, from which the keep mask at any point follows.
+// Summary mode costs one small device->host copy per layer update, cheap enough to leave on
+// in evaluation. Attach with Policy::set_recorder.
 
 #include <ATen/core/Tensor.h>
 

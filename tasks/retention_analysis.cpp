@@ -9,6 +9,9 @@
 namespace evomem::tasks {
 namespace {
 
+// The records copy the recorder's eviction times as they are.
+static_assert(kNeverEvicted == memory::RetentionRecorder::kNeverEvicted);
+
 constexpr const char* kReplacementCharacter = "\xEF\xBF\xBD";
 // Bytes of the context looked for in the prompt text to find where it starts and ends.
 constexpr std::size_t kProbeBytes = 64;
@@ -63,7 +66,10 @@ void fill_token_text(SampleRetention& record, const std::function<std::string(co
         break;
       }
     }
-    if (has_replacement(text)) group.resize(1), text = decode(group);  // genuinely U+FFFD
+    if (has_replacement(text)) {  // genuinely U+FFFD
+      group.resize(1);
+      text = decode(group);
+    }
     for (std::size_t j = 0; j < group.size(); ++j) {
       const std::size_t token = i + j;
       record.token_texts[token] = j == 0 ? text : std::string();

@@ -2,26 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include "core/error.h"
 #include "memory/titans_memory.h"
 #include "model/backbone.h"
 #include "model/config.h"
 #include "model/tokenizer.h"
+#include "tasks/synthetic_tokenizer.h"
 
 namespace evomem::tasks {
 namespace {
 
 at::Tensor index_tensor(const std::vector<std::int64_t>& ids) {
   return at::tensor(at::ArrayRef<std::int64_t>(ids), at::kLong);
-}
-
-// Position of every id in `candidates` (the answer's index among them).
-std::map<std::int64_t, std::int64_t> positions(const std::vector<std::int64_t>& candidates) {
-  std::map<std::int64_t, std::int64_t> index;
-  for (std::size_t i = 0; i < candidates.size(); ++i) index.emplace(candidates[i], static_cast<std::int64_t>(i));
-  return index;
 }
 
 // Rows of `x` along `dim` scaled to unit L2 norm (zero rows stay zero).
@@ -67,13 +60,16 @@ TitansEvaluator::TitansEvaluator(const memory::TitansConfig& config, const at::T
   if (embeddings_.dim() != 2 || 2 * embeddings_.size(1) != config_.input_dim) {
     throw InputError("Titans evaluation: embeddings must be [vocab, " + std::to_string(config_.input_dim / 2) + "]");
   }
-  const auto candidates = [this](const std::vector<std::int64_t>& ids) {
-    const at::Tensor rows = embeddings_.index_select(0, index_tensor(ids));
-    const at::Tensor values = projection_.values(at::cat({at::zeros_like(rows), rows}, 1));
-    return unit(values, 1);
-  };
-  digit_candidates_ = candidates(vocabulary_.digits);
-  word_candidates_ = candidates(vocabulary_.words);
+  digits_ = candidates(vocabulary_.digits);
+  words_ = candidates(vocabulary_.words);
+}
+
+TitansEvaluator::Candidates TitansEvaluator::candidates(const std::vector<std::int64_t>& ids) const {
+  Candidates out;
+  const at::Tensor rows = embeddings_.index_select(0, index_tensor(ids));
+  out.vectors = unit(projection_.values(at::cat({at::zeros_like(rows), rows}, 1)), 1);
+  for (std::size_t i = 0; i < ids.size(); ++i) out.row.emplace(ids[i], static_cast<std::int64_t>(i));
+  return out;
 }
 
 at::Tensor TitansEvaluator::pair_features(const std::vector<std::vector<std::int64_t>>& keys,
@@ -103,8 +99,7 @@ TitansScore TitansEvaluator::score(const std::vector<TitansStream>& streams, con
     values.push_back(stream.values);
   }
   const at::Tensor features = pair_features(keys, values);
-  const at::Tensor& candidates = first.word_answers ? word_candidates_ : digit_candidates_;
-  const auto candidate_index = positions(first.word_answers ? vocabulary_.words : vocabulary_.digits);
+  const Candidates& candidates = first.word_answers ? words_ : digits_;
 
   memory::TitansMemory titans(config_, gates, projection_);
   titans.reset(static_cast<std::int64_t>(streams.size()));
@@ -125,13 +120,13 @@ TitansScore TitansEvaluator::score(const std::vector<TitansStream>& streams, con
       }
     }
     const at::Tensor retrieved = titans.retrieve(pair_features(asked, {}));  // [B, Q, width]
-    const at::Tensor similarity = at::matmul(unit(retrieved, 2), candidates.t());
+    const at::Tensor similarity = at::matmul(unit(retrieved, 2), candidates.vectors.t());
     const at::Tensor best = similarity.argmax(2).contiguous();  // [B, Q]
     const auto* chosen = best.data_ptr<std::int64_t>();
     for (std::size_t b = 0; b < streams.size(); ++b) {
       for (std::size_t q = query; q < end; ++q) {
-        const auto expected = candidate_index.find(streams[b].queries[q].answer);
-        EVOMEM_CHECK(expected != candidate_index.end());
+        const auto expected = candidates.row.find(streams[b].queries[q].answer);
+        EVOMEM_CHECK(expected != candidates.row.end());
         const std::int64_t answered = chosen[b * (end - query) + (q - query)];
         result.correct += answered == expected->second ? 1 : 0;
         ++result.queries;
@@ -145,10 +140,7 @@ TitansScore TitansEvaluator::score(const std::vector<TitansStream>& streams, con
 TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, const memory::TitansConfig& base) {
   const auto tokenizer = model::Tokenizer::load(backbone);
   at::Tensor embeddings = model::Backbone::load(backbone).weights().embed_tokens;
-  SyntheticTokenizer functions;
-  functions.encode = [&tokenizer](std::string_view text) { return tokenizer.encode(text, false); };
-  functions.token_text = [&tokenizer](std::int64_t id) { return tokenizer.decode({id}); };
-  auto vocabulary = TitansVocabulary::build(functions, embeddings.size(0));
+  auto vocabulary = TitansVocabulary::build(synthetic_tokenizer(tokenizer), embeddings.size(0));
   return TitansEvaluator(titans_pair_config(base, embeddings.size(1)), embeddings, std::move(vocabulary));
 }
 

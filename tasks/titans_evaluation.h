@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <vector>
 
 #include "memory/titans_config.h"
@@ -60,8 +61,15 @@ class TitansEvaluator {
   at::Tensor embeddings_;
   TitansVocabulary vocabulary_;
   memory::TitansProjection projection_;
-  at::Tensor digit_candidates_;  // [digits, width], unit rows
-  at::Tensor word_candidates_;   // [words, width], unit rows
+  // The answers a query can get: their value vectors and each token's row among them.
+  struct Candidates {
+    at::Tensor vectors;  // [candidates, width], unit rows
+    std::map<std::int64_t, std::int64_t> row;
+  };
+  Candidates candidates(const std::vector<std::int64_t>& ids) const;
+
+  Candidates digits_;
+  Candidates words_;
 };
 
 // An evaluator on the token embeddings and tokenizer of a checkpoint folder (only the

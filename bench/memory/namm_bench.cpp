@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench/model/benchmark_models.h"
+#include "core/text.h"
 #include "memory/namm_policy.h"
 #include "memory/policy_spec.h"
 #include "model/backbone.h"
@@ -105,13 +106,13 @@ int main(int argc, char** argv) {
       threads = std::stoi(value);
     } else if (flag == "--contexts") {
       contexts.clear();
-      for (const auto& item : bench::split_list(value)) contexts.push_back(std::stoll(item));
+      for (const auto& item : core::split(value)) contexts.push_back(std::stoll(item));
     } else if (flag == "--models") {
-      models = bench::split_list(value);
+      models = core::split(value);
     } else if (flag == "--repeats") {
       repeats = std::max(1, std::stoi(value));
     } else if (flag == "--prefill") {
-      prefill = bench::split_list(value);
+      prefill = core::split(value);
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 1;

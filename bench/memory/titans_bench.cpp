@@ -14,10 +14,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/text.h"
+#include "evo/statistics.h"
 #include "memory/titans_memory.h"
 
 namespace {
@@ -27,15 +28,8 @@ using Clock = std::chrono::steady_clock;
 
 std::vector<std::int64_t> parse_list(const std::string& text) {
   std::vector<std::int64_t> out;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) out.push_back(std::stoll(item));
+  for (const auto& item : core::split(text)) out.push_back(std::stoll(item));
   return out;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
 }
 
 // Median seconds of one update of x's tokens from a freshly reset memory, for each chunk
@@ -62,7 +56,7 @@ std::vector<double> update_seconds(std::int64_t width, const std::vector<std::in
     }
   }
   std::vector<double> out;
-  for (const auto& chunk_times : times) out.push_back(median(chunk_times));
+  for (const auto& chunk_times : times) out.push_back(evo::median(chunk_times));
   return out;
 }
 

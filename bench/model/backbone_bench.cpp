@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bench/model/benchmark_models.h"
+#include "core/text.h"
 #include "model/backbone.h"
 #include "model/random_checkpoint.h"
 
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
     const std::string value = argv[i + 1];
     if (flag == "--contexts") {
       contexts.clear();
-      for (const auto& item : evomem::bench::split_list(value)) contexts.push_back(std::stoll(item));
+      for (const auto& item : evomem::core::split(value)) contexts.push_back(std::stoll(item));
     } else if (flag == "--models") {
       models = value;
     } else if (flag == "--chunk") {

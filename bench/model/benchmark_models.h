@@ -1,8 +1,7 @@
 #pragma once
-// The backbone shapes evomem's benchmarks measure with random weights, and the parsing of
-// their comma-separated list flags (shared by bench/model and bench/memory).
+// The backbone shapes evomem's benchmarks measure with random weights (shared by bench/model
+// and bench/memory).
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,16 +46,6 @@ inline model::LlamaConfig llama3_8b_layers_config() {
   config.head_dim = 128;
   config.tie_word_embeddings = true;
   return config;
-}
-
-// "2048,8192" -> {"2048", "8192"}; empty items are dropped.
-inline std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
 }
 
 }  // namespace evomem::bench

@@ -15,6 +15,14 @@ TEST(TextTest, JoinAndShapes) {
   EXPECT_EQ(shape_text({32, 25}), "[32, 25]");
 }
 
+TEST(TextTest, SplitDropsEmptyPieces) {
+  EXPECT_EQ(split(""), std::vector<std::string>{});
+  EXPECT_EQ(split("a"), std::vector<std::string>{"a"});
+  EXPECT_EQ(split(",a,,b,"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(split("x|y", '|'), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(split(join({"run", "stop"}, ",")), (std::vector<std::string>{"run", "stop"}));
+}
+
 TEST(Utf8Test, EncodeDecodeRoundTrip) {
   const std::u32string code_points = {U'a', 0xE9, 0x4E2D, 0x1F600};
   const std::string text = code_points_to_utf8(code_points);
