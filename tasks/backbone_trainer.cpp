@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -104,6 +105,36 @@ Example make_copy_drill(std::size_t length, SyntheticRng& rng, const model::Toke
   example.tokens.push_back(*tokenizer.eos_token_id());
   example.weights.push_back(0.0f);
   example.answer_begin = example.answer_end = example.tokens.size() - 1;
+  return example;
+}
+
+// An induction drill: random tokens of the whole vocabulary, then spans of them again, each
+// from a random place and of random length. Each repeated token after a span's first is
+// predictable only by finding the token before it earlier and copying what followed it: the
+// induction circuit retrieval is built on. With a large alphabet one earlier match is almost
+// always unique, so the circuit pays off from the first step it half-works, which the copy
+// drills' codes over ten digits or sixteen hex characters do not offer.
+// `alphabet` ids spread evenly over the ordinary tokens [0, vocabulary) are drawn (0: all).
+Example make_induction_drill(std::size_t length, SyntheticRng& rng, std::int64_t vocabulary, std::int64_t alphabet) {
+  Example example;
+  example.task = "induction_drill";
+  const std::size_t listed = std::max<std::size_t>(8, length / 2);
+  const auto symbols = static_cast<std::uint64_t>(alphabet > 0 ? std::min(alphabet, vocabulary) : vocabulary);
+  example.tokens.push_back(vocabulary);  // BOS: the id after the last ordinary token
+  for (std::size_t i = 0; i < listed; ++i) {
+    example.tokens.push_back(static_cast<std::int64_t>(rng.below(symbols) * static_cast<std::uint64_t>(vocabulary) / symbols));
+  }
+  example.weights.assign(example.tokens.size(), 0.0f);
+  while (example.tokens.size() < length) {
+    const std::size_t span = std::min<std::size_t>(rng.between(4, 16), length - example.tokens.size());
+    const std::size_t from = 1 + rng.below(listed - span + 1);
+    for (std::size_t i = 0; i < span; ++i) {
+      example.tokens.push_back(example.tokens[from + i]);
+      example.weights.push_back(0.0f);
+      if (i > 0) example.weights[example.tokens.size() - 2] = 1.0f;
+    }
+  }
+  example.answer_begin = example.answer_end = example.tokens.size();
   return example;
 }
 
@@ -213,8 +244,10 @@ core::ConfigSchema backbone_training_schema() {
       .integer("model.kv_heads", d.kv_heads, "Key/value heads (GQA)")
       .number("model.rope_theta", d.rope_theta, "RoPE base")
       .integer("model.max_position_embeddings", d.max_position_embeddings, "Context length written to config.json")
+      .number("model.init_std", d.init_std, "Standard deviation of the initial weights")
       .integer("tokenizer.merges", d.merges, "BPE merges")
       .integer("tokenizer.corpus_length", d.tokenizer_corpus_length, "Length of each tokenizer corpus sample")
+      .boolean("tokenizer.number_tokens", d.number_tokens, "Every number of 1-3 digits is one token")
       .integer("training.seed", static_cast<std::int64_t>(d.seed), "Seed of weights and data")
       .integer("training.steps", d.steps, "Optimizer steps")
       .integer("training.tokens_per_batch", d.tokens_per_batch, "Tokens per batch (batch = this / stage length)")
@@ -228,6 +261,9 @@ core::ConfigSchema backbone_training_schema() {
       .number("training.grad_clip", d.grad_clip, "Gradient norm clip")
       .number("training.context_loss_weight", d.context_loss_weight, "Loss weight of non-answer tokens")
       .number("training.copy_fraction", d.copy_fraction, "Share of examples that are copy drills")
+      .number_list("training.stage_induction_fractions", d.stage_induction_fractions,
+                   "Curriculum: share of each stage's examples that are induction drills (empty: none)")
+      .integer("training.drill_alphabet", d.drill_alphabet, "Token ids induction drills draw from (0: all)")
       .integer("training.threads", d.threads, "torch::set_num_threads")
       .integer("training.log_interval", d.log_interval, "Steps between loss lines")
       .integer("training.eval_interval", d.eval_interval, "Steps between held-out evaluations")
@@ -263,6 +299,10 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   c.grad_clip = config.get_double("training.grad_clip");
   c.context_loss_weight = config.get_double("training.context_loss_weight");
   c.copy_fraction = config.get_double("training.copy_fraction");
+  c.init_std = config.get_double("model.init_std");
+  c.stage_induction_fractions = config.get_doubles("training.stage_induction_fractions");
+  c.drill_alphabet = config.get_int("training.drill_alphabet");
+  c.number_tokens = config.get_bool("tokenizer.number_tokens");
   c.threads = config.get_int("training.threads");
   c.log_interval = config.get_int("training.log_interval");
   c.eval_interval = config.get_int("training.eval_interval");
@@ -276,6 +316,14 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   }
   if (c.hidden_size % c.heads != 0 || c.heads % c.kv_heads != 0) {
     throw ConfigError("model.hidden_size must be a multiple of model.heads, and heads a multiple of kv_heads");
+  }
+  if (!c.stage_induction_fractions.empty() && c.stage_induction_fractions.size() != c.stage_lengths.size()) {
+    throw ConfigError("training.stage_induction_fractions must be empty or have one entry per stage of training.stage_lengths");
+  }
+  for (const double induction : c.stage_induction_fractions) {
+    if (induction < 0.0 || c.copy_fraction < 0.0 || c.copy_fraction + induction > 1.0) {
+      throw ConfigError("training.copy_fraction and each of training.stage_induction_fractions must be >= 0 and add up to at most 1");
+    }
   }
   if (c.copy_fraction < 0.0 || c.copy_fraction > 1.0) throw ConfigError("training.copy_fraction must be in [0, 1]");
   if (c.steps <= 0 || c.tokens_per_batch <= 0 || c.train_tasks.empty()) {
@@ -309,6 +357,7 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   }
   BpeTrainingOptions bpe;
   bpe.merges = static_cast<std::size_t>(config.merges);
+  bpe.number_tokens = config.number_tokens;
   bpe.model_max_length = static_cast<std::size_t>(config.max_position_embeddings);
   const TrainedTokenizer trained_tokenizer = train_bpe(corpus, bpe);
   const auto tokenizer =
@@ -331,7 +380,7 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   llama_config.bos_token_ids = {trained_tokenizer.bos_id};
   llama_config.eos_token_ids = {trained_tokenizer.eos_id};
   llama_config.torch_dtype = "float32";
-  TrainableLlama llama = config.init_from.empty() ? TrainableLlama(llama_config, config.seed)
+  TrainableLlama llama = config.init_from.empty() ? TrainableLlama(llama_config, config.seed, config.init_std)
                                                   : TrainableLlama::from_checkpoint(config.init_from);
   if (!config.init_from.empty()) {
     const auto& loaded = llama.config();
@@ -377,18 +426,30 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   core::Progress progress("backbone training", config.steps, core::Progress::Options{"step", 30.0, false, {}});
   double loss_sum = 0.0;
   std::int64_t loss_count = 0;
+  // Weighted loss and weight per kind of example (task samples, copy and induction drills)
+  // since the last log line: the drills show whether the copying circuit has formed.
+  std::map<std::string, std::pair<double, double>> kind_loss;
   std::int64_t step = 0;
   for (; step < config.steps; ++step) {
     if (config.time_limit_minutes > 0 && elapsed() > 60.0 * config.time_limit_minutes) {
       core::log::warn("time limit of {} minutes reached at step {}", config.time_limit_minutes, step);
       break;
     }
-    const std::int64_t stage_length = config.stage_lengths[stage_of(config, step)];
+    const std::size_t stage = stage_of(config, step);
+    const std::int64_t stage_length = config.stage_lengths[stage];
+    const double induction_fraction =
+        config.stage_induction_fractions.empty() ? 0.0 : config.stage_induction_fractions[stage];
     const std::int64_t batch_size = std::max<std::int64_t>(1, config.tokens_per_batch / stage_length);
     std::vector<Example> examples;
     for (std::int64_t b = 0; b < batch_size; ++b) {
-      if (static_cast<double>(data_rng.below(1000)) < 1000.0 * config.copy_fraction) {
+      const auto draw = static_cast<double>(data_rng.below(1000));
+      if (draw < 1000.0 * config.copy_fraction) {
         examples.push_back(make_copy_drill(static_cast<std::size_t>(stage_length), data_rng, tokenizer));
+        continue;
+      }
+      if (draw < 1000.0 * (config.copy_fraction + induction_fraction)) {
+        examples.push_back(make_induction_drill(static_cast<std::size_t>(stage_length), data_rng, trained_tokenizer.bos_id,
+                                                  config.drill_alphabet));
         continue;
       }
       const std::string& task = config.train_tasks[data_rng.below(config.train_tasks.size())];
@@ -411,13 +472,26 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     optimizer.step();
     loss_sum += loss.item<double>();
     ++loss_count;
+    {
+      torch::NoGradGuard no_grad;
+      const auto row_loss = (nll * batch.weights).sum(1);
+      const auto row_weight = batch.weights.sum(1);
+      for (std::size_t b = 0; b < examples.size(); ++b) {
+        const auto& kind = examples[b].task.find("drill") == std::string::npos ? std::string("tasks") : examples[b].task;
+        kind_loss[kind].first += row_loss[static_cast<std::int64_t>(b)].item<double>();
+        kind_loss[kind].second += row_weight[static_cast<std::int64_t>(b)].item<double>();
+      }
+    }
     result.final_loss = loss.item<double>();
     progress.advance();
     if ((step + 1) % config.log_interval == 0) {
-      core::log::info("step {} len {} batch {} loss {:.4f} lr {:.2e} ({:.0f} s)", step + 1, stage_length, batch_size,
-                      loss_sum / static_cast<double>(loss_count), learning_rate, elapsed());
+      std::string kinds;
+      for (const auto& [kind, sums] : kind_loss) kinds += fmt::format(" {} {:.4f}", kind, sums.first / std::max(sums.second, 1e-9));
+      core::log::info("step {} len {} batch {} loss {:.4f} ({}) lr {:.2e} ({:.0f} s)", step + 1, stage_length, batch_size,
+                      loss_sum / static_cast<double>(loss_count), kinds.substr(1), learning_rate, elapsed());
       loss_sum = 0.0;
       loss_count = 0;
+      kind_loss.clear();
     }
     if ((step + 1) % config.eval_interval == 0) {
       scores = exact_match(llama, held_out, config.train_tasks);

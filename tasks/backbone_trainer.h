@@ -25,9 +25,14 @@ struct BackboneTrainingConfig {
   std::int64_t kv_heads = 2;
   double rope_theta = 10000.0;
   std::int64_t max_position_embeddings = 8192;
+  // Standard deviation of the initial weights and embeddings. GPT-2's 0.02 suits widths near
+  // 768; at width 128 it leaves every attention logit and every copied embedding tiny, and
+  // retrieval drills then sit for thousands of steps before they learn anything.
+  double init_std = 0.02;
   // Tokenizer.
   std::int64_t merges = 600;
   std::int64_t tokenizer_corpus_length = 1024;  // tokens per corpus sample (bytes tokenizer)
+  bool number_tokens = false;                   // every 1-3 digit number one token (see BpeTrainingOptions)
   // Training.
   std::uint64_t seed = 0;
   std::int64_t steps = 2000;
@@ -42,6 +47,9 @@ struct BackboneTrainingConfig {
   double grad_clip = 1.0;
   double context_loss_weight = 0.1;  // weight of non-answer tokens in the loss
   double copy_fraction = 0.0;        // share of examples that are copy drills (see the trainer)
+  // Share of each stage's examples that are induction drills (see the trainer); empty: none.
+  std::vector<double> stage_induction_fractions;
+  std::int64_t drill_alphabet = 0;   // induction drills draw from this many token ids (0: all)
   std::int64_t threads = 2;
   std::int64_t log_interval = 25;
   std::int64_t eval_interval = 250;      // held-out teacher-forced exact match

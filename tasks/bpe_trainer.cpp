@@ -40,6 +40,29 @@ std::vector<std::string> split_symbols(const std::string& piece) {
   return symbols;
 }
 
+// Merges that make every string of one to three digits a single token. BPE applies the
+// lowest-ranked adjacent pair first (the leftmost of equal ranks), so "abc" becomes "ab" + "c"
+// when rank(ab) <= rank(bc) and "a" + "bc" otherwise; its second merge is ranked to match.
+std::vector<std::pair<std::string, std::string>> number_merges() {
+  std::vector<std::pair<std::string, std::string>> merges;
+  const auto digit = [](int d) { return std::string(1, static_cast<char>('0' + d)); };
+  for (int a = 0; a < 10; ++a) {
+    for (int b = 0; b < 10; ++b) merges.emplace_back(digit(a), digit(b));  // rank(ab) = 10a + b
+  }
+  for (int a = 0; a < 10; ++a) {
+    for (int b = 0; b < 10; ++b) {
+      for (int c = 0; c < 10; ++c) {
+        if (10 * a + b <= 10 * b + c) {
+          merges.emplace_back(digit(a) + digit(b), digit(c));
+        } else {
+          merges.emplace_back(digit(a), digit(b) + digit(c));
+        }
+      }
+    }
+  }
+  return merges;
+}
+
 }  // namespace
 
 TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrainingOptions& options) {
@@ -49,7 +72,7 @@ TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrai
     std::vector<std::string> pieces{text};
     pre_tokenizer->pre_tokenize(pieces, true);
     for (const auto& piece : pieces) {
-      if (options.keep_digits_single && std::any_of(piece.begin(), piece.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      if (std::any_of(piece.begin(), piece.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         continue;
       }
       ++piece_counts[piece];
@@ -66,6 +89,12 @@ TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrai
   std::int64_t next_id = 0;
   for (int byte = 0; byte < 256; ++byte) vocab[model::byte_level_char(static_cast<unsigned char>(byte))] = next_id++;
   core::Json merges = core::Json::array();
+  if (options.number_tokens) {
+    for (const auto& [left, right] : number_merges()) {
+      merges.push_back(left + " " + right);
+      vocab[left + right] = next_id++;
+    }
+  }
   for (std::size_t round = 0; round < options.merges; ++round) {
     std::map<std::pair<std::string, std::string>, std::int64_t> pair_counts;
     for (std::size_t w = 0; w < words.size(); ++w) {

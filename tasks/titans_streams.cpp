@@ -17,10 +17,10 @@ constexpr std::uint64_t kDepthSteps = 11;
 constexpr std::size_t kEssaySentences = 64;
 constexpr std::size_t kEssayWords = 48;
 
-// `text` is digits (or letters) after at most one leading space, at least `minimum` of them.
-bool is_token_of(const std::string& text, bool digits, std::size_t minimum) {
+// `text` is digits (or letters) after at most one leading space, `minimum` to `maximum` of them.
+bool is_token_of(const std::string& text, bool digits, std::size_t minimum, std::size_t maximum) {
   const std::size_t start = !text.empty() && text[0] == ' ' ? 1 : 0;
-  if (text.size() - start < minimum) return false;
+  if (text.size() - start < minimum || text.size() - start > maximum) return false;
   return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(start), text.end(), [digits](char c) {
     const auto byte = static_cast<unsigned char>(c);
     return digits ? std::isdigit(byte) != 0 : std::isalpha(byte) != 0;
@@ -145,8 +145,10 @@ TitansVocabulary TitansVocabulary::build(const SyntheticTokenizer& tokenizer, st
   TitansVocabulary vocabulary;
   for (std::int64_t id = 0; id < vocab_size; ++id) {
     const std::string text = tokenizer.token_text(id);
-    if (is_token_of(text, /*digits=*/true, 1)) vocabulary.digits.push_back(id);
-    if (is_token_of(text, /*digits=*/false, 2)) vocabulary.words.push_back(id);
+    // Single digits only: tokenizers that also have tokens for longer numbers (Llama 3's, or
+    // the built-in one) keep the same ten candidates, and chance stays at 10%.
+    if (is_token_of(text, /*digits=*/true, 1, 1)) vocabulary.digits.push_back(id);
+    if (is_token_of(text, /*digits=*/false, 2, text.size())) vocabulary.words.push_back(id);
   }
   std::string noise;
   for (const auto& sentence : noise_sentences()) noise += (noise.empty() ? "" : " ") + sentence;

@@ -37,7 +37,7 @@ const std::vector<TitansStreamTask>& all_titans_stream_tasks();
 
 // Token sets of a tokenizer the streams draw from.
 struct TitansVocabulary {
-  std::vector<std::int64_t> digits;  // tokens made of digits only (a leading space allowed)
+  std::vector<std::int64_t> digits;  // tokens of one digit (a leading space allowed)
   std::vector<std::int64_t> words;   // tokens of two or more letters only (a leading space allowed)
   std::vector<std::int64_t> noise;   // the noise sentences, tokenized, in order
   // InputError when the tokenizer has fewer than 4 digit tokens or 64 word tokens.

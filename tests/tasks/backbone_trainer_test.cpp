@@ -1,12 +1,15 @@
 // The built-in backbone and its trainer: the committed checkpoint loads with the inference
 // code, the trainer's forward agrees with model::Backbone, training is reproducible, and the
-// trained tokenizer keeps digits as single tokens.
+// trained tokenizer keeps digits as single tokens or, when asked, makes every number of up to
+// three digits one token.
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <cmath>
 #include <iterator>
+#include <set>
 
 #include "model/backbone.h"
 #include "model/tokenizer.h"
@@ -99,6 +102,35 @@ TEST(BpeTrainerTest, DigitsStaySingleAndTextRoundTrips) {
   EXPECT_EQ(plain.size(), 5u);
   EXPECT_LT(tokenizer.encode("The grass is green.", false).size(), 19u);  // merges were learned
   EXPECT_EQ(tokenizer.eos_token_id(), trained.eos_id);
+}
+
+TEST(BpeTrainerTest, NumberTokensMakeEveryNumberOfUpToThreeDigitsOneToken) {
+  BpeTrainingOptions options{40};
+  options.number_tokens = true;
+  const auto trained = train_bpe({"The pass key is 12345. The grass is green. The grass is green."}, options);
+  const auto tokenizer = model::Tokenizer::from_json(trained.tokenizer, &trained.tokenizer_config, "trained");
+  EXPECT_GT(trained.tokenizer["model"]["merges"].size(), 1100u);  // the fixed ones, then learned ones
+  // Every digit string of length 1 to 3 (leading zeros and repeated digits included) is one
+  // token of its own, whatever order BPE applies the merges in.
+  std::set<std::int64_t> ids;
+  for (int length = 1; length <= 3; ++length) {
+    for (int value = 0; value < static_cast<int>(std::pow(10, length)); ++value) {
+      std::string digits = std::to_string(value);
+      digits.insert(0, static_cast<std::size_t>(length) - digits.size(), '0');
+      const auto encoded = tokenizer.encode(digits, false);
+      ASSERT_EQ(encoded.size(), 1u) << digits;
+      ids.insert(encoded[0]);
+    }
+  }
+  EXPECT_EQ(ids.size(), 1110u);
+  // Longer numbers split as Llama 3 splits them: groups of three from the left.
+  const std::string text = "The pass key is 9876543. Codes: 0012, 111-222";
+  const auto encoded = tokenizer.encode(text, false);
+  EXPECT_EQ(tokenizer.decode(encoded, {true, std::nullopt}), text);
+  const auto number = tokenizer.encode("9876543", false);
+  ASSERT_EQ(number.size(), 3u);
+  EXPECT_EQ(tokenizer.decode({number[0]}, {true, std::nullopt}), "987");
+  EXPECT_EQ(tokenizer.decode({number[2]}, {true, std::nullopt}), "3");
 }
 
 }  // namespace
