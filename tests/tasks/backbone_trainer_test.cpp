@@ -11,6 +11,8 @@
 #include <iterator>
 #include <set>
 
+#include "core/config.h"
+#include "core/error.h"
 #include "model/backbone.h"
 #include "model/tokenizer.h"
 #include "tasks/backbone_trainer.h"
@@ -88,6 +90,29 @@ TEST(BackboneTrainerTest, SameSeedSameWeights) {
   config.output = (directory.path() / "c").string();
   train_backbone(config);
   EXPECT_NE(file_bytes(directory.path() / "a" / "model.safetensors"), file_bytes(directory.path() / "c" / "model.safetensors"));
+}
+
+BackboneTrainingConfig parse_training_config(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+  auto config = core::Config::load(path);
+  for (const auto& assignment : overrides) config.set(assignment);
+  config.validate(backbone_training_schema());
+  return backbone_training_config(config);
+}
+
+TEST(BackboneTrainerTest, CommittedConfigsDescribeTheTwoSittings) {
+  const auto configs = std::filesystem::path(EVOMEM_SOURCE_DIR) / "configs";
+  const auto drills = parse_training_config(configs / "backbone_drills.toml", {});
+  const auto tasks = parse_training_config(configs / "backbone_train.toml", {});
+  EXPECT_EQ(drills.stage_induction_fractions, std::vector<double>{1.0});
+  EXPECT_EQ(tasks.init_from, drills.output);  // the second sitting starts from the first
+  EXPECT_EQ(tasks.output, "models/evomem-tiny");
+  EXPECT_TRUE(drills.number_tokens && tasks.number_tokens);
+  EXPECT_EQ(drills.merges, tasks.merges);
+  EXPECT_THROW(parse_training_config(configs / "backbone_train.toml", {"training.stage_induction_fractions=[0.5]"}),
+               ConfigError);
+  EXPECT_THROW(parse_training_config(configs / "backbone_train.toml",
+                                     {"training.copy_fraction=0.9", "training.stage_induction_fractions=[0.2, 0.2, 0.2, 0.2]"}),
+               ConfigError);
 }
 
 TEST(BpeTrainerTest, DigitsStaySingleAndTextRoundTrips) {
