@@ -113,8 +113,8 @@ Example make_copy_drill(std::size_t length, SyntheticRng& rng, const model::Toke
 // predictable only by finding the token before it earlier and copying what followed it: the
 // induction circuit retrieval is built on. With a large alphabet one earlier match is almost
 // always unique, so the circuit pays off from the first step it half-works, which the copy
-// drills' codes over ten digits or sixteen hex characters do not offer.
-// `alphabet` ids spread evenly over the ordinary tokens [0, vocabulary) are drawn (0: all).
+// drills' codes over ten digits or sixteen hex characters do not offer. `alphabet` ids
+// spread evenly over the ordinary tokens [0, vocabulary) are drawn (0: all).
 Example make_induction_drill(std::size_t length, SyntheticRng& rng, std::int64_t vocabulary, std::int64_t alphabet) {
   Example example;
   example.task = "induction_drill";
@@ -320,12 +320,12 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   if (!c.stage_induction_fractions.empty() && c.stage_induction_fractions.size() != c.stage_lengths.size()) {
     throw ConfigError("training.stage_induction_fractions must be empty or have one entry per stage of training.stage_lengths");
   }
+  if (c.copy_fraction < 0.0 || c.copy_fraction > 1.0) throw ConfigError("training.copy_fraction must be in [0, 1]");
   for (const double induction : c.stage_induction_fractions) {
-    if (induction < 0.0 || c.copy_fraction < 0.0 || c.copy_fraction + induction > 1.0) {
-      throw ConfigError("training.copy_fraction and each of training.stage_induction_fractions must be >= 0 and add up to at most 1");
+    if (induction < 0.0 || c.copy_fraction + induction > 1.0) {
+      throw ConfigError("each of training.stage_induction_fractions must be >= 0 and, with training.copy_fraction, at most 1");
     }
   }
-  if (c.copy_fraction < 0.0 || c.copy_fraction > 1.0) throw ConfigError("training.copy_fraction must be in [0, 1]");
   if (c.steps <= 0 || c.tokens_per_batch <= 0 || c.train_tasks.empty()) {
     throw ConfigError("training.steps, training.tokens_per_batch and training.tasks must be positive / non-empty");
   }
