@@ -473,13 +473,15 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     loss_sum += loss.item<double>();
     ++loss_count;
     {
-      torch::NoGradGuard no_grad;
-      const auto row_loss = (nll * batch.weights).sum(1);
+      const auto row_loss = (nll.detach() * batch.weights).sum(1);
       const auto row_weight = batch.weights.sum(1);
+      const auto losses = row_loss.accessor<float, 1>();
+      const auto weights = row_weight.accessor<float, 1>();
       for (std::size_t b = 0; b < examples.size(); ++b) {
-        const auto& kind = examples[b].task.find("drill") == std::string::npos ? std::string("tasks") : examples[b].task;
-        kind_loss[kind].first += row_loss[static_cast<std::int64_t>(b)].item<double>();
-        kind_loss[kind].second += row_weight[static_cast<std::int64_t>(b)].item<double>();
+        const auto i = static_cast<std::int64_t>(b);
+        auto& sums = kind_loss[examples[b].task.find("drill") == std::string::npos ? "tasks" : examples[b].task];
+        sums.first += losses[i];
+        sums.second += weights[i];
       }
     }
     result.final_loss = loss.item<double>();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <set>
 
 #include "core/error.h"
@@ -18,7 +19,8 @@ constexpr std::size_t kEssaySentences = 64;
 constexpr std::size_t kEssayWords = 48;
 
 // `text` is digits (or letters) after at most one leading space, `minimum` to `maximum` of them.
-bool is_token_of(const std::string& text, bool digits, std::size_t minimum, std::size_t maximum) {
+bool is_token_of(const std::string& text, bool digits, std::size_t minimum,
+                 std::size_t maximum = std::numeric_limits<std::size_t>::max()) {
   const std::size_t start = !text.empty() && text[0] == ' ' ? 1 : 0;
   if (text.size() - start < minimum || text.size() - start > maximum) return false;
   return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(start), text.end(), [digits](char c) {
@@ -148,7 +150,7 @@ TitansVocabulary TitansVocabulary::build(const SyntheticTokenizer& tokenizer, st
     // Single digits only: tokenizers that also have tokens for longer numbers (Llama 3's, or
     // the built-in one) keep the same ten candidates, and chance stays at 10%.
     if (is_token_of(text, /*digits=*/true, 1, 1)) vocabulary.digits.push_back(id);
-    if (is_token_of(text, /*digits=*/false, 2, text.size())) vocabulary.words.push_back(id);
+    if (is_token_of(text, /*digits=*/false, 2)) vocabulary.words.push_back(id);
   }
   std::string noise;
   for (const auto& sentence : noise_sentences()) noise += (noise.empty() ? "" : " ") + sentence;
