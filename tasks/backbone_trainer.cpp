@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <atomic>
+#include <future>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -13,6 +17,7 @@
 #include "core/progress.h"
 #include "model/backbone.h"
 #include "model/tokenizer.h"
+#include "model/weights.h"
 #include "tasks/backbone_trainer_model.h"
 #include "tasks/bpe_trainer.h"
 #include "tasks/prompt_builder.h"
@@ -144,7 +149,7 @@ struct Batch {
   torch::Tensor weights;  // [batch, n] float
 };
 
-Batch collate(const std::vector<Example>& examples, std::int64_t pad_id) {
+Batch collate(const std::vector<Example>& examples, std::int64_t pad_id, c10::Device device) {
   std::size_t longest = 0;
   for (const auto& example : examples) longest = std::max(longest, example.tokens.size());
   const auto batch = static_cast<std::int64_t>(examples.size());
@@ -164,6 +169,7 @@ Batch collate(const std::vector<Example>& examples, std::int64_t pad_id) {
       }
     }
   }
+  if (!device.is_cpu()) out = Batch{out.tokens.to(device), out.targets.to(device), out.weights.to(device)};
   return out;
 }
 
@@ -179,6 +185,60 @@ SyntheticSample draw_sample(const std::string& task, std::size_t length, double 
   return generate_synthetic(options, functions).at(0);
 }
 
+// What one example of a batch will be, drawn from the data stream in order; the example itself
+// is then made from the plan alone, so batches can be made on several threads (and ahead of
+// the step that uses them) and still be the same whatever the number of threads.
+struct ExamplePlan {
+  enum class Kind { kTask, kCopyDrill, kInductionDrill } kind = Kind::kTask;
+  std::string task;
+  std::size_t length = 0;
+  double depth = 0.0;
+  std::uint64_t seed = 0;
+};
+
+// Everything making an example needs besides its plan.
+struct ExampleMaker {
+  const model::Tokenizer& tokenizer;
+  const SyntheticTokenizer& functions;
+  std::int64_t vocabulary;  // ordinary token ids, [0, vocabulary); the BOS id is `vocabulary`
+  std::int64_t drill_alphabet;
+  double context_weight;
+
+  Example operator()(const ExamplePlan& plan) const {
+    SyntheticRng rng(plan.seed);
+    switch (plan.kind) {
+      case ExamplePlan::Kind::kCopyDrill: return make_copy_drill(plan.length, rng, tokenizer);
+      case ExamplePlan::Kind::kInductionDrill: return make_induction_drill(plan.length, rng, vocabulary, drill_alphabet);
+      case ExamplePlan::Kind::kTask: break;
+    }
+    return make_example(draw_sample(plan.task, plan.length, plan.depth, plan.seed, functions), tokenizer, context_weight);
+  }
+};
+
+std::vector<Example> make_examples(const std::vector<ExamplePlan>& plans, const ExampleMaker& maker, std::int64_t threads) {
+  std::vector<Example> examples(plans.size());
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  const auto work = [&] {
+    for (std::size_t i = next++; i < plans.size(); i = next++) {
+      try {
+        examples[i] = maker(plans[i]);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  const auto extra = std::min<std::size_t>(static_cast<std::size_t>(std::max<std::int64_t>(1, threads)), plans.size());
+  for (std::size_t t = 1; t < extra; ++t) workers.emplace_back(work);
+  work();
+  for (auto& worker : workers) worker.join();
+  if (failure) std::rethrow_exception(failure);
+  return examples;
+}
+
 std::size_t stage_of(const BackboneTrainingConfig& config, std::int64_t step) {
   double boundary = 0.0;
   for (std::size_t s = 0; s < config.stage_fractions.size(); ++s) {
@@ -186,6 +246,10 @@ std::size_t stage_of(const BackboneTrainingConfig& config, std::int64_t step) {
     if (static_cast<double>(step) < boundary) return s;
   }
   return config.stage_fractions.size() - 1;
+}
+
+std::int64_t batch_size_of(const BackboneTrainingConfig& config, std::int64_t step) {
+  return std::max<std::int64_t>(1, config.tokens_per_batch / config.stage_lengths[stage_of(config, step)]);
 }
 
 double learning_rate_at(const BackboneTrainingConfig& config, std::int64_t step) {
@@ -209,8 +273,8 @@ std::vector<std::pair<std::string, double>> exact_match(const TrainableLlama& ll
     double count = 0.0;
     for (const auto& example : held_out) {
       if (example.task != task) continue;
-      const auto tokens = torch::tensor(example.tokens, torch::kLong).unsqueeze(0);
-      const auto predicted = llama.forward(tokens).argmax(-1)[0];
+      const auto tokens = torch::tensor(example.tokens, torch::kLong).unsqueeze(0).to(llama.device());
+      const auto predicted = llama.forward(tokens).argmax(-1)[0].cpu();
       bool correct = true;
       for (std::size_t t = example.answer_begin; t < example.answer_end; ++t) {
         correct = correct && predicted[static_cast<std::int64_t>(t) - 1].item<std::int64_t>() == example.tokens[t];
@@ -265,6 +329,8 @@ core::ConfigSchema backbone_training_schema() {
                    "Curriculum: share of each stage's examples that are induction drills (empty: none)")
       .integer("training.drill_alphabet", d.drill_alphabet, "Token ids induction drills draw from (0: all)")
       .integer("training.threads", d.threads, "torch::set_num_threads")
+      .string("training.device", d.device, "Where the model trains: cpu, cuda or cuda:N")
+      .integer("training.data_threads", d.data_threads, "CPU threads that make the examples")
       .integer("training.log_interval", d.log_interval, "Steps between loss lines")
       .integer("training.eval_interval", d.eval_interval, "Steps between held-out evaluations")
       .integer("training.eval_samples", d.eval_samples, "Held-out samples per task")
@@ -304,6 +370,8 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   c.drill_alphabet = config.get_int("training.drill_alphabet");
   c.number_tokens = config.get_bool("tokenizer.number_tokens");
   c.threads = config.get_int("training.threads");
+  c.device = config.get_string("training.device");
+  c.data_threads = config.get_int("training.data_threads");
   c.log_interval = config.get_int("training.log_interval");
   c.eval_interval = config.get_int("training.eval_interval");
   c.eval_samples = config.get_int("training.eval_samples");
@@ -330,6 +398,12 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
     throw ConfigError("training.steps, training.tokens_per_batch and training.tasks must be positive / non-empty");
   }
   for (const auto& task : c.train_tasks) synthetic_task_spec(task);  // InputError for unknown names
+  if (c.data_threads < 1) throw ConfigError("training.data_threads must be at least 1");
+  try {
+    model::parse_device(c.device);
+  } catch (const InputError& error) {
+    throw ConfigError(std::string("training.device: ") + error.what());
+  }
   return c;
 }
 
@@ -380,8 +454,9 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   llama_config.bos_token_ids = {trained_tokenizer.bos_id};
   llama_config.eos_token_ids = {trained_tokenizer.eos_id};
   llama_config.torch_dtype = "float32";
-  TrainableLlama llama = config.init_from.empty() ? TrainableLlama(llama_config, config.seed, config.init_std)
-                                                  : TrainableLlama::from_checkpoint(config.init_from);
+  const c10::Device device = model::parse_device(config.device);
+  TrainableLlama llama = config.init_from.empty() ? TrainableLlama(llama_config, config.seed, config.init_std, device)
+                                                  : TrainableLlama::from_checkpoint(config.init_from, device);
   if (!config.init_from.empty()) {
     const auto& loaded = llama.config();
     if (loaded.vocab_size != llama_config.vocab_size || loaded.hidden_size != llama_config.hidden_size ||
@@ -420,7 +495,34 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     }
   }
 
+  // Plans are drawn here, in step order; their examples are made on the data threads while the
+  // step before runs.
   SyntheticRng data_rng(config.seed);
+  const ExampleMaker maker{tokenizer, functions, trained_tokenizer.bos_id, config.drill_alphabet, config.context_loss_weight};
+  const auto prepare = [&](std::int64_t at_step) {
+    const std::int64_t stage_length = config.stage_lengths[stage_of(config, at_step)];
+    const double induction_fraction =
+        config.stage_induction_fractions.empty() ? 0.0 : config.stage_induction_fractions[stage_of(config, at_step)];
+    std::vector<ExamplePlan> plans(static_cast<std::size_t>(batch_size_of(config, at_step)));
+    for (auto& plan : plans) {
+      const auto draw = static_cast<double>(data_rng.below(1000));
+      plan.length = static_cast<std::size_t>(stage_length);
+      if (draw < 1000.0 * config.copy_fraction) {
+        plan.kind = ExamplePlan::Kind::kCopyDrill;
+      } else if (draw < 1000.0 * (config.copy_fraction + induction_fraction)) {
+        plan.kind = ExamplePlan::Kind::kInductionDrill;
+      } else {
+        plan.task = config.train_tasks[data_rng.below(config.train_tasks.size())];
+        plan.length = static_cast<std::size_t>(data_rng.between(stage_length * 3 / 4, stage_length));
+        plan.depth = static_cast<double>(data_rng.below(1001)) / 1000.0;
+      }
+      plan.seed = data_rng.next() >> 1;
+    }
+    return std::async(std::launch::async, [plans = std::move(plans), &maker, threads = config.data_threads] {
+      return make_examples(plans, maker, threads);
+    });
+  };
+  auto next_examples = prepare(0);
   BackboneTrainingResult result;
   std::vector<std::pair<std::string, double>> scores;
   core::Progress progress("backbone training", config.steps, core::Progress::Options{"step", 30.0, false, {}});
@@ -435,30 +537,10 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
       core::log::warn("time limit of {} minutes reached at step {}", config.time_limit_minutes, step);
       break;
     }
-    const std::size_t stage = stage_of(config, step);
-    const std::int64_t stage_length = config.stage_lengths[stage];
-    const double induction_fraction =
-        config.stage_induction_fractions.empty() ? 0.0 : config.stage_induction_fractions[stage];
-    const std::int64_t batch_size = std::max<std::int64_t>(1, config.tokens_per_batch / stage_length);
-    std::vector<Example> examples;
-    for (std::int64_t b = 0; b < batch_size; ++b) {
-      const auto draw = static_cast<double>(data_rng.below(1000));
-      if (draw < 1000.0 * config.copy_fraction) {
-        examples.push_back(make_copy_drill(static_cast<std::size_t>(stage_length), data_rng, tokenizer));
-        continue;
-      }
-      if (draw < 1000.0 * (config.copy_fraction + induction_fraction)) {
-        examples.push_back(make_induction_drill(static_cast<std::size_t>(stage_length), data_rng, trained_tokenizer.bos_id,
-                                                  config.drill_alphabet));
-        continue;
-      }
-      const std::string& task = config.train_tasks[data_rng.below(config.train_tasks.size())];
-      const auto length = static_cast<std::size_t>(data_rng.between(stage_length * 3 / 4, stage_length));
-      const double depth = static_cast<double>(data_rng.below(1001)) / 1000.0;
-      examples.push_back(make_example(draw_sample(task, length, depth, data_rng.next() >> 1, functions), tokenizer,
-                                      config.context_loss_weight));
-    }
-    const Batch batch = collate(examples, trained_tokenizer.eos_id);
+    const std::int64_t stage_length = config.stage_lengths[stage_of(config, step)];
+    const std::vector<Example> examples = next_examples.get();
+    if (step + 1 < config.steps) next_examples = prepare(step + 1);
+    const Batch batch = collate(examples, trained_tokenizer.eos_id, device);
     const double learning_rate = learning_rate_at(config, step);
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate);
@@ -473,8 +555,8 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     loss_sum += loss.item<double>();
     ++loss_count;
     {
-      const auto row_loss = (nll.detach() * batch.weights).sum(1);
-      const auto row_weight = batch.weights.sum(1);
+      const auto row_loss = (nll.detach() * batch.weights).sum(1).cpu();
+      const auto row_weight = batch.weights.sum(1).cpu();
       const auto losses = row_loss.accessor<float, 1>();
       const auto weights = row_weight.accessor<float, 1>();
       for (std::size_t b = 0; b < examples.size(); ++b) {
@@ -489,7 +571,7 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     if ((step + 1) % config.log_interval == 0) {
       std::string kinds;
       for (const auto& [kind, sums] : kind_loss) kinds += fmt::format(" {} {:.4f}", kind, sums.first / std::max(sums.second, 1e-9));
-      core::log::info("step {} len {} batch {} loss {:.4f} ({}) lr {:.2e} ({:.0f} s)", step + 1, stage_length, batch_size,
+      core::log::info("step {} len {} batch {} loss {:.4f} ({}) lr {:.2e} ({:.0f} s)", step + 1, stage_length, examples.size(),
                       loss_sum / static_cast<double>(loss_count), kinds.substr(1), learning_rate, elapsed());
       loss_sum = 0.0;
       loss_count = 0;

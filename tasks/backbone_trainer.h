@@ -51,6 +51,11 @@ struct BackboneTrainingConfig {
   std::vector<double> stage_induction_fractions;
   std::int64_t drill_alphabet = 0;   // induction drills draw from this many token ids (0: all)
   std::int64_t threads = 2;
+  // Where the model trains: "cpu", "cuda" or "cuda:N". The examples are always made on the CPU.
+  std::string device = "cpu";
+  // CPU threads that make each batch's examples (and the next batch's while a step runs);
+  // any number gives the same examples.
+  std::int64_t data_threads = 1;
   std::int64_t log_interval = 25;
   std::int64_t eval_interval = 250;      // held-out teacher-forced exact match
   std::int64_t eval_samples = 8;          // per task

@@ -21,10 +21,11 @@ std::string layer_name(std::int64_t layer, const char* suffix) {
 
 }  // namespace
 
-TrainableLlama::TrainableLlama(model::LlamaConfig config) : config_(std::move(config)), rope_(config_, torch::kCPU) {}
+TrainableLlama::TrainableLlama(model::LlamaConfig config, c10::Device device)
+    : config_(std::move(config)), device_(device), rope_(config_, device) {}
 
-TrainableLlama::TrainableLlama(model::LlamaConfig config, std::uint64_t seed, double init_std)
-    : TrainableLlama(std::move(config)) {
+TrainableLlama::TrainableLlama(model::LlamaConfig config, std::uint64_t seed, double init_std, c10::Device device)
+    : TrainableLlama(std::move(config), device) {
   torch::manual_seed(seed);
   for (const auto& name : model::expected_tensor_names(config_)) {
     const auto shape = model::expected_tensor_shape(config_, name);
@@ -33,17 +34,17 @@ TrainableLlama::TrainableLlama(model::LlamaConfig config, std::uint64_t seed, do
     if (ends_with(name, "o_proj.weight") || ends_with(name, "down_proj.weight")) {
       value /= std::sqrt(2.0 * static_cast<double>(config_.num_hidden_layers));
     }
-    parameters_[name] = value.set_requires_grad(true);
+    parameters_[name] = value.to(device_).set_requires_grad(true);
   }
 }
 
-TrainableLlama TrainableLlama::from_checkpoint(const std::filesystem::path& directory) {
-  TrainableLlama llama(model::load_config(directory));
+TrainableLlama TrainableLlama::from_checkpoint(const std::filesystem::path& directory, c10::Device device) {
+  TrainableLlama llama(model::load_config(directory), device);
   const core::SafetensorsCheckpoint checkpoint(directory);
   for (const auto& name : model::expected_tensor_names(llama.config_)) {
     const auto& view = checkpoint.tensor(name);
     const auto values = view.to_float32();
-    llama.parameters_[name] = torch::tensor(values).reshape(view.shape).set_requires_grad(true);
+    llama.parameters_[name] = torch::tensor(values).reshape(view.shape).to(device).set_requires_grad(true);
   }
   return llama;
 }
@@ -75,9 +76,10 @@ torch::Tensor TrainableLlama::forward(const torch::Tensor& tokens) const {
   const std::int64_t heads = config_.num_attention_heads;
   const std::int64_t kv_heads = config_.num_key_value_heads;
   const std::int64_t head_dim = config_.head_dim;
-  const auto positions = torch::arange(length, torch::kLong).unsqueeze(0);
+  const auto on_device = torch::TensorOptions().device(device_);
+  const auto positions = torch::arange(length, on_device.dtype(torch::kLong)).unsqueeze(0);
   const auto [cos, sin] = rope_.cos_sin(positions, length, torch::kFloat);
-  const auto causal = torch::ones({length, length}, torch::kBool).triu(1);
+  const auto causal = torch::ones({length, length}, on_device.dtype(torch::kBool)).triu(1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
 
   torch::Tensor x = torch::embedding(at("model.embed_tokens.weight"), tokens);
@@ -115,7 +117,7 @@ void TrainableLlama::save_checkpoint(const std::filesystem::path& directory) con
   std::filesystem::create_directories(directory);
   core::SafetensorsWriter writer;
   for (const auto& name : model::expected_tensor_names(config_)) {
-    const auto value = at(name).detach().contiguous().to(torch::kFloat);
+    const auto value = at(name).detach().to(torch::kCPU, torch::kFloat).contiguous();
     std::vector<float> values(value.data_ptr<float>(), value.data_ptr<float>() + value.numel());
     writer.add_f32(name, std::vector<std::int64_t>(value.sizes().begin(), value.sizes().end()), values);
   }

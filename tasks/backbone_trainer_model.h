@@ -18,17 +18,20 @@ namespace evomem::tasks {
 
 class TrainableLlama {
  public:
-  // Parameters drawn from `seed`: linear weights and embeddings ~ N(0, init_std^2), norms 1.
-  TrainableLlama(model::LlamaConfig config, std::uint64_t seed, double init_std = 0.02);
+  // Parameters drawn from `seed` on the CPU (so a seed gives the same start on every device),
+  // then placed on `device`: linear weights and embeddings ~ N(0, init_std^2), norms 1.
+  TrainableLlama(model::LlamaConfig config, std::uint64_t seed, double init_std = 0.02,
+                 c10::Device device = c10::kCPU);
   // Parameters read from a checkpoint folder (config.json + safetensors), e.g. to compare
   // this forward with model::Backbone.
-  static TrainableLlama from_checkpoint(const std::filesystem::path& directory);
+  static TrainableLlama from_checkpoint(const std::filesystem::path& directory, c10::Device device = c10::kCPU);
 
-  // tokens [batch, n] int64 -> logits [batch, n, vocab] float32, causal attention from
-  // position 0 (right padding does not disturb the real tokens).
+  // tokens [batch, n] int64 on device() -> logits [batch, n, vocab] float32, causal attention
+  // from position 0 (right padding does not disturb the real tokens).
   torch::Tensor forward(const torch::Tensor& tokens) const;
 
   const model::LlamaConfig& config() const { return config_; }
+  c10::Device device() const { return device_; }
   // Every parameter by its checkpoint name (the tied lm_head is not listed).
   const std::map<std::string, torch::Tensor>& named_parameters() const { return parameters_; }
   std::vector<torch::Tensor> parameters() const;
@@ -39,11 +42,12 @@ class TrainableLlama {
   void save_checkpoint(const std::filesystem::path& directory) const;
 
  private:
-  explicit TrainableLlama(model::LlamaConfig config);
+  TrainableLlama(model::LlamaConfig config, c10::Device device);
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
   const torch::Tensor& at(const std::string& name) const;
 
   model::LlamaConfig config_;
+  c10::Device device_;
   model::RotaryEmbedding rope_;
   std::map<std::string, torch::Tensor> parameters_;
 };

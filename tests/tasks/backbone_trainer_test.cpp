@@ -23,6 +23,7 @@
 #include "tasks/synthetic_tasks.h"
 #include "tasks/synthetic_tokenizer.h"
 #include "tests/support/test_support.h"
+#include "tests/tasks/tiny_training_config.h"
 
 namespace evomem::tasks {
 namespace {
@@ -60,25 +61,12 @@ TEST(BuiltinBackboneTest, TrainerForwardMatchesInferenceBackbone) {
 
 TEST(BackboneTrainerTest, SameSeedSameWeights) {
   evomem::test_support::TempDirectory directory;
-  BackboneTrainingConfig config;
-  config.hidden_size = 32;
-  config.intermediate_size = 64;
-  config.layers = 2;
-  config.heads = 2;
-  config.kv_heads = 1;
-  config.merges = 50;
-  config.tokenizer_corpus_length = 1000;
-  config.steps = 3;
-  config.tokens_per_batch = 512;
-  config.stage_lengths = {400};
-  config.stage_fractions = {1.0};
-  config.warmup_steps = 1;
-  config.eval_interval = 100;
-  config.eval_samples = 1;
-  config.checkpoint_interval = 100;
-  config.threads = 1;
+  auto config = tiny_training_config();
   config.output = (directory.path() / "a").string();
   const auto first = train_backbone(config);
+  // The examples are made from plans drawn in order, so the number of threads making them
+  // does not change them.
+  config.data_threads = 3;
   config.output = (directory.path() / "b").string();
   const auto second = train_backbone(config);
   EXPECT_EQ(first.steps_done, 3);
@@ -87,6 +75,7 @@ TEST(BackboneTrainerTest, SameSeedSameWeights) {
   EXPECT_EQ(file_bytes(directory.path() / "a" / "tokenizer.json"), file_bytes(directory.path() / "b" / "tokenizer.json"));
   EXPECT_DOUBLE_EQ(first.final_loss, second.final_loss);
   config.seed = 2;
+  config.data_threads = 1;
   config.output = (directory.path() / "c").string();
   train_backbone(config);
   EXPECT_NE(file_bytes(directory.path() / "a" / "model.safetensors"), file_bytes(directory.path() / "c" / "model.safetensors"));
@@ -113,6 +102,8 @@ TEST(BackboneTrainerTest, CommittedConfigsDescribeTheTwoSittings) {
   EXPECT_THROW(parse_training_config(configs / "backbone_train.toml",
                                      {"training.copy_fraction=0.9", "training.stage_induction_fractions=[0.2, 0.2, 0.2, 0.2]"}),
                ConfigError);
+  EXPECT_THROW(parse_training_config(configs / "backbone_train.toml", {"training.device=\"tpu\""}), ConfigError);
+  EXPECT_THROW(parse_training_config(configs / "backbone_train.toml", {"training.data_threads=0"}), ConfigError);
 }
 
 TEST(BpeTrainerTest, DigitsStaySingleAndTextRoundTrips) {
