@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <thread>
 
 #include "core/error.h"
@@ -48,20 +49,62 @@ std::string answer_text(const SyntheticSample& sample) {
   return text;
 }
 
-Example make_example(const SyntheticSample& sample, const model::Tokenizer& tokenizer, double context_weight) {
-  const std::string prompt = fill_template(synthetic_task_spec(sample.task).prompt_template,
-                                           {{"context", sample.context}, {"input", sample.input}}, sample.task);
+// The key/value pairs of a kv_retrieval sample's JSON object, in order.
+std::vector<std::pair<std::string, std::string>> kv_pairs(const std::string& context) {
+  static const std::regex pair(R"re("([0-9a-f-]{36})": "([0-9a-f-]{36})")re");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (auto it = std::sregex_iterator(context.begin(), context.end(), pair); it != std::sregex_iterator(); ++it) {
+    pairs.emplace_back((*it)[1].str(), (*it)[2].str());
+  }
+  return pairs;
+}
+
+// BOS, prompt, answer, EOS. A kv_retrieval sample asks for one key of many; with
+// `extra_kv_queries` > 0 it first asks for that many other keys of the same object (drawn
+// from `query_seed`) in the task's own words, each answered, so one long sample teaches the key
+// lookup several times instead of once. The answers carry weight 1, the rest `context_weight`.
+Example make_example(const SyntheticSample& sample, const model::Tokenizer& tokenizer, double context_weight,
+                     std::size_t extra_kv_queries = 0, std::uint64_t query_seed = 0) {
   Example example;
   example.task = sample.task;
   example.tokens.push_back(*tokenizer.bos_token_id());
-  for (const auto id : tokenizer.encode(prompt, false)) example.tokens.push_back(id);
+  example.weights.push_back(0.0f);
+  // weights[t] scales predicting token t + 1, so each appended token sets its predecessor's.
+  const auto append = [&](const std::string& text, double weight) {
+    for (const auto id : tokenizer.encode(text, false)) {
+      example.tokens.push_back(id);
+      example.weights.push_back(0.0f);
+      example.weights[example.tokens.size() - 2] = static_cast<float>(weight);
+    }
+  };
+  const std::string prompt = fill_template(synthetic_task_spec(sample.task).prompt_template,
+                                           {{"context", sample.context}, {"input", sample.input}}, sample.task);
+  const auto pairs = sample.task == "synth_kv_retrieval" && extra_kv_queries > 0 ? kv_pairs(sample.context)
+                                                                                 : std::vector<std::pair<std::string, std::string>>{};
+  const auto asked = std::find_if(pairs.begin(), pairs.end(), [&](const auto& kv) { return kv.second == sample.answers.at(0); });
+  const bool ends_with_question = prompt.size() >= sample.input.size() &&
+                                  prompt.compare(prompt.size() - sample.input.size(), sample.input.size(), sample.input) == 0;
+  if (asked != pairs.end() && ends_with_question) {
+    append(prompt.substr(0, prompt.size() - sample.input.size()), context_weight);
+    SyntheticRng rng(query_seed);
+    for (std::size_t q = 0; q < extra_kv_queries; ++q) {
+      const auto& [key, value] = pairs[rng.below(pairs.size())];
+      std::string question = sample.input;
+      question.replace(question.find(asked->first), asked->first.size(), key);
+      append(question, context_weight);
+      append(" \"" + value, 1.0);
+      append("\"\n\n", context_weight);
+    }
+    append(sample.input, context_weight);
+  } else {
+    append(prompt, context_weight);
+  }
   example.answer_begin = example.tokens.size();
-  for (const auto id : tokenizer.encode(answer_text(sample), false)) example.tokens.push_back(id);
+  append(answer_text(sample), 1.0);
   example.answer_end = example.tokens.size();
   example.tokens.push_back(*tokenizer.eos_token_id());
-  example.weights.assign(example.tokens.size(), static_cast<float>(context_weight));
-  for (std::size_t t = example.answer_begin; t < example.tokens.size(); ++t) example.weights[t - 1] = 1.0f;
-  example.weights.back() = 0.0f;  // nothing follows EOS
+  example.weights.push_back(0.0f);  // nothing follows EOS
+  example.weights[example.tokens.size() - 2] = 1.0f;
   return example;
 }
 
@@ -203,6 +246,7 @@ struct ExampleMaker {
   std::int64_t vocabulary;  // ordinary token ids, [0, vocabulary); the BOS id is `vocabulary`
   std::int64_t drill_alphabet;
   double context_weight;
+  std::size_t extra_kv_queries;
 
   Example operator()(const ExamplePlan& plan) const {
     SyntheticRng rng(plan.seed);
@@ -211,7 +255,8 @@ struct ExampleMaker {
       case ExamplePlan::Kind::kInductionDrill: return make_induction_drill(plan.length, rng, vocabulary, drill_alphabet);
       case ExamplePlan::Kind::kTask: break;
     }
-    return make_example(draw_sample(plan.task, plan.length, plan.depth, plan.seed, functions), tokenizer, context_weight);
+    return make_example(draw_sample(plan.task, plan.length, plan.depth, plan.seed, functions), tokenizer, context_weight,
+                        extra_kv_queries, rng.next());
   }
 };
 
@@ -325,6 +370,8 @@ core::ConfigSchema backbone_training_schema() {
       .number("training.grad_clip", d.grad_clip, "Gradient norm clip")
       .number("training.context_loss_weight", d.context_loss_weight, "Loss weight of non-answer tokens")
       .number("training.copy_fraction", d.copy_fraction, "Share of examples that are copy drills")
+      .integer("training.extra_kv_queries", d.extra_kv_queries, "Other keys asked (and answered) in each kv_retrieval sample")
+      .number("training.min_length_fraction", d.min_length_fraction, "Task samples are this share of the stage length or longer")
       .number_list("training.stage_induction_fractions", d.stage_induction_fractions,
                    "Curriculum: share of each stage's examples that are induction drills (empty: none)")
       .integer("training.drill_alphabet", d.drill_alphabet, "Token ids induction drills draw from (0: all)")
@@ -365,6 +412,8 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   c.grad_clip = config.get_double("training.grad_clip");
   c.context_loss_weight = config.get_double("training.context_loss_weight");
   c.copy_fraction = config.get_double("training.copy_fraction");
+  c.extra_kv_queries = config.get_int("training.extra_kv_queries");
+  c.min_length_fraction = config.get_double("training.min_length_fraction");
   c.init_std = config.get_double("model.init_std");
   c.stage_induction_fractions = config.get_doubles("training.stage_induction_fractions");
   c.drill_alphabet = config.get_int("training.drill_alphabet");
@@ -399,6 +448,10 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   }
   for (const auto& task : c.train_tasks) synthetic_task_spec(task);  // InputError for unknown names
   if (c.data_threads < 1) throw ConfigError("training.data_threads must be at least 1");
+  if (c.extra_kv_queries < 0) throw ConfigError("training.extra_kv_queries must be >= 0");
+  if (!(c.min_length_fraction > 0.0 && c.min_length_fraction <= 1.0)) {
+    throw ConfigError("training.min_length_fraction must be in (0, 1]");
+  }
   try {
     model::parse_device(c.device);
   } catch (const InputError& error) {
@@ -498,7 +551,12 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   // Plans are drawn here, in step order; their examples are made on the data threads while the
   // step before runs.
   SyntheticRng data_rng(config.seed);
-  const ExampleMaker maker{tokenizer, functions, trained_tokenizer.bos_id, config.drill_alphabet, config.context_loss_weight};
+  const ExampleMaker maker{tokenizer,
+                           functions,
+                           trained_tokenizer.bos_id,
+                           config.drill_alphabet,
+                           config.context_loss_weight,
+                           static_cast<std::size_t>(config.extra_kv_queries)};
   const auto prepare = [&](std::int64_t at_step) {
     const std::int64_t stage_length = config.stage_lengths[stage_of(config, at_step)];
     const double induction_fraction =
@@ -513,7 +571,8 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
         plan.kind = ExamplePlan::Kind::kInductionDrill;
       } else {
         plan.task = config.train_tasks[data_rng.below(config.train_tasks.size())];
-        plan.length = static_cast<std::size_t>(data_rng.between(stage_length * 3 / 4, stage_length));
+        plan.length = static_cast<std::size_t>(
+            data_rng.between(std::llround(config.min_length_fraction * static_cast<double>(stage_length)), stage_length));
         plan.depth = static_cast<double>(data_rng.below(1001)) / 1000.0;
       }
       plan.seed = data_rng.next() >> 1;

@@ -47,6 +47,10 @@ struct BackboneTrainingConfig {
   double grad_clip = 1.0;
   double context_loss_weight = 0.1;  // weight of non-answer tokens in the loss
   double copy_fraction = 0.0;        // share of examples that are copy drills (see the trainer)
+  // Each kv_retrieval sample first asks for (and answers) this many other keys of its object.
+  std::int64_t extra_kv_queries = 0;
+  // Task samples of a stage are between this share of its length and its length.
+  double min_length_fraction = 0.75;
   // Share of each stage's examples that are induction drills (see the trainer); empty: none.
   std::vector<double> stage_induction_fractions;
   std::int64_t drill_alphabet = 0;   // induction drills draw from this many token ids (0: all)
