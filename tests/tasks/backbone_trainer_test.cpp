@@ -88,22 +88,39 @@ BackboneTrainingConfig parse_training_config(const std::filesystem::path& path, 
   return backbone_training_config(config);
 }
 
-TEST(BackboneTrainerTest, CommittedConfigsDescribeTheTwoSittings) {
+// The committed backbone is trained in sittings, each from the last one's output.
+const std::vector<std::string> kSittings = {"backbone_drills.toml", "backbone_train.toml", "backbone_long.toml",
+                                            "backbone_kv.toml", "backbone_kv_more.toml"};
+
+TEST(BackboneTrainerTest, CommittedConfigsChainTheSittings) {
   const auto configs = std::filesystem::path(EVOMEM_SOURCE_DIR) / "configs";
-  const auto drills = parse_training_config(configs / "backbone_drills.toml", {});
-  const auto tasks = parse_training_config(configs / "backbone_train.toml", {});
-  EXPECT_EQ(drills.stage_induction_fractions, std::vector<double>{1.0});
-  EXPECT_EQ(tasks.init_from, drills.output);  // the second sitting starts from the first
-  EXPECT_EQ(tasks.output, "models/evomem-tiny");
-  EXPECT_TRUE(drills.number_tokens && tasks.number_tokens);
-  EXPECT_EQ(drills.merges, tasks.merges);
-  EXPECT_THROW(parse_training_config(configs / "backbone_train.toml", {"training.stage_induction_fractions=[0.5]"}),
+  std::vector<BackboneTrainingConfig> sittings;
+  for (const auto& name : kSittings) sittings.push_back(parse_training_config(configs / name, {}));
+  EXPECT_EQ(sittings.front().stage_induction_fractions, std::vector<double>{1.0});
+  EXPECT_TRUE(sittings.front().init_from.empty());
+  for (std::size_t i = 1; i < sittings.size(); ++i) {
+    EXPECT_EQ(sittings[i].init_from, sittings[i - 1].output) << kSittings[i];
+    EXPECT_EQ(sittings[i].merges, sittings[0].merges) << kSittings[i];
+    EXPECT_EQ(sittings[i].number_tokens, sittings[0].number_tokens) << kSittings[i];
+    EXPECT_EQ(sittings[i].seed, sittings[0].seed) << kSittings[i];  // the same tokenizer every time
+    EXPECT_EQ(sittings[i].hidden_size, sittings[0].hidden_size) << kSittings[i];
+  }
+  EXPECT_EQ(sittings.back().output, "models/evomem-tiny");
+  EXPECT_EQ(sittings.back().stage_lengths.back(), 4096);
+}
+
+TEST(BackboneTrainerTest, ConfigErrorsNameTheField) {
+  const auto config = std::filesystem::path(EVOMEM_SOURCE_DIR) / "configs" / "backbone_train.toml";
+  EXPECT_THROW(parse_training_config(config, {"training.stage_induction_fractions=[0.5]"}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"training.copy_fraction=0.9",
+                                              "training.stage_induction_fractions=[0.2, 0.2, 0.2, 0.2]"}),
                ConfigError);
-  EXPECT_THROW(parse_training_config(configs / "backbone_train.toml",
-                                     {"training.copy_fraction=0.9", "training.stage_induction_fractions=[0.2, 0.2, 0.2, 0.2]"}),
-               ConfigError);
-  EXPECT_THROW(parse_training_config(configs / "backbone_train.toml", {"training.device=\"tpu\""}), ConfigError);
-  EXPECT_THROW(parse_training_config(configs / "backbone_train.toml", {"training.data_threads=0"}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"training.device=\"tpu\""}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"training.data_threads=0"}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"training.extra_kv_queries=-1"}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"training.min_length_fraction=0"}), ConfigError);
+  // A GPU sitting parses anywhere; only training needs the device.
+  EXPECT_EQ(parse_training_config(config, {"training.device=\"cuda:1\""}).device, "cuda:1");
 }
 
 TEST(BpeTrainerTest, DigitsStaySingleAndTextRoundTrips) {
