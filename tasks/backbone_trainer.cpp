@@ -3,9 +3,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <atomic>
+#include <exception>
 #include <future>
 #include <map>
 #include <mutex>
