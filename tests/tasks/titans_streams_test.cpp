@@ -122,8 +122,10 @@ TEST(TitansEvaluation, LearningMemoryFindsTheNeedleAndBatchingChangesNothing) {
   base.silu = false;
   const auto evaluator = load_titans_evaluator(kModel, base);
   EXPECT_GE(evaluator.vocabulary().digits.size(), 4u);
-  // A step small enough for the whitened features (0.3 overshoots on the built-in backbone's).
-  const auto learning = memory::TitansGates::constant(0.0, 0.0, 0.03);
+  // The right plain step depends on the backbone's whitened features: on the committed one
+  // every passkey needle is found from 0.05 to 0.2 and some are lost at 0.03 and below (each
+  // new checkpoint moved this range), so the step sits inside it.
+  const auto learning = memory::TitansGates::constant(0.0, 0.0, 0.1);
   const auto frozen = memory::TitansGates::constant(0.0, 0.0, 0.0);
   const auto together = score_titans_task(evaluator, learning, TitansStreamTask::kPasskey, 256, 9, 0, 6, 6);
   EXPECT_EQ(together.queries, 6);
