@@ -14,6 +14,9 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 // lines and in configuration values).
 std::vector<std::string> split(std::string_view text, char separator = ',');
 
+// Whether `text` ends with `suffix`.
+bool ends_with(std::string_view text, std::string_view suffix);
+
 // "[4, 32, 8]": a tensor shape as messages show it.
 std::string shape_text(const std::vector<std::int64_t>& shape);
 

@@ -113,9 +113,7 @@ std::vector<std::int64_t> expected_tensor_shape(const LlamaConfig& config, const
   const std::int64_t kv_width = config.num_key_value_heads * config.head_dim;
   if (name == "model.embed_tokens.weight" || name == "lm_head.weight") return {config.vocab_size, hidden};
   if (name == "model.norm.weight") return {hidden};
-  const auto ends_with = [&](const std::string& suffix) {
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
+  const auto ends_with = [&](std::string_view suffix) { return core::ends_with(name, suffix); };
   if (ends_with("layernorm.weight")) return {hidden};
   if (ends_with("q_proj.weight")) return {q_width, hidden};
   if (ends_with("k_proj.weight") || ends_with("v_proj.weight")) return {kv_width, hidden};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "core/text.h"
 #include "tasks/prompt_builder.h"
 #include "tasks/synthetic_tasks.h"
 
@@ -43,15 +44,14 @@ Example make_example(const SyntheticSample& sample, const model::Tokenizer& toke
   const auto pairs = sample.task == "synth_kv_retrieval" && extra_kv_queries > 0 ? kv_pairs(sample.context)
                                                                                  : std::vector<std::pair<std::string, std::string>>{};
   const auto asked = std::find_if(pairs.begin(), pairs.end(), [&](const auto& kv) { return kv.second == sample.answers.at(0); });
-  const bool ends_with_question = prompt.size() >= sample.input.size() &&
-                                  prompt.compare(prompt.size() - sample.input.size(), sample.input.size(), sample.input) == 0;
-  if (asked != pairs.end() && ends_with_question && sample.input.find(asked->first) != std::string::npos) {
+  const std::size_t key_at = asked != pairs.end() ? sample.input.find(asked->first) : std::string::npos;
+  if (key_at != std::string::npos && core::ends_with(prompt, sample.input)) {
     append(prompt.substr(0, prompt.size() - sample.input.size()), context_weight);
     SyntheticRng rng(query_seed);
     for (std::size_t q = 0; q < extra_kv_queries; ++q) {
       const auto& [key, value] = pairs[rng.below(pairs.size())];
       std::string question = sample.input;
-      question.replace(question.find(asked->first), asked->first.size(), key);
+      question.replace(key_at, asked->first.size(), key);
       append(question, context_weight);
       append(" \"" + value, 1.0);
       append("\"\n\n", context_weight);

@@ -138,10 +138,6 @@ std::size_t stage_of(const BackboneTrainingConfig& config, std::int64_t step) {
   return config.stage_fractions.size() - 1;
 }
 
-std::int64_t batch_size_of(const BackboneTrainingConfig& config, std::int64_t step) {
-  return std::max<std::int64_t>(1, config.tokens_per_batch / config.stage_lengths[stage_of(config, step)]);
-}
-
 double learning_rate_at(const BackboneTrainingConfig& config, std::int64_t step) {
   if (step < config.warmup_steps) {
     return config.learning_rate * static_cast<double>(step + 1) / static_cast<double>(config.warmup_steps);
@@ -412,10 +408,11 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
                            config.context_loss_weight,
                            static_cast<std::size_t>(config.extra_kv_queries)};
   const auto prepare = [&](std::int64_t at_step) {
-    const std::int64_t stage_length = config.stage_lengths[stage_of(config, at_step)];
+    const std::size_t stage = stage_of(config, at_step);
+    const std::int64_t stage_length = config.stage_lengths[stage];
     const double induction_fraction =
-        config.stage_induction_fractions.empty() ? 0.0 : config.stage_induction_fractions[stage_of(config, at_step)];
-    std::vector<ExamplePlan> plans(static_cast<std::size_t>(batch_size_of(config, at_step)));
+        config.stage_induction_fractions.empty() ? 0.0 : config.stage_induction_fractions[stage];
+    std::vector<ExamplePlan> plans(static_cast<std::size_t>(std::max<std::int64_t>(1, config.tokens_per_batch / stage_length)));
     for (auto& plan : plans) {
       const auto draw = static_cast<double>(data_rng.below(1000));
       plan.length = static_cast<std::size_t>(stage_length);
@@ -465,21 +462,24 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     loss.backward();
     torch::nn::utils::clip_grad_norm_(llama.parameters(), config.grad_clip);
     optimizer.step();
-    loss_sum += loss.item<double>();
-    ++loss_count;
     {
-      const auto row_loss = (nll.detach() * batch.weights).sum(1).cpu();
-      const auto row_weight = batch.weights.sum(1).cpu();
-      const auto losses = row_loss.accessor<float, 1>();
-      const auto weights = row_weight.accessor<float, 1>();
+      // Each example's weighted loss and weight, read from the device in one copy; the step's
+      // loss is their ratio.
+      const auto rows = torch::stack({(nll.detach() * batch.weights).sum(1), batch.weights.sum(1)}).cpu();
+      const auto sums = rows.accessor<float, 2>();
+      double step_loss = 0.0, step_weight = 0.0;
       for (std::size_t b = 0; b < examples.size(); ++b) {
         const auto i = static_cast<std::int64_t>(b);
-        auto& sums = kind_loss[examples[b].task.find("drill") == std::string::npos ? "tasks" : examples[b].task];
-        sums.first += losses[i];
-        sums.second += weights[i];
+        auto& kind = kind_loss[examples[b].task.find("drill") == std::string::npos ? "tasks" : examples[b].task];
+        kind.first += sums[0][i];
+        kind.second += sums[1][i];
+        step_loss += sums[0][i];
+        step_weight += sums[1][i];
       }
+      result.final_loss = step_loss / step_weight;
+      loss_sum += result.final_loss;
+      ++loss_count;
     }
-    result.final_loss = loss.item<double>();
     progress.advance();
     if ((step + 1) % config.log_interval == 0) {
       std::string kinds;

@@ -6,14 +6,11 @@
 #include "core/files.h"
 #include "core/json_file.h"
 #include "core/safetensors.h"
+#include "core/text.h"
 #include "model/weights.h"
 
 namespace evomem::tasks {
 namespace {
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 std::string layer_name(std::int64_t layer, const char* suffix) {
   return "model.layers." + std::to_string(layer) + "." + suffix;
@@ -29,9 +26,9 @@ TrainableLlama::TrainableLlama(model::LlamaConfig config, std::uint64_t seed, do
   torch::manual_seed(seed);
   for (const auto& name : model::expected_tensor_names(config_)) {
     const auto shape = model::expected_tensor_shape(config_, name);
-    torch::Tensor value = ends_with(name, "norm.weight") ? torch::ones(shape) : torch::randn(shape) * init_std;
+    torch::Tensor value = core::ends_with(name, "norm.weight") ? torch::ones(shape) : torch::randn(shape) * init_std;
     // Residual-branch outputs start smaller so deep stacks begin near the identity (GPT-2).
-    if (ends_with(name, "o_proj.weight") || ends_with(name, "down_proj.weight")) {
+    if (core::ends_with(name, "o_proj.weight") || core::ends_with(name, "down_proj.weight")) {
       value /= std::sqrt(2.0 * static_cast<double>(config_.num_hidden_layers));
     }
     parameters_[name] = value.to(device_).set_requires_grad(true);
@@ -56,7 +53,7 @@ std::vector<torch::Tensor> TrainableLlama::parameters() const {
 }
 
 bool TrainableLlama::decays(const std::string& name) {
-  return !ends_with(name, "norm.weight") && name != "model.embed_tokens.weight";
+  return !core::ends_with(name, "norm.weight") && name != "model.embed_tokens.weight";
 }
 
 const torch::Tensor& TrainableLlama::at(const std::string& name) const {

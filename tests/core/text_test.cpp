@@ -23,6 +23,14 @@ TEST(TextTest, SplitDropsEmptyPieces) {
   EXPECT_EQ(split(join({"run", "stop"}, ",")), (std::vector<std::string>{"run", "stop"}));
 }
 
+TEST(TextTest, EndsWith) {
+  EXPECT_TRUE(ends_with("model.norm.weight", "norm.weight"));
+  EXPECT_TRUE(ends_with("abc", ""));
+  EXPECT_TRUE(ends_with("abc", "abc"));
+  EXPECT_FALSE(ends_with("bc", "abc"));
+  EXPECT_FALSE(ends_with("abc", "ab"));
+}
+
 TEST(Utf8Test, EncodeDecodeRoundTrip) {
   const std::u32string code_points = {U'a', 0xE9, 0x4E2D, 0x1F600};
   const std::string text = code_points_to_utf8(code_points);
