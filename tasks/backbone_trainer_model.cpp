@@ -1,6 +1,9 @@
 #include "tasks/backbone_trainer_model.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -14,6 +17,28 @@ namespace {
 
 std::string layer_name(std::int64_t layer, const char* suffix) {
   return "model.layers." + std::to_string(layer) + "." + suffix;
+}
+
+// softmax(q k^T * scale) v over the keys at or before each query, computed in blocks of
+// `block` query rows: block i multiplies only against keys [0, end of block i), so the
+// masked upper triangle (about half of the L x L scores at long lengths) is neither computed,
+// stored for backward nor differentiated. block <= 0: one block.
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale,
+                               std::int64_t block) {
+  const std::int64_t length = q.size(2);
+  if (block <= 0) block = length;
+  const auto flags = torch::TensorOptions().device(q.device()).dtype(torch::kBool);
+  std::vector<torch::Tensor> outputs;
+  for (std::int64_t begin = 0; begin < length; begin += block) {
+    const std::int64_t end = std::min(length, begin + block);
+    const auto keys = k.slice(2, 0, end);
+    auto scores = torch::matmul(q.slice(2, begin, end) * scale, keys.transpose(-2, -1));
+    // Row r is query begin + r: key j is hidden when j > begin + r.
+    const auto hidden = torch::ones({end - begin, end}, flags).triu(begin + 1);
+    scores = scores.masked_fill(hidden, -std::numeric_limits<float>::infinity());
+    outputs.push_back(torch::matmul(torch::softmax(scores, -1), v.slice(2, 0, end)));
+  }
+  return outputs.size() == 1 ? outputs.front() : torch::cat(outputs, 2);
 }
 
 }  // namespace
@@ -76,7 +101,6 @@ torch::Tensor TrainableLlama::forward(const torch::Tensor& tokens) const {
   const auto on_device = torch::TensorOptions().device(device_);
   const auto positions = torch::arange(length, on_device.dtype(torch::kLong)).unsqueeze(0);
   const auto [cos, sin] = rope_.cos_sin(positions, length, torch::kFloat);
-  const auto causal = torch::ones({length, length}, on_device.dtype(torch::kBool)).triu(1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
 
   torch::Tensor x = torch::embedding(at("model.embed_tokens.weight"), tokens);
@@ -96,9 +120,8 @@ torch::Tensor TrainableLlama::forward(const torch::Tensor& tokens) const {
     // Query head j reads KV head j / group_size, as transformers' repeat_kv arranges them.
     k = k.repeat_interleave(config_.group_size(), 1);
     v = v.repeat_interleave(config_.group_size(), 1);
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) * scale;
-    scores = scores.masked_fill(causal, -std::numeric_limits<float>::infinity());
-    const auto attended = torch::matmul(torch::softmax(scores, -1), v).transpose(1, 2).reshape({batch, length, heads * head_dim});
+    const auto attended =
+        causal_attention(q, k, v, scale, query_block_).transpose(1, 2).reshape({batch, length, heads * head_dim});
     x = x + torch::linear(attended, at(layer_name(layer, "self_attn.o_proj.weight")));
     const auto g = rms_norm(x, at(layer_name(layer, "post_attention_layernorm.weight")));
     const auto gate = torch::linear(g, at(layer_name(layer, "mlp.gate_proj.weight")));

@@ -30,6 +30,11 @@ class TrainableLlama {
   // from position 0 (right padding does not disturb the real tokens).
   torch::Tensor forward(const torch::Tensor& tokens) const;
 
+  // Attention is computed in blocks of this many query rows (0: the whole L x L matrix at
+  // once); see causal_attention in the .cpp. The result is the same up to float rounding.
+  void set_query_block(std::int64_t rows) { query_block_ = rows; }
+  static constexpr std::int64_t kDefaultQueryBlock = 256;
+
   const model::LlamaConfig& config() const { return config_; }
   c10::Device device() const { return device_; }
   // Every parameter by its checkpoint name (the tied lm_head is not listed).
@@ -50,6 +55,7 @@ class TrainableLlama {
   c10::Device device_;
   model::RotaryEmbedding rope_;
   std::map<std::string, torch::Tensor> parameters_;
+  std::int64_t query_block_ = kDefaultQueryBlock;
 };
 
 }  // namespace evomem::tasks

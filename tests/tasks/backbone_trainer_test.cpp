@@ -59,6 +59,31 @@ TEST(BuiltinBackboneTest, TrainerForwardMatchesInferenceBackbone) {
   EXPECT_LT(compare_with_backbone(kModel, tokens), 1e-3);
 }
 
+// Blocked attention (query rows in blocks, keys cut at each block's end) against the whole
+// masked matrix: same logits and gradients, including a last block shorter than the others.
+TEST(BuiltinBackboneTest, BlockedAttentionMatchesTheWholeMatrix) {
+  auto llama = TrainableLlama::from_checkpoint(kModel);
+  torch::manual_seed(5);
+  const auto tokens = torch::randint(llama.config().vocab_size, {2, 300}, torch::kLong);
+  const auto run = [&](std::int64_t block) {
+    llama.set_query_block(block);
+    for (auto& parameter : llama.parameters()) parameter.mutable_grad() = torch::Tensor();
+    const auto logits = llama.forward(tokens);
+    logits.logsumexp(-1).mean().backward();
+    std::vector<torch::Tensor> gradients{logits.detach()};
+    for (const auto& parameter : llama.parameters()) gradients.push_back(parameter.grad().clone());
+    return gradients;
+  };
+  const auto whole = run(0);
+  for (const std::int64_t block : {64, 128, 299}) {
+    const auto blocked = run(block);
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      const double tolerance = 1e-5 * (1.0 + whole[i].abs().max().item<double>());
+      EXPECT_LT((blocked[i] - whole[i]).abs().max().item<double>(), tolerance) << "block " << block << " tensor " << i;
+    }
+  }
+}
+
 TEST(BackboneTrainerTest, SameSeedSameWeights) {
   evomem::test_support::TempDirectory directory;
   auto config = tiny_training_config();
