@@ -21,6 +21,7 @@
 #include "model/weights.h"
 #include "tasks/backbone_examples.h"
 #include "tasks/backbone_trainer_model.h"
+#include "tasks/backbone_training_step.h"
 #include "tasks/bpe_trainer.h"
 #include "tasks/prompt_builder.h"
 #include "tasks/synthetic_generators.h"
@@ -30,36 +31,6 @@
 
 namespace evomem::tasks {
 namespace {
-
-struct Batch {
-  torch::Tensor tokens;   // [batch, n] int64
-  torch::Tensor targets;  // [batch, n] int64
-  torch::Tensor weights;  // [batch, n] float
-};
-
-Batch collate(const std::vector<Example>& examples, std::int64_t pad_id, c10::Device device) {
-  std::size_t longest = 0;
-  for (const auto& example : examples) longest = std::max(longest, example.tokens.size());
-  const auto batch = static_cast<std::int64_t>(examples.size());
-  const auto n = static_cast<std::int64_t>(longest);
-  Batch out{torch::full({batch, n}, pad_id, torch::kLong), torch::full({batch, n}, pad_id, torch::kLong),
-            torch::zeros({batch, n})};
-  auto tokens = out.tokens.accessor<std::int64_t, 2>();
-  auto targets = out.targets.accessor<std::int64_t, 2>();
-  auto weights = out.weights.accessor<float, 2>();
-  for (std::int64_t b = 0; b < batch; ++b) {
-    const auto& example = examples[static_cast<std::size_t>(b)];
-    for (std::size_t t = 0; t < example.tokens.size(); ++t) {
-      tokens[b][static_cast<std::int64_t>(t)] = example.tokens[t];
-      if (t + 1 < example.tokens.size()) {
-        targets[b][static_cast<std::int64_t>(t)] = example.tokens[t + 1];
-        weights[b][static_cast<std::int64_t>(t)] = example.weights[t];
-      }
-    }
-  }
-  if (!device.is_cpu()) out = Batch{out.tokens.to(device), out.targets.to(device), out.weights.to(device)};
-  return out;
-}
 
 SyntheticSample draw_sample(const std::string& task, std::size_t length, double depth, std::uint64_t seed,
                             const SyntheticTokenizer& functions) {
@@ -450,22 +421,16 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     const std::int64_t stage_length = config.stage_lengths[stage_of(config, step)];
     const std::vector<Example> examples = next_examples.get();
     if (step + 1 < config.steps) next_examples = prepare(step + 1);
-    const Batch batch = collate(examples, trained_tokenizer.eos_id, device);
     const double learning_rate = learning_rate_at(config, step);
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate);
     }
     optimizer.zero_grad();
-    const auto logits = llama.forward(batch.tokens);
-    const auto nll = -torch::log_softmax(logits, -1).gather(-1, batch.targets.unsqueeze(-1)).squeeze(-1);
-    const auto loss = (nll * batch.weights).sum() / batch.weights.sum();
-    loss.backward();
+    const auto rows = step_forward_backward(llama, examples, trained_tokenizer.eos_id, !device.is_cpu());
     torch::nn::utils::clip_grad_norm_(llama.parameters(), config.grad_clip);
     optimizer.step();
     {
-      // Each example's weighted loss and weight, read from the device in one copy; the step's
-      // loss is their ratio.
-      const auto rows = torch::stack({(nll.detach() * batch.weights).sum(1), batch.weights.sum(1)}).cpu();
+      // The step's loss is the ratio of the examples' weighted loss and weight sums.
       const auto sums = rows.accessor<float, 2>();
       double step_loss = 0.0, step_weight = 0.0;
       for (std::size_t b = 0; b < examples.size(); ++b) {
