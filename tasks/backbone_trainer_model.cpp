@@ -44,7 +44,10 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
 }  // namespace
 
 TrainableLlama::TrainableLlama(model::LlamaConfig config, c10::Device device)
-    : config_(std::move(config)), device_(device), rope_(config_, device) {}
+    : config_(std::move(config)),
+      device_(device),
+      rope_(config_, device),
+      query_block_(device.is_cpu() ? kCpuQueryBlock : 0) {}
 
 TrainableLlama::TrainableLlama(model::LlamaConfig config, std::uint64_t seed, double init_std, c10::Device device)
     : TrainableLlama(std::move(config), device) {
