@@ -174,7 +174,7 @@ core::ConfigSchema backbone_training_schema() {
       .integer("training.tokens_per_batch", d.tokens_per_batch, "Tokens per batch (batch = this / stage length)")
       .integer_list("training.stage_lengths", d.stage_lengths, "Curriculum: maximum prompt length of each stage")
       .number_list("training.stage_fractions", d.stage_fractions, "Curriculum: share of the steps of each stage")
-      .string_list("training.tasks", d.train_tasks, "Synthetic tasks trained on")
+      .string_list("training.tasks", d.train_tasks, "Synthetic tasks trained on (one listed twice is drawn twice as often)")
       .number("training.learning_rate", d.learning_rate, "Peak AdamW learning rate")
       .number("training.min_learning_rate", d.min_learning_rate, "Learning rate at the end of the cosine")
       .integer("training.warmup_steps", d.warmup_steps, "Linear warm-up steps")
@@ -357,11 +357,16 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   groups.emplace_back(plain, std::move(plain_options));
   torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(config.learning_rate));
 
-  // Held-out samples come from a stream the training data never uses.
+  // Held-out samples come from a stream the training data never uses; each task once, however
+  // often it is listed (listing it again only makes training draw it more often).
   const std::size_t eval_length = static_cast<std::size_t>(config.stage_lengths.back());
+  std::vector<std::string> held_out_tasks;
+  for (const auto& task : config.train_tasks) {
+    if (std::find(held_out_tasks.begin(), held_out_tasks.end(), task) == held_out_tasks.end()) held_out_tasks.push_back(task);
+  }
   std::vector<Example> held_out;
   SyntheticRng eval_rng(config.seed ^ 0x5EED0FE7A1ULL);
-  for (const auto& task : config.train_tasks) {
+  for (const auto& task : held_out_tasks) {
     for (std::int64_t i = 0; i < config.eval_samples; ++i) {
       const double depth = static_cast<double>(i) / static_cast<double>(std::max<std::int64_t>(1, config.eval_samples - 1));
       held_out.push_back(make_example(draw_sample(task, eval_length, depth, eval_rng.next() | (1ULL << 63), functions),
@@ -456,7 +461,7 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
       kind_loss.clear();
     }
     if ((step + 1) % config.eval_interval == 0) {
-      scores = exact_match(llama, held_out, config.train_tasks);
+      scores = exact_match(llama, held_out, held_out_tasks);
       std::string line;
       for (const auto& [task, score] : scores) line += " " + task + "=" + std::to_string(score).substr(0, 4);
       core::log::info("step {} held-out exact match at {} tokens:{}", step + 1, eval_length, line);
@@ -464,7 +469,7 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     if ((step + 1) % config.checkpoint_interval == 0) write_folder(llama, trained_tokenizer, config, step + 1, scores);
   }
   progress.finish();
-  scores = exact_match(llama, held_out, config.train_tasks);
+  scores = exact_match(llama, held_out, held_out_tasks);
   write_folder(llama, trained_tokenizer, config, step, scores);
   result.steps_done = step;
   result.held_out_exact_match = scores;

@@ -106,6 +106,16 @@ TEST(BackboneTrainerTest, SameSeedSameWeights) {
   EXPECT_NE(file_bytes(directory.path() / "a" / "model.safetensors"), file_bytes(directory.path() / "c" / "model.safetensors"));
 }
 
+TEST(BackboneTrainerTest, TaskListedTwiceIsScoredOnce) {
+  evomem::test_support::TempDirectory directory;
+  auto config = tiny_training_config();
+  config.train_tasks = {"synth_passkey", "synth_kv_retrieval", "synth_passkey"};
+  config.output = directory.path().string();
+  std::vector<std::string> scored;
+  for (const auto& [task, score] : train_backbone(config).held_out_exact_match) scored.push_back(task);
+  EXPECT_EQ(scored, (std::vector<std::string>{"synth_passkey", "synth_kv_retrieval"}));
+}
+
 BackboneTrainingConfig parse_training_config(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
   auto config = core::Config::load(path);
   for (const auto& assignment : overrides) config.set(assignment);
