@@ -1,8 +1,9 @@
-// Backbone trainer step on the CPU (docs/benchmarks.md, "tasks: trainer step"): forward,
-// cross-entropy and backward of a backbone's shape (by default the built-in one's, read from
-// models/evomem-tiny/config.json; random weights) at several sample lengths, with attention as one L x L matrix and in blocks of query rows.
-// Every configuration runs in the same process, interleaved, and is reported as a ratio to
-// the whole-matrix step of its length.
+// Backbone trainer step on the CPU (docs/benchmarks.md, "Trainer step: attention in blocks of
+// query rows"): forward, cross-entropy and backward of a backbone's shape (by default the
+// built-in one's, read from models/evomem-tiny/config.json; random weights) at several sample
+// lengths, with attention as one L x L matrix and in blocks of query rows. Every
+// configuration runs in the same process, interleaved, and is reported as a ratio to the
+// whole-matrix step of its length.
 //
 //   trainer_step_bench [--model DIR] [--lengths 512,1024,2048,4096] [--blocks 0,128,256,512]
 //                      [--tokens 2048] [--reps 5] [--threads N]
@@ -12,7 +13,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
