@@ -169,6 +169,7 @@ core::ConfigSchema backbone_training_schema() {
       .integer("tokenizer.merges", d.merges, "BPE merges")
       .integer("tokenizer.corpus_length", d.tokenizer_corpus_length, "Length of each tokenizer corpus sample")
       .boolean("tokenizer.number_tokens", d.number_tokens, "Every number of 1-3 digits is one token")
+      .boolean("tokenizer.uuid_pairs", d.uuid_pairs, "Every pair of a UUID's hex digits is one token")
       .integer("training.seed", static_cast<std::int64_t>(d.seed), "Seed of weights and data")
       .integer("training.steps", d.steps, "Optimizer steps")
       .integer("training.tokens_per_batch", d.tokens_per_batch, "Tokens per batch (batch = this / stage length)")
@@ -230,6 +231,7 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   c.stage_induction_fractions = config.get_doubles("training.stage_induction_fractions");
   c.drill_alphabet = config.get_int("training.drill_alphabet");
   c.number_tokens = config.get_bool("tokenizer.number_tokens");
+  c.uuid_pairs = config.get_bool("tokenizer.uuid_pairs");
   c.threads = config.get_int("training.threads");
   c.device = config.get_string("training.device");
   c.data_threads = config.get_int("training.data_threads");
@@ -307,6 +309,7 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   BpeTrainingOptions bpe;
   bpe.merges = static_cast<std::size_t>(config.merges);
   bpe.number_tokens = config.number_tokens;
+  bpe.uuid_pairs = config.uuid_pairs;
   bpe.model_max_length = static_cast<std::size_t>(config.max_position_embeddings);
   const TrainedTokenizer trained_tokenizer = train_bpe(corpus, bpe);
   const auto tokenizer =

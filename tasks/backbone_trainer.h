@@ -33,6 +33,7 @@ struct BackboneTrainingConfig {
   std::int64_t merges = 600;
   std::int64_t tokenizer_corpus_length = 1024;  // tokens per corpus sample (bytes tokenizer)
   bool number_tokens = false;                   // every 1-3 digit number one token (see BpeTrainingOptions)
+  bool uuid_pairs = false;                      // every pair of a UUID's hex digits one token (likewise)
   // Training.
   std::uint64_t seed = 0;
   std::int64_t steps = 2000;

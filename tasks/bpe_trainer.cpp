@@ -15,11 +15,39 @@ const char* kLlama3Pattern =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|"
     "\\s+(?!\\S)|\\s+";
 
-core::Json pre_tokenizer_json() {
+// The hex digits of a UUID (8-4-4-4-12 groups) in pairs and its dashes alone. A pair of groups
+// 1-4 is split off where the rest of the UUID follows it; a pair of group 5 where a dash, a
+// group of four and a dash precede its group and the rest of the group follows. Put before
+// the Llama 3 alternatives, these take precedence inside UUIDs (which Llama 3 would cut into
+// runs of letters, one of them with the dash before it, and runs of up to three digits) and
+// match nowhere else.
+std::string uuid_pair_pattern() {
+  const auto hex = [](int n) { return "[0-9a-f]{" + std::to_string(n) + "}"; };
+  const std::string end = "(?![0-9a-f])";
+  const std::string last = "-" + hex(12) + end;
+  const std::string after_group4 = "(?:" + hex(2) + "|)" + last;
+  const std::string after_group3 = "(?:" + hex(2) + "|)-" + hex(4) + last;
+  const std::string after_group2 = "(?:" + hex(2) + "|)-" + hex(4) + "-" + hex(4) + last;
+  const std::string after_group1 = "(?:" + hex(6) + "|" + hex(4) + "|" + hex(2) + "|)-" + hex(4) + "-" + hex(4) + "-" +
+                                   hex(4) + last;
+  std::string pattern =
+      hex(2) + "(?=" + after_group1 + "|" + after_group2 + "|" + after_group3 + "|" + after_group4 + ")";
+  for (int before = 0; before <= 10; before += 2) {
+    pattern += "|(?<=-" + hex(4) + "-" + (before > 0 ? hex(before) : "") + ")" + hex(2) + "(?=" +
+               (before < 10 ? hex(10 - before) : "") + end + ")";
+  }
+  return pattern + "|-(?=" + hex(4) + "-|" + hex(12) + end + ")";
+}
+
+std::string split_pattern(bool uuid_pairs) {
+  return uuid_pairs ? uuid_pair_pattern() + "|" + kLlama3Pattern : kLlama3Pattern;
+}
+
+core::Json pre_tokenizer_json(bool uuid_pairs) {
   return core::Json{{"type", "Sequence"},
                     {"pretokenizers",
                      core::Json::array({core::Json{{"type", "Split"},
-                                                   {"pattern", {{"Regex", kLlama3Pattern}}},
+                                                   {"pattern", {{"Regex", split_pattern(uuid_pairs)}}},
                                                    {"behavior", "Isolated"},
                                                    {"invert", false}},
                                         core::Json{{"type", "ByteLevel"},
@@ -63,10 +91,26 @@ std::vector<std::pair<std::string, std::string>> number_merges() {
   return merges;
 }
 
+bool is_hex_pair(const std::string& piece) {
+  const auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  return piece.size() == 2 && hex(piece[0]) && hex(piece[1]);
+}
+
+// One merge per pair of hex digits, "00" to "ff".
+std::vector<std::pair<std::string, std::string>> hex_pair_merges() {
+  const std::string digits = "0123456789abcdef";
+  std::vector<std::pair<std::string, std::string>> merges;
+  for (const char a : digits) {
+    for (const char b : digits) merges.emplace_back(std::string(1, a), std::string(1, b));
+  }
+  return merges;
+}
+
 }  // namespace
 
 TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrainingOptions& options) {
-  const auto pre_tokenizer = model::PreTokenizer::from_json(pre_tokenizer_json(), "bpe trainer", "pre_tokenizer");
+  const auto pre_tokenizer =
+      model::PreTokenizer::from_json(pre_tokenizer_json(options.uuid_pairs), "bpe trainer", "pre_tokenizer");
   std::map<std::string, std::int64_t> piece_counts;  // ordered: deterministic word order
   for (const auto& text : corpus) {
     std::vector<std::string> pieces{text};
@@ -75,6 +119,7 @@ TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrai
       if (std::any_of(piece.begin(), piece.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         continue;
       }
+      if (options.uuid_pairs && is_hex_pair(piece)) continue;  // a fixed token below
       ++piece_counts[piece];
     }
   }
@@ -91,6 +136,13 @@ TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrai
   core::Json merges = core::Json::array();
   if (options.number_tokens) {
     for (const auto& [left, right] : number_merges()) {
+      merges.push_back(left + " " + right);
+      vocab[left + right] = next_id++;
+    }
+  }
+  if (options.uuid_pairs) {
+    for (const auto& [left, right] : hex_pair_merges()) {
+      if (vocab.contains(left + right)) continue;  // a number token
       merges.push_back(left + " " + right);
       vocab[left + right] = next_id++;
     }
@@ -141,7 +193,7 @@ TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrai
   tokenizer["padding"] = nullptr;
   tokenizer["added_tokens"] = core::Json::array({added(options.bos_token, trained.bos_id), added(options.eos_token, trained.eos_id)});
   tokenizer["normalizer"] = nullptr;
-  tokenizer["pre_tokenizer"] = pre_tokenizer_json();
+  tokenizer["pre_tokenizer"] = pre_tokenizer_json(options.uuid_pairs);
   tokenizer["post_processor"] = core::Json{
       {"type", "TemplateProcessing"},
       {"single", core::Json::array({core::Json{{"SpecialToken", {{"id", options.bos_token}, {"type_id", 0}}}},

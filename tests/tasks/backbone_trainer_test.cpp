@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <cmath>
@@ -199,6 +200,47 @@ TEST(BpeTrainerTest, NumberTokensMakeEveryNumberOfUpToThreeDigitsOneToken) {
   ASSERT_EQ(number.size(), 3u);
   EXPECT_EQ(tokenizer.decode({number[0]}, {true, std::nullopt}), "987");
   EXPECT_EQ(tokenizer.decode({number[2]}, {true, std::nullopt}), "3");
+}
+
+TEST(BpeTrainerTest, UuidPairsCutEveryUuidIntoHexPairsAndNothingElse) {
+  BpeTrainingOptions options{40};
+  options.number_tokens = true;
+  options.uuid_pairs = true;
+  const auto trained =
+      train_bpe({"{\"3fa85f64-5717-4562-b3fc-2c963f66afa6\": \"9c4e1d2a-7b3f-4e8a-a1c2-d3e4f5a6b7c8\"} The bed is fab."},
+                options);
+  const auto tokenizer = model::Tokenizer::from_json(trained.tokenizer, &trained.tokenizer_config, "trained");
+  const auto pieces = [&](const std::string& text) {
+    std::vector<std::string> out;
+    for (const auto id : tokenizer.encode(text, false)) out.push_back(tokenizer.decode({id}, {true, std::nullopt}));
+    return out;
+  };
+  // Every pair "00"-"ff" is one token of its own.
+  std::set<std::int64_t> ids;
+  for (int value = 0; value < 256; ++value) {
+    const char* hex = "0123456789abcdef";
+    const std::string pair{hex[value / 16], hex[value % 16]};
+    const auto encoded = tokenizer.encode("01234567-0123-0123-0123-0123456789" + pair, false);
+    ASSERT_EQ(encoded.size(), 20u) << pair;
+    ids.insert(encoded.back());
+  }
+  EXPECT_EQ(ids.size(), 256u);
+  const std::vector<std::string> uuid{"9c", "4e", "1d", "2a", "-", "7b", "3f", "-", "4e", "8a",
+                                      "-", "a1", "c2", "-", "d3", "e4", "f5", "a6", "b7", "c8"};
+  EXPECT_EQ(pieces("9c4e1d2a-7b3f-4e8a-a1c2-d3e4f5a6b7c8"), uuid);
+  // In its JSON setting too: the quotes and colon around it are cut as before.
+  const std::string json = "{\"9c4e1d2a-7b3f-4e8a-a1c2-d3e4f5a6b7c8\": \"3fa85f64-5717-4562-b3fc-2c963f66afa6\"}";
+  const auto in_json = pieces(json);
+  EXPECT_NE(std::search(in_json.begin(), in_json.end(), uuid.begin(), uuid.end()), in_json.end());
+  EXPECT_EQ(std::count_if(in_json.begin(), in_json.end(), [](const std::string& p) { return p.size() == 2 && p != "\": "; }),
+            32);
+  EXPECT_EQ(tokenizer.decode(tokenizer.encode(json, false), {true, std::nullopt}), json);
+  // Outside a UUID: numbers in threes, words of hex letters whole, hex runs of another shape
+  // as Llama 3 cuts them.
+  EXPECT_EQ(pieces("9876543"), (std::vector<std::string>{"987", "654", "3"}));
+  EXPECT_EQ(tokenizer.encode(" face", false).size(), tokenizer.encode(" fxce", false).size());
+  EXPECT_EQ(pieces("3fa85f64-5717-4562-b3fc")[0], "3");
+  EXPECT_EQ(pieces("3fa85f64-5717-4562-b3fc-2c963f66afa6a").front(), "3");
 }
 
 }  // namespace
