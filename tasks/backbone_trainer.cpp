@@ -144,6 +144,32 @@ std::vector<std::pair<std::string, double>> exact_match(const TrainableLlama& ll
   return scores;
 }
 
+// Merges learned on generated text of every synthetic task, measured in bytes.
+TrainedTokenizer train_tokenizer(const BackboneTrainingConfig& config) {
+  const auto bytes_only = train_bpe({"x"}, BpeTrainingOptions{0});
+  const auto byte_tokenizer = model::Tokenizer::from_json(bytes_only.tokenizer, &bytes_only.tokenizer_config, "bytes");
+  std::vector<std::string> corpus;
+  for (const auto& task : synthetic_task_names()) {
+    SyntheticOptions options;
+    options.task = task;
+    options.length = static_cast<std::size_t>(config.tokenizer_corpus_length);
+    options.samples = 4;
+    options.seed = config.seed;
+    options.length_tolerance = 1.0;  // a byte is a token here; the corpus only needs the text
+    for (const auto& sample : generate_synthetic(options, synthetic_tokenizer(byte_tokenizer))) {
+      corpus.push_back(fill_template(synthetic_task_spec(task).prompt_template,
+                                     {{"context", sample.context}, {"input", sample.input}}, task) +
+                       answer_text(sample));
+    }
+  }
+  BpeTrainingOptions bpe;
+  bpe.merges = static_cast<std::size_t>(config.merges);
+  bpe.number_tokens = config.number_tokens;
+  bpe.uuid_pairs = config.uuid_pairs;
+  bpe.model_max_length = static_cast<std::size_t>(config.max_position_embeddings);
+  return train_bpe(corpus, bpe);
+}
+
 void write_folder(const TrainableLlama& llama, const TrainedTokenizer& tokenizer, const BackboneTrainingConfig& config,
                   std::int64_t step, const std::vector<std::pair<std::string, double>>& scores) {
   llama.save_checkpoint(config.output);
@@ -197,7 +223,7 @@ core::ConfigSchema backbone_training_schema() {
       .integer("training.checkpoint_interval", d.checkpoint_interval, "Steps between checkpoint writes")
       .number("training.time_limit_minutes", d.time_limit_minutes, "Stop after this long (0: no limit)")
       .string("output.directory", d.output, "Checkpoint folder written")
-      .string("training.init_from", d.init_from, "Checkpoint folder to start from (empty: random weights)");
+      .string("training.init_from", d.init_from, "Checkpoint folder to start from, weights and tokenizer (empty: random weights, a tokenizer trained from [tokenizer])");
   return schema;
 }
 
@@ -289,33 +315,15 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
     }
   }();
 
-  // Tokenizer: merges learned on generated text of every synthetic task, measured in bytes.
-  const auto bytes_only = train_bpe({"x"}, BpeTrainingOptions{0});
-  const auto byte_tokenizer = model::Tokenizer::from_json(bytes_only.tokenizer, &bytes_only.tokenizer_config, "bytes");
-  std::vector<std::string> corpus;
-  for (const auto& task : synthetic_task_names()) {
-    SyntheticOptions options;
-    options.task = task;
-    options.length = static_cast<std::size_t>(config.tokenizer_corpus_length);
-    options.samples = 4;
-    options.seed = config.seed;
-    options.length_tolerance = 1.0;  // a byte is a token here; the corpus only needs the text
-    for (const auto& sample : generate_synthetic(options, synthetic_tokenizer(byte_tokenizer))) {
-      corpus.push_back(fill_template(synthetic_task_spec(task).prompt_template,
-                                     {{"context", sample.context}, {"input", sample.input}}, task) +
-                       answer_text(sample));
-    }
-  }
-  BpeTrainingOptions bpe;
-  bpe.merges = static_cast<std::size_t>(config.merges);
-  bpe.number_tokens = config.number_tokens;
-  bpe.uuid_pairs = config.uuid_pairs;
-  bpe.model_max_length = static_cast<std::size_t>(config.max_position_embeddings);
-  const TrainedTokenizer trained_tokenizer = train_bpe(corpus, bpe);
+  // A checkpoint's weights belong to its tokenizer, so a sitting that starts from one keeps it
+  // and training.seed changes only the data; a first sitting trains one from [tokenizer].
+  const TrainedTokenizer trained_tokenizer =
+      config.init_from.empty() ? train_tokenizer(config) : read_tokenizer_files(config.init_from);
   const auto tokenizer =
       model::Tokenizer::from_json(trained_tokenizer.tokenizer, &trained_tokenizer.tokenizer_config, "trained tokenizer");
   const auto functions = synthetic_tokenizer(tokenizer);
-  core::log::info("tokenizer: {} tokens ({} merges) in {:.1f} s", trained_tokenizer.vocab_size, config.merges, elapsed());
+  core::log::info("tokenizer: {} tokens ({}) in {:.1f} s", trained_tokenizer.vocab_size,
+                  config.init_from.empty() ? std::to_string(config.merges) + " merges" : "from " + config.init_from, elapsed());
 
   model::LlamaConfig llama_config;
   llama_config.vocab_size = static_cast<std::int64_t>(trained_tokenizer.vocab_size);

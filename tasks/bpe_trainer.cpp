@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "model/pretokenizer.h"
+#include "model/tokenizer.h"
 
 namespace evomem::tasks {
 namespace {
@@ -228,6 +229,23 @@ void write_tokenizer_files(const TrainedTokenizer& trained, const std::filesyste
   std::filesystem::create_directories(directory);
   core::write_text_file_atomically(directory / "tokenizer.json", trained.tokenizer.dump(1) + "\n");
   core::write_text_file_atomically(directory / "tokenizer_config.json", trained.tokenizer_config.dump(2) + "\n");
+}
+
+TrainedTokenizer read_tokenizer_files(const std::filesystem::path& directory, const BpeTrainingOptions& options) {
+  TrainedTokenizer read;
+  read.tokenizer = core::read_json_file(directory / "tokenizer.json");
+  read.tokenizer_config = core::read_json_file(directory / "tokenizer_config.json");
+  const auto tokenizer = model::Tokenizer::from_json(read.tokenizer, &read.tokenizer_config, directory.string());
+  const auto special_id = [&](const std::string& token) {
+    const auto id = tokenizer.token_to_id(token);
+    if (!id) throw ConfigError((directory / "tokenizer.json").string() + ": no token " + token +
+                                     "; a backbone tokenizer needs it as its BOS/EOS token");
+    return static_cast<std::int64_t>(*id);
+  };
+  read.bos_id = special_id(options.bos_token);
+  read.eos_id = special_id(options.eos_token);
+  read.vocab_size = tokenizer.vocab_size();
+  return read;
 }
 
 }  // namespace evomem::tasks
