@@ -223,7 +223,9 @@ core::ConfigSchema backbone_training_schema() {
       .integer("training.checkpoint_interval", d.checkpoint_interval, "Steps between checkpoint writes")
       .number("training.time_limit_minutes", d.time_limit_minutes, "Stop after this long (0: no limit)")
       .string("output.directory", d.output, "Checkpoint folder written")
-      .string("training.init_from", d.init_from, "Checkpoint folder to start from, weights and tokenizer (empty: random weights, a tokenizer trained from [tokenizer])");
+      .string("training.init_from", d.init_from,
+              "Checkpoint folder whose weights and tokenizer to start from (empty: random weights and a "
+              "tokenizer trained from [tokenizer])");
   return schema;
 }
 
@@ -320,7 +322,7 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   const TrainedTokenizer trained_tokenizer =
       config.init_from.empty() ? train_tokenizer(config) : read_tokenizer_files(config.init_from);
   const auto tokenizer =
-      model::Tokenizer::from_json(trained_tokenizer.tokenizer, &trained_tokenizer.tokenizer_config, "trained tokenizer");
+      model::Tokenizer::from_json(trained_tokenizer.tokenizer, &trained_tokenizer.tokenizer_config, "backbone tokenizer");
   const auto functions = synthetic_tokenizer(tokenizer);
   core::log::info("tokenizer: {} tokens ({}) in {:.1f} s", trained_tokenizer.vocab_size,
                   config.init_from.empty() ? std::to_string(config.merges) + " merges" : "from " + config.init_from, elapsed());

@@ -238,8 +238,10 @@ TrainedTokenizer read_tokenizer_files(const std::filesystem::path& directory, co
   const auto tokenizer = model::Tokenizer::from_json(read.tokenizer, &read.tokenizer_config, directory.string());
   const auto special_id = [&](const std::string& token) {
     const auto id = tokenizer.token_to_id(token);
-    if (!id) throw ConfigError((directory / "tokenizer.json").string() + ": no token " + token +
-                                     "; a backbone tokenizer needs it as its BOS/EOS token");
+    if (!id) {
+      throw ConfigError((directory / "tokenizer.json").string() + ": no token " + token +
+                        "; start from a folder written by `evomem backbone train`");
+    }
     return static_cast<std::int64_t>(*id);
   };
   read.bos_id = special_id(options.bos_token);
