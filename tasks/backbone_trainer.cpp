@@ -319,13 +319,13 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
 
   // A checkpoint's weights belong to its tokenizer, so a sitting that starts from one keeps it
   // and training.seed changes only the data; a first sitting trains one from [tokenizer].
-  const TrainedTokenizer trained_tokenizer =
-      config.init_from.empty() ? train_tokenizer(config) : read_tokenizer_files(config.init_from);
+  const bool continuing = !config.init_from.empty();
+  const TrainedTokenizer trained_tokenizer = continuing ? read_tokenizer_files(config.init_from) : train_tokenizer(config);
   const auto tokenizer =
       model::Tokenizer::from_json(trained_tokenizer.tokenizer, &trained_tokenizer.tokenizer_config, "backbone tokenizer");
   const auto functions = synthetic_tokenizer(tokenizer);
   core::log::info("tokenizer: {} tokens ({}) in {:.1f} s", trained_tokenizer.vocab_size,
-                  config.init_from.empty() ? std::to_string(config.merges) + " merges" : "from " + config.init_from, elapsed());
+                  continuing ? "from " + config.init_from : std::to_string(config.merges) + " merges", elapsed());
 
   model::LlamaConfig llama_config;
   llama_config.vocab_size = static_cast<std::int64_t>(trained_tokenizer.vocab_size);
@@ -342,9 +342,9 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   llama_config.bos_token_ids = {trained_tokenizer.bos_id};
   llama_config.eos_token_ids = {trained_tokenizer.eos_id};
   llama_config.torch_dtype = "float32";
-  TrainableLlama llama = config.init_from.empty() ? TrainableLlama(llama_config, config.seed, config.init_std, device)
-                                                  : TrainableLlama::from_checkpoint(config.init_from, device);
-  if (!config.init_from.empty()) {
+  TrainableLlama llama = continuing ? TrainableLlama::from_checkpoint(config.init_from, device)
+                                    : TrainableLlama(llama_config, config.seed, config.init_std, device);
+  if (continuing) {
     const auto& loaded = llama.config();
     if (loaded.vocab_size != llama_config.vocab_size || loaded.hidden_size != llama_config.hidden_size ||
         loaded.num_hidden_layers != llama_config.num_hidden_layers ||

@@ -231,21 +231,19 @@ void write_tokenizer_files(const TrainedTokenizer& trained, const std::filesyste
   core::write_text_file_atomically(directory / "tokenizer_config.json", trained.tokenizer_config.dump(2) + "\n");
 }
 
-TrainedTokenizer read_tokenizer_files(const std::filesystem::path& directory, const BpeTrainingOptions& options) {
+TrainedTokenizer read_tokenizer_files(const std::filesystem::path& directory) {
   TrainedTokenizer read;
   read.tokenizer = core::read_json_file(directory / "tokenizer.json");
   read.tokenizer_config = core::read_json_file(directory / "tokenizer_config.json");
   const auto tokenizer = model::Tokenizer::from_json(read.tokenizer, &read.tokenizer_config, directory.string());
-  const auto special_id = [&](const std::string& token) {
-    const auto id = tokenizer.token_to_id(token);
-    if (!id) {
-      throw ConfigError((directory / "tokenizer.json").string() + ": no token " + token +
-                        "; start from a folder written by `evomem backbone train`");
-    }
-    return static_cast<std::int64_t>(*id);
-  };
-  read.bos_id = special_id(options.bos_token);
-  read.eos_id = special_id(options.eos_token);
+  const auto bos = tokenizer.bos_token_id();
+  const auto eos = tokenizer.eos_token_id();
+  if (!bos || !eos) {
+    throw ConfigError((directory / "tokenizer_config.json").string() +
+                      ": no bos_token or eos_token; start from a folder written by `evomem backbone train`");
+  }
+  read.bos_id = *bos;
+  read.eos_id = *eos;
   read.vocab_size = tokenizer.vocab_size();
   return read;
 }

@@ -47,8 +47,8 @@ TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrai
 // Writes tokenizer.json and tokenizer_config.json into `directory`.
 void write_tokenizer_files(const TrainedTokenizer& trained, const std::filesystem::path& directory);
 
-// Reads what write_tokenizer_files wrote (a checkpoint folder's tokenizer), with the ids of
-// `options`' BOS and EOS tokens.
-TrainedTokenizer read_tokenizer_files(const std::filesystem::path& directory, const BpeTrainingOptions& options = {});
+// Reads what write_tokenizer_files wrote (a checkpoint folder's tokenizer); BOS and EOS are
+// the tokens tokenizer_config.json names.
+TrainedTokenizer read_tokenizer_files(const std::filesystem::path& directory);
 
 }  // namespace evomem::tasks
