@@ -20,6 +20,7 @@
 #include "model/tokenizer.h"
 #include "model/weights.h"
 #include "tasks/backbone_examples.h"
+#include "tasks/backbone_growth.h"
 #include "tasks/backbone_trainer_model.h"
 #include "tasks/backbone_training_step.h"
 #include "tasks/bpe_trainer.h"
@@ -346,14 +347,25 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
                                     : TrainableLlama(llama_config, config.seed, config.init_std, device);
   if (continuing) {
     const auto& loaded = llama.config();
-    if (loaded.vocab_size != llama_config.vocab_size || loaded.hidden_size != llama_config.hidden_size ||
-        loaded.num_hidden_layers != llama_config.num_hidden_layers ||
-        loaded.num_attention_heads != llama_config.num_attention_heads ||
-        loaded.num_key_value_heads != llama_config.num_key_value_heads ||
-        loaded.intermediate_size != llama_config.intermediate_size) {
-      throw ConfigError("training.init_from: " + config.init_from + " holds a model of another shape than [model] asks for");
+    const bool same_shape = loaded.vocab_size == llama_config.vocab_size &&
+                            loaded.hidden_size == llama_config.hidden_size &&
+                            loaded.num_hidden_layers == llama_config.num_hidden_layers &&
+                            loaded.num_attention_heads == llama_config.num_attention_heads &&
+                            loaded.num_key_value_heads == llama_config.num_key_value_heads &&
+                            loaded.intermediate_size == llama_config.intermediate_size;
+    if (!same_shape) {
+      const auto problem = widening_problem(loaded, llama_config);
+      if (!problem.empty()) {
+        throw ConfigError("training.init_from: " + config.init_from + " holds a model that [model] can only widen, not reshape (" +
+                          problem + "); set [model] to its shape or a wider one");
+      }
+      core::log::info("widening the weights in {} from hidden {} / {} heads / MLP {} to {} / {} / {}", config.init_from,
+                      loaded.hidden_size, loaded.num_attention_heads, loaded.intermediate_size, llama_config.hidden_size,
+                      llama_config.num_attention_heads, llama_config.intermediate_size);
+      llama = widen(llama, llama_config, config.seed, config.init_std);
+    } else {
+      core::log::info("starting from the weights in {}", config.init_from);
     }
-    core::log::info("starting from the weights in {}", config.init_from);
   }
   core::log::info("model: {} parameters, {} layers, {} query / {} KV heads", llama_config.parameter_count(),
                   config.layers, config.heads, config.kv_heads);

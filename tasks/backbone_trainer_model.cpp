@@ -64,12 +64,23 @@ TrainableLlama::TrainableLlama(model::LlamaConfig config, std::uint64_t seed, do
 }
 
 TrainableLlama TrainableLlama::from_checkpoint(const std::filesystem::path& directory, c10::Device device) {
-  TrainableLlama llama(model::load_config(directory), device);
+  auto config = model::load_config(directory);
   const core::SafetensorsCheckpoint checkpoint(directory);
-  for (const auto& name : model::expected_tensor_names(llama.config_)) {
+  std::map<std::string, torch::Tensor> parameters;
+  for (const auto& name : model::expected_tensor_names(config)) {
     const auto& view = checkpoint.tensor(name);
-    const auto values = view.to_float32();
-    llama.parameters_[name] = torch::tensor(values).reshape(view.shape).to(device).set_requires_grad(true);
+    parameters[name] = torch::tensor(view.to_float32()).reshape(view.shape);
+  }
+  return from_parameters(std::move(config), std::move(parameters), device);
+}
+
+TrainableLlama TrainableLlama::from_parameters(model::LlamaConfig config, std::map<std::string, torch::Tensor> parameters,
+                                               c10::Device device) {
+  TrainableLlama llama(std::move(config), device);
+  for (const auto& name : model::expected_tensor_names(llama.config_)) {
+    const auto found = parameters.find(name);
+    EVOMEM_CHECK(found != parameters.end(), "missing parameter " + name);
+    llama.parameters_[name] = found->second.to(device, torch::kFloat).set_requires_grad(true);
   }
   return llama;
 }

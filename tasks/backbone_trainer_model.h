@@ -25,6 +25,10 @@ class TrainableLlama {
   // Parameters read from a checkpoint folder (config.json + safetensors), e.g. to compare
   // this forward with model::Backbone.
   static TrainableLlama from_checkpoint(const std::filesystem::path& directory, c10::Device device = c10::kCPU);
+  // `parameters` (every tensor model::expected_tensor_names lists for `config`, float32 on any
+  // device) moved to `device` and made trainable.
+  static TrainableLlama from_parameters(model::LlamaConfig config, std::map<std::string, torch::Tensor> parameters,
+                                        c10::Device device);
 
   // tokens [batch, n] int64 on device() -> logits [batch, n, vocab] float32, causal attention
   // from position 0 (right padding does not disturb the real tokens).
