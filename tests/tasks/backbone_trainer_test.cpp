@@ -126,6 +126,36 @@ TEST(BackboneTrainerTest, ContinuingKeepsTheCheckpointsTokenizer) {
             file_bytes(directory.path() / "continued" / "tokenizer_config.json"));
 }
 
+// A sitting may widen the checkpoint it starts from (tasks/backbone_growth); any other change
+// of shape is a configuration error naming init_from.
+TEST(BackboneTrainerTest, ContinuingMayWidenButNotReshape) {
+  evomem::test_support::TempDirectory directory;
+  auto config = tiny_training_config();
+  config.output = (directory.path() / "narrow").string();
+  train_backbone(config);
+  config.init_from = config.output;
+  config.hidden_size *= 2;
+  config.heads *= 2;
+  config.kv_heads *= 2;
+  config.intermediate_size *= 2;
+  config.output = (directory.path() / "wide").string();
+  train_backbone(config);
+  const auto wide = model::Backbone::load(config.output).config();
+  EXPECT_EQ(wide.hidden_size, 64);
+  EXPECT_EQ(wide.num_attention_heads, 4);
+  EXPECT_EQ(wide.num_key_value_heads, 2);
+  config.layers = 1;
+  config.output = (directory.path() / "shallow").string();
+  try {
+    train_backbone(config);
+    ADD_FAILURE() << "a model with fewer layers than its checkpoint was trained";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("training.init_from"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("layers 2 -> 1"), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(config.output));
+}
+
 TEST(BackboneTrainerTest, TaskListedTwiceIsScoredOnce) {
   evomem::test_support::TempDirectory directory;
   auto config = tiny_training_config();
