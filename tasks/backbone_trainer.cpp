@@ -347,24 +347,19 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
                                     : TrainableLlama(llama_config, config.seed, config.init_std, device);
   if (continuing) {
     const auto& loaded = llama.config();
-    const bool same_shape = loaded.vocab_size == llama_config.vocab_size &&
-                            loaded.hidden_size == llama_config.hidden_size &&
-                            loaded.num_hidden_layers == llama_config.num_hidden_layers &&
-                            loaded.num_attention_heads == llama_config.num_attention_heads &&
-                            loaded.num_key_value_heads == llama_config.num_key_value_heads &&
-                            loaded.intermediate_size == llama_config.intermediate_size;
-    if (!same_shape) {
-      const auto problem = widening_problem(loaded, llama_config);
-      if (!problem.empty()) {
-        throw ConfigError("training.init_from: " + config.init_from + " holds a model that [model] can only widen, not reshape (" +
-                          problem + "); set [model] to its shape or a wider one");
-      }
+    const auto problem = widening_problem(loaded, llama_config);
+    if (!problem.empty()) {
+      throw ConfigError("training.init_from: " + config.init_from + " holds a model that [model] can only widen, not reshape (" +
+                        problem + "); set [model] to its shape or a wider one");
+    }
+    if (loaded.hidden_size == llama_config.hidden_size && loaded.num_attention_heads == llama_config.num_attention_heads &&
+        loaded.intermediate_size == llama_config.intermediate_size) {
+      core::log::info("starting from the weights in {}", config.init_from);
+    } else {
       core::log::info("widening the weights in {} from hidden {} / {} heads / MLP {} to {} / {} / {}", config.init_from,
                       loaded.hidden_size, loaded.num_attention_heads, loaded.intermediate_size, llama_config.hidden_size,
                       llama_config.num_attention_heads, llama_config.intermediate_size);
       llama = widen(llama, llama_config, config.seed, config.init_std);
-    } else {
-      core::log::info("starting from the weights in {}", config.init_from);
     }
   }
   core::log::info("model: {} parameters, {} layers, {} query / {} KV heads", llama_config.parameter_count(),
