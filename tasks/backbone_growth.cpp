@@ -19,20 +19,18 @@ bool writes_residual(const std::string& name) {
 }  // namespace
 
 std::string widening_problem(const model::LlamaConfig& trained, const model::LlamaConfig& wider) {
-  const auto kept = [](const char* what, std::int64_t from, std::int64_t to) {
-    return from == to ? std::string() : std::string(what) + " " + std::to_string(from) + " -> " + std::to_string(to);
+  // A size that must stay (`may_grow` false) or may only grow, named with its change when it breaks that.
+  const auto check = [](const char* what, std::int64_t from, std::int64_t to, bool may_grow) {
+    const bool fine = may_grow ? to >= from : to == from;
+    return fine ? std::string() : std::string(what) + " " + std::to_string(from) + " -> " + std::to_string(to);
   };
-  const auto shrunk = [](const char* what, std::int64_t from, std::int64_t to) {
-    return to >= from ? std::string() : std::string(what) + " " + std::to_string(from) + " -> " + std::to_string(to);
-  };
-  for (const auto& problem :
-       {kept("vocab_size", trained.vocab_size, wider.vocab_size),
-        kept("layers", trained.num_hidden_layers, wider.num_hidden_layers),
-        kept("head_dim", trained.head_dim, wider.head_dim),
-        kept("heads per KV head", trained.group_size(), wider.group_size()),
-        shrunk("hidden_size", trained.hidden_size, wider.hidden_size),
-        shrunk("heads", trained.num_attention_heads, wider.num_attention_heads),
-        shrunk("intermediate_size", trained.intermediate_size, wider.intermediate_size)}) {
+  for (const auto& problem : {check("vocab_size", trained.vocab_size, wider.vocab_size, false),
+                              check("layers", trained.num_hidden_layers, wider.num_hidden_layers, false),
+                              check("head_dim", trained.head_dim, wider.head_dim, false),
+                              check("heads per KV head", trained.group_size(), wider.group_size(), false),
+                              check("hidden_size", trained.hidden_size, wider.hidden_size, true),
+                              check("heads", trained.num_attention_heads, wider.num_attention_heads, true),
+                              check("intermediate_size", trained.intermediate_size, wider.intermediate_size, true)}) {
     if (!problem.empty()) return problem;
   }
   if (trained.rope_theta != wider.rope_theta) return "rope_theta differs";
