@@ -33,7 +33,6 @@ std::string widening_problem(const model::LlamaConfig& trained, const model::Lla
                               check("intermediate_size", trained.intermediate_size, wider.intermediate_size, true)}) {
     if (!problem.empty()) return problem;
   }
-  if (trained.rope_theta != wider.rope_theta) return "rope_theta differs";
   if (trained.tie_word_embeddings != wider.tie_word_embeddings) return "tie_word_embeddings differs";
   return {};
 }

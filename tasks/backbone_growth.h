@@ -15,7 +15,8 @@
 namespace evomem::tasks {
 
 // Empty when `wider` can be grown from `trained`; otherwise why not (one line). Growth keeps
-// the vocabulary, layers, head_dim, heads per KV head and RoPE, and never shrinks a size.
+// the vocabulary, layers, head_dim and heads per KV head, and never shrinks a size. RoPE may
+// differ: no weight depends on it, and the sitting that continues trains to the new one.
 std::string widening_problem(const model::LlamaConfig& trained, const model::LlamaConfig& wider);
 
 // `trained` grown to the shape of `wider` (which must pass widening_problem); new random

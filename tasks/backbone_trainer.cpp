@@ -191,6 +191,9 @@ core::ConfigSchema backbone_training_schema() {
       .integer("model.heads", d.heads, "Query heads")
       .integer("model.kv_heads", d.kv_heads, "Key/value heads (GQA)")
       .number("model.rope_theta", d.rope_theta, "RoPE base")
+      .number("model.rope_llama3_factor", d.rope_llama3_factor, "Llama 3.1 RoPE scaling factor (1: none)")
+      .integer("model.rope_llama3_original_length", d.rope_llama3_original_length,
+               "Wavelengths longer than this are slowed by rope_llama3_factor")
       .integer("model.max_position_embeddings", d.max_position_embeddings, "Context length written to config.json")
       .number("model.init_std", d.init_std, "Standard deviation of the initial weights")
       .integer("tokenizer.merges", d.merges, "BPE merges")
@@ -238,6 +241,8 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   c.heads = config.get_int("model.heads");
   c.kv_heads = config.get_int("model.kv_heads");
   c.rope_theta = config.get_double("model.rope_theta");
+  c.rope_llama3_factor = config.get_double("model.rope_llama3_factor");
+  c.rope_llama3_original_length = config.get_int("model.rope_llama3_original_length");
   c.max_position_embeddings = config.get_int("model.max_position_embeddings");
   c.merges = config.get_int("tokenizer.merges");
   c.tokenizer_corpus_length = config.get_int("tokenizer.corpus_length");
@@ -276,6 +281,9 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
   }
   if (c.hidden_size % c.heads != 0 || c.heads % c.kv_heads != 0) {
     throw ConfigError("model.hidden_size must be a multiple of model.heads, and heads a multiple of kv_heads");
+  }
+  if (c.rope_llama3_factor < 1.0 || (c.rope_llama3_factor > 1.0 && c.rope_llama3_original_length <= 0)) {
+    throw ConfigError("model.rope_llama3_factor must be >= 1, and above 1 it needs a positive model.rope_llama3_original_length");
   }
   if (!c.stage_induction_fractions.empty() && c.stage_induction_fractions.size() != c.stage_lengths.size()) {
     throw ConfigError("training.stage_induction_fractions must be empty or have one entry per stage of training.stage_lengths");
@@ -338,6 +346,11 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   llama_config.head_dim = config.hidden_size / config.heads;
   llama_config.rms_norm_eps = 1e-5;
   llama_config.rope_theta = config.rope_theta;
+  if (config.rope_llama3_factor > 1.0) {
+    llama_config.rope_scaling.type = model::RopeScaling::Type::kLlama3;
+    llama_config.rope_scaling.factor = config.rope_llama3_factor;
+    llama_config.rope_scaling.original_max_position_embeddings = config.rope_llama3_original_length;
+  }
   llama_config.max_position_embeddings = config.max_position_embeddings;
   llama_config.tie_word_embeddings = true;
   llama_config.bos_token_ids = {trained_tokenizer.bos_id};
@@ -352,9 +365,18 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
       throw ConfigError("training.init_from: " + config.init_from + " holds a model that [model] can only widen, not reshape (" +
                         problem + "); set [model] to its shape or a wider one");
     }
+    const auto rope = [](const model::LlamaConfig& c) {
+      const auto json = model::config_to_json(c);
+      return "theta " + json["rope_theta"].dump() + ", scaling " + json["rope_scaling"].dump();
+    };
+    if (rope(loaded) != rope(llama_config)) {
+      // No weight depends on RoPE: the sitting trains them to the new frequencies.
+      core::log::info("moving the weights in {} from RoPE {} to {}", config.init_from, rope(loaded), rope(llama_config));
+    }
     if (loaded.hidden_size == llama_config.hidden_size && loaded.num_attention_heads == llama_config.num_attention_heads &&
         loaded.intermediate_size == llama_config.intermediate_size) {
       core::log::info("starting from the weights in {}", config.init_from);
+      llama = TrainableLlama::from_parameters(llama_config, llama.named_parameters(), device);
     } else {
       core::log::info("widening the weights in {} from hidden {} / {} heads / MLP {} to {} / {} / {}", config.init_from,
                       loaded.hidden_size, loaded.num_attention_heads, loaded.intermediate_size, llama_config.hidden_size,

@@ -24,6 +24,11 @@ struct BackboneTrainingConfig {
   std::int64_t heads = 4;
   std::int64_t kv_heads = 2;
   double rope_theta = 10000.0;
+  // Llama 3.1 RoPE scaling (rope_scaling "llama3" in config.json, low / high frequency factors
+  // 1 and 4): wavelengths longer than rope_llama3_original_length turn rope_llama3_factor times
+  // slower, those shorter than a quarter of it stay, the band between is blended. 1: none.
+  double rope_llama3_factor = 1.0;
+  std::int64_t rope_llama3_original_length = 0;
   std::int64_t max_position_embeddings = 8192;
   // Standard deviation of the initial weights and embeddings. GPT-2's 0.02 suits widths near
   // 768; at width 128 it leaves every attention logit and every copied embedding tiny, and

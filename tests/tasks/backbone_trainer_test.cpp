@@ -156,6 +156,28 @@ TEST(BackboneTrainerTest, ContinuingMayWidenButNotReshape) {
   EXPECT_FALSE(std::filesystem::exists(config.output));
 }
 
+// A sitting trains at the RoPE its [model] names, not at the one of the checkpoint it starts
+// from (how the committed backbone moved to slower low frequencies; docs/synthetic.md).
+TEST(BackboneTrainerTest, ContinuingTrainsAtTheConfiguredRope) {
+  evomem::test_support::TempDirectory directory;
+  auto config = tiny_training_config();
+  config.output = (directory.path() / "first").string();
+  train_backbone(config);
+  config.init_from = config.output;
+  config.rope_theta = 500000.0;
+  config.rope_llama3_factor = 8.0;
+  config.rope_llama3_original_length = 64;
+  config.output = (directory.path() / "moved").string();
+  train_backbone(config);
+  const auto moved = model::Backbone::load(config.output).config();
+  EXPECT_EQ(moved.rope_theta, 500000.0);
+  EXPECT_EQ(moved.rope_scaling.type, model::RopeScaling::Type::kLlama3);
+  EXPECT_EQ(moved.rope_scaling.factor, 8.0);
+  EXPECT_EQ(moved.rope_scaling.original_max_position_embeddings, 64);
+  EXPECT_EQ(moved.rope_scaling.low_freq_factor, 1.0);
+  EXPECT_EQ(moved.rope_scaling.high_freq_factor, 4.0);
+}
+
 TEST(BackboneTrainerTest, TaskListedTwiceIsScoredOnce) {
   evomem::test_support::TempDirectory directory;
   auto config = tiny_training_config();
@@ -178,7 +200,7 @@ const std::vector<std::string> kSittings = {
     "backbone_drills.toml",     "backbone_train.toml",       "backbone_long.toml",
     "backbone_kv.toml",         "backbone_kv_more.toml",     "backbone_drills_32.toml",
     "backbone_drills_16.toml",  "backbone_kv_cpu.toml",      "backbone_kv_cpu_long.toml",
-    "backbone_kv_cpu_2k.toml",  "backbone_kv_cpu_final.toml"};
+    "backbone_kv_cpu_2k.toml",  "backbone_kv_cpu_final.toml", "backbone_kv_cpu_rope.toml"};
 
 TEST(BackboneTrainerTest, CommittedConfigsChainTheSittings) {
   const auto configs = std::filesystem::path(EVOMEM_SOURCE_DIR) / "configs";
@@ -208,6 +230,11 @@ TEST(BackboneTrainerTest, ConfigErrorsNameTheField) {
   EXPECT_THROW(parse_training_config(config, {"training.data_threads=0"}), ConfigError);
   EXPECT_THROW(parse_training_config(config, {"training.extra_kv_queries=-1"}), ConfigError);
   EXPECT_THROW(parse_training_config(config, {"training.min_length_fraction=0"}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"model.rope_llama3_factor=0.5"}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"model.rope_llama3_factor=8.0"}), ConfigError);  // no original length
+  EXPECT_EQ(parse_training_config(config, {"model.rope_llama3_factor=8.0", "model.rope_llama3_original_length=2048"})
+                .rope_llama3_factor,
+            8.0);
   // A GPU sitting parses anywhere; only training needs the device.
   EXPECT_EQ(parse_training_config(config, {"training.device=\"cuda:1\""}).device, "cuda:1");
 }
