@@ -1,17 +1,24 @@
-// `evomem tasks make` (seeded synthetic long-context samples) and `evomem backbone train`
-// (the built-in backbone, trained on those tasks).
+// `evomem tasks make` (seeded synthetic long-context samples), `evomem backbone train` (the
+// built-in backbone, trained on those tasks) and `evomem backbone attention` (where its heads
+// look).
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <numeric>
 #include <optional>
 
 #include "apps/command_registry.h"
 #include "apps/config_loading.h"
 #include "core/error.h"
+#include "core/files.h"
+#include "core/json_file.h"
 #include "core/logging.h"
 #include "core/text.h"
 #include "model/tokenizer.h"
+#include "tasks/backbone_attention.h"
 #include "tasks/backbone_trainer.h"
+#include "tasks/backbone_trainer_model.h"
 #include "tasks/synthetic_generators.h"
 #include "tasks/synthetic_tasks.h"
 #include "tasks/synthetic_tokenizer.h"
@@ -59,6 +66,62 @@ int train_backbone_command(const GlobalOptions& globals) {
   return 0;
 }
 
+struct AttentionOptions {
+  std::string backbone;
+  std::string prompt_file;
+  std::int64_t position = -1;  // negative: counted from the end
+  std::int64_t top = 3;
+  std::int64_t target = -1;  // negative: none
+};
+
+// One line per head: its most attended positions; with a target, how the target's score
+// compares with the best other position's, frequency pair by pair.
+int attention_command(const AttentionOptions& options) {
+  if (options.top < 1) throw InputError("backbone attention: --top must be at least 1");
+  const auto model = tasks::TrainableLlama::from_checkpoint(options.backbone);
+  const auto tokenizer = model::Tokenizer::load(options.backbone);
+  const auto tokens = tokenizer.encode(core::read_text_file(options.prompt_file), true);
+  const auto length = static_cast<std::int64_t>(tokens.size());
+  const std::int64_t query = options.position < 0 ? length + options.position : options.position;
+  if (query < 0 || query >= length) {
+    throw InputError("backbone attention: --position " + std::to_string(options.position) + " is outside the " +
+                     std::to_string(length) + " tokens of " + options.prompt_file);
+  }
+  if (options.target > query) {
+    throw InputError("backbone attention: --target " + std::to_string(options.target) +
+                     " comes after the query position " + std::to_string(query) + "; a head only sees positions up to it");
+  }
+  const auto piece = [&](std::int64_t position) { return core::Json(tokenizer.decode({tokens[position]})).dump(); };
+  std::printf("%lld tokens; query position %lld %s\n", static_cast<long long>(length), static_cast<long long>(query),
+              piece(query).c_str());
+  for (const auto& head : tasks::attention_at(model, tokens, query)) {
+    const auto& p = head.probabilities;
+    std::vector<std::int64_t> order(p.size());
+    std::iota(order.begin(), order.end(), 0);
+    const auto shown = std::min<std::size_t>(static_cast<std::size_t>(options.top), order.size());
+    std::partial_sort(order.begin(), order.begin() + shown, order.end(), [&](auto a, auto b) { return p[a] > p[b]; });
+    std::printf("layer %lld head %lld:", static_cast<long long>(head.layer), static_cast<long long>(head.head));
+    for (std::size_t i = 0; i < shown; ++i) {
+      std::printf(" %lld %s %.3f", static_cast<long long>(order[i]), piece(order[i]).c_str(), p[order[i]]);
+    }
+    if (options.target >= 0) {
+      const auto other = order[0] != options.target ? order[0] : order.size() > 1 ? order[1] : order[0];
+      const auto score = [&](std::int64_t position) {
+        float sum = 0.0f;
+        for (const auto& pair : head.pair_scores) sum += pair[position];
+        return sum;
+      };
+      std::printf(" | target %lld %.3f, score %.2f vs %.2f at %lld; by pair:", static_cast<long long>(options.target),
+                  p[options.target], score(options.target), score(other), static_cast<long long>(other));
+      for (std::size_t i = 0; i < head.pair_scores.size(); ++i) {
+        std::printf(" %zu:%+.1f", i, head.pair_scores[i][options.target] - head.pair_scores[i][other]);
+      }
+    }
+    std::printf("\n");
+  }
+  return 0;
+}
+
 CLI::App& find_group(CommandRegistry& registry, const std::string& name, const std::string& description) {
   for (auto* command : registry.root().get_subcommands([](const CLI::App*) { return true; })) {
     if (command->get_name() == name) return *command;
@@ -85,6 +148,19 @@ void register_synthetic_commands(CommandRegistry& registry) {
   CLI::App& backbone_group = find_group(registry, "backbone", "Llama checkpoint folders");
   registry.add(backbone_group, "train", "Train the built-in backbone on the synthetic tasks (--config FILE.toml)",
                [&registry] { return train_backbone_command(registry.globals()); });
+
+  auto attention_options = std::make_shared<AttentionOptions>();
+  CLI::App& attention = registry.add(backbone_group, "attention",
+                                     "Where each head looks from one position of a prompt, and which RoPE pairs decide it",
+                                     [attention_options] { return attention_command(*attention_options); });
+  attention.add_option("--backbone", attention_options->backbone, "Checkpoint folder (with tokenizer.json)")->required();
+  attention.add_option("--prompt-file", attention_options->prompt_file, "Prompt text (the whole file; BOS is added)")
+      ->required();
+  attention.add_option("--position", attention_options->position, "Query position (negative: from the end)")
+      ->capture_default_str();
+  attention.add_option("--top", attention_options->top, "Positions shown per head")->capture_default_str();
+  attention.add_option("--target", attention_options->target,
+                       "Also compare this position's score with the best other one's, per frequency pair");
 }
 
 }  // namespace evomem::apps

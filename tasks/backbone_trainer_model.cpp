@@ -106,7 +106,7 @@ torch::Tensor TrainableLlama::rms_norm(const torch::Tensor& x, const torch::Tens
   return weight * (x * torch::rsqrt(variance + config_.rms_norm_eps));
 }
 
-torch::Tensor TrainableLlama::forward(const torch::Tensor& tokens) const {
+torch::Tensor TrainableLlama::forward(const torch::Tensor& tokens, const AttentionTap& tap) const {
   const std::int64_t batch = tokens.size(0);
   const std::int64_t length = tokens.size(1);
   const std::int64_t heads = config_.num_attention_heads;
@@ -134,6 +134,7 @@ torch::Tensor TrainableLlama::forward(const torch::Tensor& tokens) const {
     // Query head j reads KV head j / group_size, as transformers' repeat_kv arranges them.
     k = k.repeat_interleave(config_.group_size(), 1);
     v = v.repeat_interleave(config_.group_size(), 1);
+    if (tap) tap(layer, q, k);
     const auto attended =
         causal_attention(q, k, v, scale, query_block_).transpose(1, 2).reshape({batch, length, heads * head_dim});
     x = x + torch::linear(attended, at(layer_name(layer, "self_attn.o_proj.weight")));

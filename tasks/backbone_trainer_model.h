@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -30,9 +31,13 @@ class TrainableLlama {
   static TrainableLlama from_parameters(model::LlamaConfig config, std::map<std::string, torch::Tensor> parameters,
                                         c10::Device device);
 
+  // Sees each layer's queries and keys after RoPE, [batch, heads, n, head_dim] (keys repeated
+  // so that head j of both belongs together), before attention uses them.
+  using AttentionTap = std::function<void(std::int64_t layer, const torch::Tensor& q, const torch::Tensor& k)>;
+
   // tokens [batch, n] int64 on device() -> logits [batch, n, vocab] float32, causal attention
   // from position 0 (right padding does not disturb the real tokens).
-  torch::Tensor forward(const torch::Tensor& tokens) const;
+  torch::Tensor forward(const torch::Tensor& tokens, const AttentionTap& tap = {}) const;
 
   // Attention is computed in blocks of this many query rows (0: the whole L x L matrix at
   // once); see causal_attention in the .cpp. The result is the same up to float rounding.
