@@ -200,7 +200,8 @@ const std::vector<std::string> kSittings = {
     "backbone_drills.toml",     "backbone_train.toml",       "backbone_long.toml",
     "backbone_kv.toml",         "backbone_kv_more.toml",     "backbone_drills_32.toml",
     "backbone_drills_16.toml",  "backbone_kv_cpu.toml",      "backbone_kv_cpu_long.toml",
-    "backbone_kv_cpu_2k.toml",  "backbone_kv_cpu_final.toml", "backbone_kv_cpu_rope.toml"};
+    "backbone_kv_cpu_2k.toml",  "backbone_kv_cpu_final.toml", "backbone_kv_cpu_rope.toml",
+    "backbone_kv_cpu_rope_4k.toml"};
 
 TEST(BackboneTrainerTest, CommittedConfigsChainTheSittings) {
   const auto configs = std::filesystem::path(EVOMEM_SOURCE_DIR) / "configs";
