@@ -99,13 +99,15 @@ int attention_command(const AttentionOptions& options) {
     std::vector<std::int64_t> order(p.size());
     std::iota(order.begin(), order.end(), 0);
     const auto shown = std::min<std::size_t>(static_cast<std::size_t>(options.top), order.size());
-    std::partial_sort(order.begin(), order.begin() + shown, order.end(), [&](auto a, auto b) { return p[a] > p[b]; });
+    // At least two ranked, so that the best position other than the target is known.
+    const auto ranked = std::min<std::size_t>(std::max<std::size_t>(shown, 2), order.size());
+    std::partial_sort(order.begin(), order.begin() + ranked, order.end(), [&](auto a, auto b) { return p[a] > p[b]; });
     std::printf("layer %lld head %lld:", static_cast<long long>(head.layer), static_cast<long long>(head.head));
     for (std::size_t i = 0; i < shown; ++i) {
       std::printf(" %lld %s %.3f", static_cast<long long>(order[i]), piece(order[i]).c_str(), p[order[i]]);
     }
     if (options.target >= 0) {
-      const auto other = order[0] != options.target ? order[0] : order.size() > 1 ? order[1] : order[0];
+      const auto other = order[0] != options.target ? order[0] : order[std::min<std::size_t>(1, ranked - 1)];
       const auto score = [&](std::int64_t position) {
         float sum = 0.0f;
         for (const auto& pair : head.pair_scores) sum += pair[position];

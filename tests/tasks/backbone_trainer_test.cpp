@@ -126,14 +126,20 @@ TEST(BackboneTrainerTest, ContinuingKeepsTheCheckpointsTokenizer) {
             file_bytes(directory.path() / "continued" / "tokenizer_config.json"));
 }
 
+// The tiny config trained once into directory / name, and set to continue from there.
+BackboneTrainingConfig continuing_a_first_sitting(const std::filesystem::path& directory, const std::string& name) {
+  auto config = tiny_training_config();
+  config.output = (directory / name).string();
+  train_backbone(config);
+  config.init_from = config.output;
+  return config;
+}
+
 // A sitting may widen the checkpoint it starts from (tasks/backbone_growth); any other change
 // of shape is a configuration error naming init_from.
 TEST(BackboneTrainerTest, ContinuingMayWidenButNotReshape) {
   evomem::test_support::TempDirectory directory;
-  auto config = tiny_training_config();
-  config.output = (directory.path() / "narrow").string();
-  train_backbone(config);
-  config.init_from = config.output;
+  auto config = continuing_a_first_sitting(directory.path(), "narrow");
   config.hidden_size *= 2;
   config.heads *= 2;
   config.kv_heads *= 2;
@@ -160,10 +166,7 @@ TEST(BackboneTrainerTest, ContinuingMayWidenButNotReshape) {
 // from (how the committed backbone moved to slower low frequencies; docs/synthetic.md).
 TEST(BackboneTrainerTest, ContinuingTrainsAtTheConfiguredRope) {
   evomem::test_support::TempDirectory directory;
-  auto config = tiny_training_config();
-  config.output = (directory.path() / "first").string();
-  train_backbone(config);
-  config.init_from = config.output;
+  auto config = continuing_a_first_sitting(directory.path(), "first");
   config.rope_theta = 500000.0;
   config.rope_llama3_factor = 8.0;
   config.rope_llama3_original_length = 64;
