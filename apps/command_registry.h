@@ -1,7 +1,6 @@
 #pragma once
-// Subcommands of the `evomem` command. Each module contributes a file
-// apps/<module>_commands.cpp with a `register_<module>_commands` function (declared below)
-// that adds its subcommands to the registry; main.cpp calls them all.
+// The registry of `evomem`'s subcommands: binds each command to its action and runs the one the
+// user selected. The commands themselves are in apps/commands/.
 
 #include <CLI/CLI.hpp>
 
@@ -43,18 +42,5 @@ class CommandRegistry {
   GlobalOptions& globals_;
   std::map<const CLI::App*, CommandAction> actions_;
 };
-
-void register_core_commands(CommandRegistry& registry);
-void register_model_commands(CommandRegistry& registry);
-void register_tokenizer_commands(CommandRegistry& registry);
-void register_evo_commands(CommandRegistry& registry);
-void register_tasks_commands(CommandRegistry& registry);
-void register_synthetic_commands(CommandRegistry& registry);
-void register_cluster_commands(CommandRegistry& registry);
-void register_analyze_commands(CommandRegistry& registry);
-void register_titans_commands(CommandRegistry& registry);
-// The `titans` command group (created on first use; `titans search` and `titans eval` live in
-// different files).
-CLI::App& titans_group(CommandRegistry& registry);
 
 }  // namespace evomem::apps

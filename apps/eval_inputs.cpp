@@ -27,11 +27,13 @@ void add_eval_input_options(CLI::App& command, EvalInputOptions& options) {
   command.add_flag("--no-bos", options.no_bos, "Do not start prompts with BOS");
 }
 
-tasks::TaskRegistry load_task_registry(const EvalInputOptions& options) {
+tasks::TaskRegistry load_task_registry(const std::string& tasks_file) {
   auto registry = tasks::TaskRegistry::builtin();
-  if (!options.tasks_file.empty()) registry.add_from_toml(options.tasks_file);
+  if (!tasks_file.empty()) registry.add_from_toml(tasks_file);
   return registry;
 }
+
+tasks::TaskRegistry load_task_registry(const EvalInputOptions& options) { return load_task_registry(options.tasks_file); }
 
 std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const EvalInputOptions& options) {
   std::vector<TaskRun> runs;
@@ -64,8 +66,8 @@ LoadedBackbone load_backbone(const EvalInputOptions& options) {
   return {std::move(backbone), model::Tokenizer::load(tokenizer_path)};
 }
 
-tasks::RunnerOptions runner_options(const EvalInputOptions& options) {
-  tasks::RunnerOptions runner;
+eval::RunnerOptions runner_options(const EvalInputOptions& options) {
+  eval::RunnerOptions runner;
   runner.chunk_size = options.chunk_size;
   runner.prompt.add_bos = !options.no_bos;
   runner.prompt.use_chat_template = options.chat_template;

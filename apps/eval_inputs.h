@@ -10,7 +10,7 @@
 
 #include "model/backbone.h"
 #include "model/tokenizer.h"
-#include "tasks/runner.h"
+#include "eval/runner.h"
 #include "tasks/task_registry.h"
 #include "tasks/task_samples.h"
 
@@ -41,6 +41,8 @@ struct TaskRun {
   std::vector<tasks::EvalSample> samples;
 };
 
+// The built-in tasks plus those of a TOML tasks file (none if empty).
+tasks::TaskRegistry load_task_registry(const std::string& tasks_file);
 // The built-in tasks plus --tasks-file.
 tasks::TaskRegistry load_task_registry(const EvalInputOptions& options);
 // The samples of every task of --tasks; InputError for an unknown task or a missing file.
@@ -52,6 +54,6 @@ struct LoadedBackbone {
 };
 LoadedBackbone load_backbone(const EvalInputOptions& options);
 
-tasks::RunnerOptions runner_options(const EvalInputOptions& options);
+eval::RunnerOptions runner_options(const EvalInputOptions& options);
 
 }  // namespace evomem::apps

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <string>
 
-#include "apps/command_registry.h"
+#include "apps/commands/commands.h"
 #include "core/error.h"
 #include "core/logging.h"
 #include "core/version.h"
@@ -47,15 +47,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", globals.quiet, "Only warnings and errors; no progress output");
 
   apps::CommandRegistry registry(app, globals);
-  apps::register_core_commands(registry);
-  apps::register_model_commands(registry);
-  apps::register_tokenizer_commands(registry);
-  apps::register_evo_commands(registry);
-  apps::register_tasks_commands(registry);
-  apps::register_synthetic_commands(registry);
-  apps::register_cluster_commands(registry);
-  apps::register_analyze_commands(registry);
-  apps::register_titans_commands(registry);
+  apps::add_all_commands(registry);
 
   try {
     app.parse(argc, argv);

@@ -17,7 +17,7 @@
 
 #include "cluster/mpi_messages.h"
 #include "cluster/polling.h"
-#include "cluster/signals.h"
+#include "search/signals.h"
 #include "core/logging.h"
 
 namespace evomem::cluster {
@@ -25,25 +25,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Polling bounds (cluster/polling.h). Every poll interval is latency an item pays, but also a
-// wake-up that costs CPU on cores the ranks share. There is one coordinator, so it polls at
-// up to 0.5 ms (about 2,000 wake-ups per second when idle); the many workers back off to
-// 2 ms, except right after they answered, when the next item is due within the
-// coordinator's reaction time.
-constexpr std::chrono::microseconds kShortestPoll{50};
-constexpr std::chrono::microseconds kCoordinatorLongestPoll{500};
-constexpr std::chrono::microseconds kWorkerLongestPoll{2000};
-constexpr std::chrono::microseconds kWorkerExpectingPoll{200};
-constexpr std::chrono::milliseconds kWorkerExpectingWindow{10};
-// How long shutdown waits for workers to confirm `stop`. Their MPI thread answers within a
-// poll interval, so only a dead or wedged process can use this up.
-constexpr std::chrono::seconds kStopAnswerLimit{30};
 // When no worker has been able to take pending items for this long, say so.
 constexpr double kAllLostWarningSeconds = 30.0;
-
-double seconds_between(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double>(to - from).count();
-}
 
 double thread_cpu_seconds() {
   timespec now{};
@@ -62,9 +45,9 @@ bool contains(const std::vector<int>& ranks, int rank) {
 
 class MpiExecutor::State {
  public:
-  State(const MpiSession& session, ExecutorOptions options)
+  State(const MpiSession& session, search::ExecutorOptions options)
       : session_(session), options_(options), outbox_(session.comm()) {
-    validate(options_);
+    search::validate(options_);
     if (session.size() < 2) {
       throw ConfigError(
           "the MPI executor needs a coordinator and at least one worker, but this job has 1 rank: run "
@@ -75,11 +58,11 @@ class MpiExecutor::State {
     for (int rank = 1; rank < session.size(); ++rank) workers_.push_back(Worker{rank});
   }
 
-  std::vector<ItemResult> run(const std::vector<WorkItem>& items);
+  std::vector<search::ItemResult> run(const std::vector<search::WorkItem>& items);
   void shutdown();
 
   int worker_count() const { return static_cast<int>(workers_.size()); }
-  const ExecutorStats& stats() const { return stats_; }
+  const search::ExecutorStats& stats() const { return stats_; }
   const DispatchTiming& timing() const { return timing_; }
 
  private:
@@ -103,9 +86,9 @@ class MpiExecutor::State {
 
   struct RunState {
     std::int64_t number = 0;
-    const std::vector<WorkItem>* items = nullptr;
+    const std::vector<search::WorkItem>* items = nullptr;
     std::vector<ItemState> states;
-    std::vector<ItemResult> results;
+    std::vector<search::ItemResult> results;
     std::deque<std::size_t> pending;  // never dispatched, or every copy failed
     std::size_t settled = 0;
     std::optional<Clock::time_point> all_lost_since;  // no worker could take a pending item since then
@@ -149,12 +132,12 @@ class MpiExecutor::State {
   // Position in run.pending of the item `idle` should take, if any.
   std::optional<std::size_t> choose_pending(RunState& run, const Worker& idle, Clock::time_point now);
   void send_item(RunState& run, std::size_t index, Worker& worker, Clock::time_point now);
-  void settle(RunState& run, std::size_t index, ItemResult result);
+  void settle(RunState& run, std::size_t index, search::ItemResult result);
   void fail(RunState& run, std::size_t index, std::string error);
 
   const MpiSession& session_;
-  ExecutorOptions options_;
-  ExecutorStats stats_;
+  search::ExecutorOptions options_;
+  search::ExecutorStats stats_;
   DispatchTiming timing_;
   std::vector<Worker> workers_;  // workers_[r - 1] is rank r
   Outbox outbox_;
@@ -162,7 +145,7 @@ class MpiExecutor::State {
   bool shut_down_ = false;
 };
 
-std::vector<ItemResult> MpiExecutor::State::run(const std::vector<WorkItem>& items) {
+std::vector<search::ItemResult> MpiExecutor::State::run(const std::vector<search::WorkItem>& items) {
   EVOMEM_CHECK(!shut_down_, "run() called after shutdown() of the MPI executor");
   const double cpu_start = thread_cpu_seconds();
   const auto wall_start = Clock::now();
@@ -177,8 +160,8 @@ std::vector<ItemResult> MpiExecutor::State::run(const std::vector<WorkItem>& ite
 
   PollBackoff backoff(kShortestPoll, kCoordinatorLongestPoll);
   while (run.settled < items.size()) {
-    if (stop_requested()) {
-      throw Interrupted(std::string("run interrupted by ") + signal_name(stop_signal()) + " with " +
+    if (search::stop_requested()) {
+      throw search::Interrupted(std::string("run interrupted by ") + search::signal_name(search::stop_signal()) + " with " +
                         std::to_string(items.size() - run.settled) + " of " + std::to_string(items.size()) +
                         " items unfinished");
     }
@@ -216,7 +199,7 @@ void MpiExecutor::State::handle_result(RunState& run, int source, const std::vec
                                        Clock::time_point now) {
   std::vector<char> body;
   const Envelope envelope = unwrap(bytes, body);
-  ItemResult result = decode_item_result(body);
+  search::ItemResult result = search::decode_item_result(body);
   Worker& worker = worker_of(source);
   EVOMEM_CHECK(worker.busy && worker.run == envelope.run && worker.index == envelope.index,
                "rank " + std::to_string(source) + " answered an item it does not hold");
@@ -352,10 +335,10 @@ void MpiExecutor::State::send_item(RunState& run, std::size_t index, Worker& wor
   worker.index = static_cast<std::int64_t>(index);
   worker.since = now;
   const Envelope envelope{run.number, static_cast<std::int64_t>(index)};
-  outbox_.send(worker.rank, kTagItem, wrap(envelope, encode((*run.items)[index])));
+  outbox_.send(worker.rank, kTagItem, wrap(envelope, search::encode((*run.items)[index])));
 }
 
-void MpiExecutor::State::settle(RunState& run, std::size_t index, ItemResult result) {
+void MpiExecutor::State::settle(RunState& run, std::size_t index, search::ItemResult result) {
   ItemState& state = run.states[index];
   EVOMEM_CHECK(!state.settled, "item settled twice");
   state.settled = true;
@@ -366,7 +349,7 @@ void MpiExecutor::State::settle(RunState& run, std::size_t index, ItemResult res
 
 void MpiExecutor::State::fail(RunState& run, std::size_t index, std::string error) {
   const ItemState& state = run.states[index];
-  ItemResult result;
+  search::ItemResult result;
   result.id = (*run.items)[index].id;
   result.ok = false;
   result.error = std::move(error);
@@ -424,7 +407,7 @@ void MpiExecutor::State::shutdown() {
   if (!outbox_.drain(std::chrono::seconds(5))) core::log::warn("some messages to workers were never delivered");
 }
 
-MpiExecutor::MpiExecutor(const MpiSession& session, ExecutorOptions options)
+MpiExecutor::MpiExecutor(const MpiSession& session, search::ExecutorOptions options)
     : state_(std::make_unique<State>(session, options)) {}
 
 MpiExecutor::~MpiExecutor() {
@@ -435,208 +418,10 @@ MpiExecutor::~MpiExecutor() {
   }
 }
 
-std::vector<ItemResult> MpiExecutor::run(const std::vector<WorkItem>& items) { return state_->run(items); }
+std::vector<search::ItemResult> MpiExecutor::run(const std::vector<search::WorkItem>& items) { return state_->run(items); }
 int MpiExecutor::worker_count() const { return state_->worker_count(); }
-const ExecutorStats& MpiExecutor::stats() const { return state_->stats(); }
+const search::ExecutorStats& MpiExecutor::stats() const { return state_->stats(); }
 void MpiExecutor::shutdown() { state_->shutdown(); }
 const DispatchTiming& MpiExecutor::timing() const { return state_->timing(); }
-
-// ---------------------------------------------------------------------------------------
-// Worker
-
-namespace {
-
-struct Job {
-  Envelope envelope;
-  WorkItem item;
-};
-
-struct Evaluation {
-  Envelope envelope;
-  ItemResult result;
-};
-
-// Hand-off between a worker's MPI thread and its evaluation thread. Shared ownership: a
-// detached evaluation thread keeps it alive after serve_work() has returned.
-struct EvaluationChannel {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::optional<Job> job;
-  std::optional<Evaluation> done;
-  bool running = false;
-  bool quit = false;
-};
-
-ItemResult evaluate_item(Objective& objective, const WorkItem& item, int rank) {
-  ItemResult result;
-  result.id = item.id;
-  result.worker = rank;
-  const auto start = Clock::now();
-  try {
-    result.values = objective.evaluate(item);
-    result.ok = true;
-  } catch (const std::exception& error) {
-    result.error = error.what();
-  } catch (...) {
-    result.error = "evaluation threw an exception that is not a std::exception";
-  }
-  result.seconds = seconds_between(start, Clock::now());
-  if (!result.ok && result.error.empty()) result.error = "evaluation failed without a message";
-  return result;
-}
-
-void evaluation_loop(std::shared_ptr<EvaluationChannel> channel, Objective* objective, int rank) {
-  std::unique_lock<std::mutex> lock(channel->mutex);
-  for (;;) {
-    channel->changed.wait(lock, [&] { return channel->quit || channel->job.has_value(); });
-    if (channel->quit) return;
-    Job job = std::move(*channel->job);
-    channel->job.reset();
-    channel->running = true;
-    lock.unlock();
-    ItemResult result = evaluate_item(*objective, job.item, rank);
-    lock.lock();
-    channel->running = false;
-    channel->done = Evaluation{job.envelope, std::move(result)};
-    channel->changed.notify_all();
-  }
-}
-
-// The evaluation thread of a worker. Ends it on destruction (also when serve_work() unwinds
-// with an MPI error): joins when idle, detaches when an evaluation is still running.
-class EvaluationThread {
- public:
-  EvaluationThread(Objective& objective, int rank)
-      : channel_(std::make_shared<EvaluationChannel>()), thread_(evaluation_loop, channel_, &objective, rank) {}
-  ~EvaluationThread() { stop(); }
-  EvaluationThread(const EvaluationThread&) = delete;
-  EvaluationThread& operator=(const EvaluationThread&) = delete;
-
-  void post(Job job) {
-    {
-      std::lock_guard<std::mutex> lock(channel_->mutex);
-      EVOMEM_CHECK(!channel_->job && !channel_->running, "a worker evaluates one item at a time");
-      channel_->job = std::move(job);
-    }
-    channel_->changed.notify_all();
-  }
-
-  // The finished evaluation, waiting up to `wait` for it.
-  std::optional<Evaluation> take_done(std::chrono::microseconds wait = std::chrono::microseconds(0)) {
-    std::unique_lock<std::mutex> lock(channel_->mutex);
-    if (wait.count() > 0) channel_->changed.wait_for(lock, wait, [&] { return channel_->done.has_value(); });
-    std::optional<Evaluation> done = std::move(channel_->done);
-    channel_->done.reset();
-    return done;
-  }
-
-  // True when an evaluation was still running, so the thread had to be left behind.
-  bool stop() {
-    if (!thread_.joinable()) return abandoned_;
-    {
-      std::lock_guard<std::mutex> lock(channel_->mutex);
-      channel_->quit = true;
-      abandoned_ = channel_->running;
-    }
-    channel_->changed.notify_all();
-    if (abandoned_) {
-      thread_.detach();
-    } else {
-      thread_.join();
-    }
-    return abandoned_;
-  }
-
- private:
-  std::shared_ptr<EvaluationChannel> channel_;
-  std::thread thread_;
-  bool abandoned_ = false;
-};
-
-}  // namespace
-
-ServeEnd serve_work(Objective& objective, const MpiSession& session) {
-  EVOMEM_CHECK(session.rank() != 0, "serve_work() runs on worker ranks; rank 0 coordinates");
-  const MPI_Comm comm = session.comm();
-  Outbox outbox(comm);
-  EvaluationThread evaluator(objective, session.rank());
-  std::deque<Job> queue;  // normally empty: the coordinator sends an item only to an idle worker
-  bool evaluating = false;
-
-  Clock::time_point answered_at{};
-  auto send_result = [&](Evaluation& evaluation) {
-    outbox.send(0, kTagResult, wrap(evaluation.envelope, encode(evaluation.result)));
-    evaluating = false;
-    answered_at = Clock::now();
-  };
-
-  PollBackoff backoff(kShortestPoll, kWorkerLongestPoll);
-  bool stop = false;
-  while (!stop) {
-    bool progressed = false;
-    if (evaluating) {
-      if (auto done = evaluator.take_done()) {
-        send_result(*done);
-        progressed = true;
-      }
-    }
-    while (auto message = try_receive(comm, 0)) {
-      progressed = true;
-      if (message->tag == kTagItem) {
-        Job job;
-        std::vector<char> body;
-        job.envelope = unwrap(message->bytes, body);
-        job.item = decode_work_item(body);
-        queue.push_back(std::move(job));
-      } else if (message->tag == kTagStop) {
-        stop = true;
-        break;
-      } else {
-        throw InternalError("worker rank " + std::to_string(session.rank()) + " got a message with unknown tag " +
-                            std::to_string(message->tag));
-      }
-    }
-    if (stop) break;
-    if (!evaluating && !queue.empty()) {
-      evaluator.post(std::move(queue.front()));
-      queue.pop_front();
-      evaluating = true;
-      progressed = true;
-    }
-    outbox.progress();
-    if (progressed) backoff.reset();
-    if (evaluating) {
-      // Woken as soon as the evaluation finishes, so a result never waits for the poll.
-      if (auto done = evaluator.take_done(backoff.next())) {
-        send_result(*done);
-        backoff.reset();
-      }
-    } else {
-      auto wait = backoff.next();
-      if (Clock::now() - answered_at < kWorkerExpectingWindow) wait = std::min(wait, kWorkerExpectingPoll);
-      std::this_thread::sleep_for(wait);
-    }
-  }
-
-  // A result finished meanwhile is not sent: the coordinator has stopped listening for it.
-  if (evaluating && evaluator.take_done()) evaluating = false;
-  const bool abandoned = evaluator.stop();
-  outbox.send(0, kTagStopped, std::vector<char>{static_cast<char>(abandoned ? 1 : 0)});
-  if (!outbox.drain(kStopAnswerLimit)) core::log::warn("the coordinator did not take this worker's last messages");
-  return abandoned ? ServeEnd::kEvaluationAbandoned : ServeEnd::kFinished;
-}
-
-void leave_after_abandoned_evaluation(MpiSession& session, int exit_code) {
-  core::log::logger().flush();
-  std::fflush(nullptr);
-  try {
-    session.finalize();
-  } catch (const std::exception& error) {
-    core::log::error("MPI shutdown failed: {}", error.what());
-    core::log::logger().flush();
-    std::_Exit(exit_code != 0 ? exit_code : 1);
-  }
-  std::_Exit(exit_code);
-}
 
 }  // namespace evomem::cluster

@@ -1,6 +1,6 @@
 #pragma once
 // The MPI executor: rank 0 coordinates, ranks 1..size-1 evaluate. Same contract as the local
-// executor (cluster/executor.h); docs/cluster.md describes it for users.
+// executor (search/executor.h); docs/cluster.md describes it for users.
 //
 // Protocol (point-to-point on MpiSession::comm(), a private duplicate of MPI_COMM_WORLD;
 // tag values in cluster/mpi_messages.h):
@@ -45,7 +45,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "cluster/executor.h"
+#include "search/executor.h"
 #include "cluster/mpi_session.h"
 
 namespace evomem::cluster {
@@ -61,18 +61,18 @@ struct DispatchTiming {
 };
 
 // The coordinator half. Construct on rank 0 only; the session must outlive the executor.
-class MpiExecutor final : public Executor {
+class MpiExecutor final : public search::Executor {
  public:
   // ConfigError when the job has a single rank (no worker), InternalError off rank 0.
-  MpiExecutor(const MpiSession& session, ExecutorOptions options);
+  MpiExecutor(const MpiSession& session, search::ExecutorOptions options);
   ~MpiExecutor() override;
 
-  // Throws Interrupted when SIGINT/SIGTERM was recorded (cluster/signals.h); the items in
+  // Throws Interrupted when SIGINT/SIGTERM was recorded (search/signals.h); the items in
   // flight are abandoned and their late results dropped by a later run(). InternalError
   // after shutdown().
-  std::vector<ItemResult> run(const std::vector<WorkItem>& items) override;
+  std::vector<search::ItemResult> run(const std::vector<search::WorkItem>& items) override;
   int worker_count() const override;
-  const ExecutorStats& stats() const override;
+  const search::ExecutorStats& stats() const override;
   void shutdown() override;
 
   const DispatchTiming& timing() const;
@@ -100,7 +100,7 @@ enum class ServeEnd {
 //
 // Workers should hold a SignalGuard too: Ctrl-C reaches every rank of the job, and a worker
 // killed by it would take the job down with it; with the guard the coordinator decides.
-ServeEnd serve_work(Objective& objective, const MpiSession& session);
+ServeEnd serve_work(search::Objective& objective, const MpiSession& session);
 
 // For kEvaluationAbandoned: flushes stdout/stderr, finalises MPI and ends the process with
 // `exit_code` without running destructors (the evaluation thread is still using them).

@@ -8,6 +8,24 @@
 
 namespace evomem::cluster {
 
+// The MPI executor's polling bounds. Every poll interval is latency an item pays, but also a
+// wake-up that costs CPU on cores the ranks share. There is one coordinator, so it polls at
+// up to 0.5 ms (about 2,000 wake-ups per second when idle); the many workers back off to
+// 2 ms, except right after they answered, when the next item is due within the
+// coordinator's reaction time.
+inline constexpr std::chrono::microseconds kShortestPoll{50};
+inline constexpr std::chrono::microseconds kCoordinatorLongestPoll{500};
+inline constexpr std::chrono::microseconds kWorkerLongestPoll{2000};
+inline constexpr std::chrono::microseconds kWorkerExpectingPoll{200};
+inline constexpr std::chrono::milliseconds kWorkerExpectingWindow{10};
+// How long shutdown waits for workers to confirm `stop`. Their MPI thread answers within a
+// poll interval, so only a dead or wedged process can use this up.
+inline constexpr std::chrono::seconds kStopAnswerLimit{30};
+
+inline double seconds_between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
 class PollBackoff {
  public:
   PollBackoff(std::chrono::microseconds shortest, std::chrono::microseconds longest)

@@ -24,8 +24,8 @@ std::string join_path(const std::string& parent, const std::string& name) {
 
 Handle string_type() {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  EVOMEM_CHECK(type.valid() && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 && H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0,
+               "HDF5 could not make a variable-length UTF-8 string type");
   return type;
 }
 
@@ -35,8 +35,9 @@ hsize_t product(const Shape& shape) {
 
 Shape dataspace_shape(hid_t space) {
   const int rank = H5Sget_simple_extent_ndims(space);
-  Shape shape(static_cast<std::size_t>(rank > 0 ? rank : 0));
-  if (rank > 0) H5Sget_simple_extent_dims(space, shape.data(), nullptr);
+  EVOMEM_CHECK(rank >= 0, "HDF5 could not read the rank of a dataspace");
+  Shape shape(static_cast<std::size_t>(rank));
+  if (rank > 0) EVOMEM_CHECK(H5Sget_simple_extent_dims(space, shape.data(), nullptr) == rank, "HDF5 could not read the shape of a dataspace");
   return shape;
 }
 
@@ -52,9 +53,16 @@ void check_readable_as(hid_t stored_type, const std::string& what) {
   }
 }
 
+// Attributes are replaced, not appended: an existing one of that name goes first.
+void delete_attribute_if_present(const Object& object, hid_t object_id, const std::string& name) {
+  if (H5Aexists(object_id, name.c_str()) > 0 && H5Adelete(object_id, name.c_str()) < 0) {
+    throw InputError(object.describe() + ": cannot replace attribute '" + name + "'");
+  }
+}
+
 template <typename T>
 void write_attribute(Object& object, hid_t object_id, const std::string& name, const T* values, const Shape& shape) {
-  if (H5Aexists(object_id, name.c_str()) > 0) H5Adelete(object_id, name.c_str());
+  delete_attribute_if_present(object, object_id, name);
   Handle space(shape.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
                H5Sclose);
   Handle attribute(H5Acreate2(object_id, name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
@@ -127,7 +135,7 @@ std::string Object::describe() const { return file_name_ + ":" + object_path_; }
 bool Object::has_attribute(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
 
 void Object::set_attribute(const std::string& name, const std::string& value) {
-  if (H5Aexists(id(), name.c_str()) > 0) H5Adelete(id(), name.c_str());
+  delete_attribute_if_present(*this, id(), name);
   Handle type = string_type();
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
   Handle attribute(H5Acreate2(id(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);

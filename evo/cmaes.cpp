@@ -8,8 +8,10 @@
 #include <utility>
 
 #include "core/error.h"
+#include "evo/covariance_update.h"
 #include "evo/linear_algebra.h"
 #include "evo/statistics.h"
+#include "evo/stop_criteria.h"
 
 namespace evomem::evo {
 namespace {
@@ -19,88 +21,6 @@ constexpr std::size_t kMaxHistory = 20000;
 std::string kind_of(CovarianceModel model) { return model == CovarianceModel::kFull ? "cmaes" : "sep"; }
 
 }  // namespace
-
-Decomposition parse_decomposition(const std::string& text) {
-  if (text == "auto") return Decomposition::kAuto;
-  if (text == "eigen") return Decomposition::kEigen;
-  if (text == "cholesky") return Decomposition::kCholesky;
-  throw InputError("unknown covariance decomposition '" + text + "'; use auto, eigen or cholesky");
-}
-
-std::string to_string(Decomposition decomposition) {
-  switch (decomposition) {
-    case Decomposition::kAuto: return "auto";
-    case Decomposition::kEigen: return "eigen";
-    case Decomposition::kCholesky: return "cholesky";
-  }
-  return "auto";
-}
-
-Recommendation parse_recommendation(const std::string& text) {
-  if (text == "best") return Recommendation::kBest;
-  if (text == "mean") return Recommendation::kMean;
-  throw InputError("unknown recommendation '" + text + "'; use best or mean");
-}
-
-void validate(const CmaOptions& options) {
-  if (options.dimension <= 0) {
-    throw InputError("strategy dimension is " + std::to_string(options.dimension) +
-                     "; the search space needs at least one parameter");
-  }
-  const std::string n = std::to_string(options.dimension);
-  if (!(options.sigma0 > 0.0) || !std::isfinite(options.sigma0)) {
-    throw InputError("initial sigma is " + std::to_string(options.sigma0) + "; it must be a positive finite number");
-  }
-  if (options.initial_mean.size() != 0 && options.initial_mean.size() != options.dimension) {
-    throw InputError("initial mean has " + std::to_string(options.initial_mean.size()) + " values for dimension " +
-                     n + "; give one value per coordinate or a constant");
-  }
-  if (options.initial_mean.size() != 0 && !options.initial_mean.allFinite()) {
-    throw InputError("initial mean contains NaN or inf; give finite values");
-  }
-  if (!std::isfinite(options.initial_mean_value)) {
-    throw InputError("initial mean constant is not finite; give a finite value");
-  }
-  if (options.scaling.size() != 0) {
-    if (options.scaling.size() != options.dimension) {
-      throw InputError("scaling has " + std::to_string(options.scaling.size()) + " values for dimension " + n +
-                       "; give one positive value per coordinate");
-    }
-    for (Eigen::Index i = 0; i < options.scaling.size(); ++i) {
-      if (!(options.scaling[i] > 0.0) || !std::isfinite(options.scaling[i])) {
-        throw InputError("scaling of coordinate " + std::to_string(i) + " is " + std::to_string(options.scaling[i]) +
-                         "; scales must be positive and finite");
-      }
-    }
-  }
-  if (options.population_size < 0 || options.population_size == 1) {
-    throw InputError("population size is " + std::to_string(options.population_size) +
-                     "; use at least 2 (or 0 for the default 4 + 3 ln n)");
-  }
-  if (options.parent_count < 0) {
-    throw InputError("parent count is " + std::to_string(options.parent_count) + "; use a positive number or 0");
-  }
-  const Eigen::Index lambda = options.population_size > 0
-                                  ? options.population_size
-                                  : 4 + static_cast<Eigen::Index>(std::floor(3.0 * std::log(double(options.dimension))));
-  if (options.parent_count > lambda) {
-    throw InputError("parent count " + std::to_string(options.parent_count) + " exceeds the population size " +
-                     std::to_string(lambda) + "; use at most lambda parents");
-  }
-  if (!(options.max_failed_fraction >= 0.0 && options.max_failed_fraction <= 1.0)) {
-    throw InputError("max failed fraction is " + std::to_string(options.max_failed_fraction) +
-                     "; use a fraction in [0, 1]");
-  }
-  if (!(options.mean_learning_rate > 0.0 && options.mean_learning_rate <= 1.0)) {
-    throw InputError("mean learning rate is " + std::to_string(options.mean_learning_rate) + "; use a value in (0, 1]");
-  }
-  if (options.stop.max_generations < 0 || options.stop.max_evaluations < 0) {
-    throw InputError("max generations and max evaluations must not be negative (0 means unlimited)");
-  }
-  // Checks the bounds (throws on lower >= upper or wrong sizes).
-  BoxTransform check(options.lower, options.upper, options.dimension);
-  (void)check;
-}
 
 CmaEs::CmaEs(CmaOptions options) : options_(std::move(options)), rng_(options_.seed) {
   validate(options_);
@@ -357,8 +277,7 @@ std::vector<Eigen::Index> CmaEs::rank(const std::vector<double>& internal_fitnes
   return order;
 }
 
-void CmaEs::tell(const std::vector<double>& fitness, const std::vector<bool>& missing) {
-  const linalg::SingleThreadedBlas deterministic;
+std::vector<bool> CmaEs::failed_evaluations(const std::vector<double>& fitness, const std::vector<bool>& missing) const {
   if (!pending_) {
     throw InputError("tell() without a pending population at generation " + std::to_string(generation_) +
                      "; call ask() first and tell each population once");
@@ -373,25 +292,29 @@ void CmaEs::tell(const std::vector<double>& fitness, const std::vector<bool>& mi
     throw InputError("tell() got a missing-mask of " + std::to_string(missing.size()) + " entries for " +
                      std::to_string(columns) + " candidates; give one flag per candidate or none");
   }
-  auto failed_at = [&](std::size_t k) { return !std::isfinite(fitness[k]) || (!missing.empty() && missing[k]); };
-  std::int64_t failed_now = 0;
-  for (std::size_t k = 0; k < static_cast<std::size_t>(lambda_); ++k) failed_now += failed_at(k) ? 1 : 0;
+  std::vector<bool> failed(columns);
+  for (std::size_t k = 0; k < columns; ++k) failed[k] = !std::isfinite(fitness[k]) || (!missing.empty() && missing[k]);
+  const auto failed_now = std::count(failed.begin(), failed.begin() + lambda_, true);
   if (static_cast<double>(failed_now) > options_.max_failed_fraction * static_cast<double>(lambda_)) {
     throw InputError("generation " + std::to_string(generation_) + ": " + std::to_string(failed_now) + " of " +
                      std::to_string(lambda_) + " evaluations failed (NaN, inf or missing), more than the allowed " +
                      "fraction " + std::to_string(options_.max_failed_fraction) +
                      "; fix the objective or raise max_failed_fraction");
   }
+  return failed;
+}
 
+std::vector<double> CmaEs::record_evaluations(const std::vector<double>& fitness, const std::vector<bool>& failed) {
   // Failed evaluations rank behind every valid one.
   std::vector<double> internal(static_cast<std::size_t>(lambda_));
   for (std::size_t k = 0; k < internal.size(); ++k) {
-    internal[k] = failed_at(k) ? std::numeric_limits<double>::infinity() : to_internal_fitness(fitness[k]);
+    internal[k] = failed[k] ? std::numeric_limits<double>::infinity() : to_internal_fitness(fitness[k]);
   }
+  const std::size_t columns = fitness.size();
   evaluations_ += static_cast<std::int64_t>(columns);
-  failed_ += failed_now;
+  failed_ += std::count(failed.begin(), failed.begin() + lambda_, true);
   for (std::size_t k = 0; k < columns; ++k) {
-    if (failed_at(k)) continue;
+    if (failed[k]) continue;
     const bool improves = !has_best_ || to_internal_fitness(fitness[k]) < to_internal_fitness(best_fitness_);
     if (improves) {
       has_best_ = true;
@@ -399,12 +322,39 @@ void CmaEs::tell(const std::vector<double>& fitness, const std::vector<bool>& mi
       best_solution_ = candidates_.col(static_cast<Eigen::Index>(k));
     }
   }
-  mean_fitness_ = options_.evaluate_mean && !failed_at(columns - 1) ? fitness[columns - 1]
-                                                                    : std::numeric_limits<double>::quiet_NaN();
+  mean_fitness_ = options_.evaluate_mean && !failed[columns - 1] ? fitness[columns - 1]
+                                                                 : std::numeric_limits<double>::quiet_NaN();
+  return internal;
+}
 
-  const std::vector<Eigen::Index> order = rank(internal);
+void CmaEs::tell(const std::vector<double>& fitness, const std::vector<bool>& missing) {
+  const linalg::SingleThreadedBlas deterministic;
+  const std::vector<bool> failed = failed_evaluations(fitness, missing);
+  const std::vector<double> internal = record_evaluations(fitness, failed);
+  update_distribution(rank(internal));
+  ++generation_;
+  pending_ = false;
+  update_stop_reasons(internal);
+}
+
+Eigen::VectorXd CmaEs::effective_weights(const std::vector<Eigen::Index>& order) const {
+  // Negative weights rescaled by n / ||z||^2 (tutorial, active CMA).
   const double n = static_cast<double>(n_);
+  Eigen::VectorXd effective(lambda_);
+  for (Eigen::Index i = 0; i < lambda_; ++i) {
+    const double w = weights_[i];
+    if (w >= 0.0) {
+      effective[i] = w;
+    } else {
+      const double squared = z_.col(order[static_cast<std::size_t>(i)]).squaredNorm();
+      effective[i] = squared > 0.0 ? w * n / squared : 0.0;
+    }
+  }
+  return effective;
+}
 
+void CmaEs::update_distribution(const std::vector<Eigen::Index>& order) {
+  const double n = static_cast<double>(n_);
   Eigen::VectorXd y_w = Eigen::VectorXd::Zero(n_);
   Eigen::VectorXd z_w = Eigen::VectorXd::Zero(n_);
   for (Eigen::Index i = 0; i < mu_; ++i) {
@@ -429,69 +379,15 @@ void CmaEs::tell(const std::vector<double>& fitness, const std::vector<bool>& mi
   if (h_sigma) path_c_.noalias() += std::sqrt(c_c_ * (2.0 - c_c_) * mu_eff_) * y_w;
   const double delta_h = h_sigma ? 0.0 : c_c_ * (2.0 - c_c_);
 
-  // Effective weights: negative ones rescaled by n / ||z||^2 (tutorial, active CMA).
-  Eigen::VectorXd effective(lambda_);
-  for (Eigen::Index i = 0; i < lambda_; ++i) {
-    const double w = weights_[i];
-    if (w >= 0.0) {
-      effective[i] = w;
-    } else {
-      const double squared = z_.col(order[static_cast<std::size_t>(i)]).squaredNorm();
-      effective[i] = squared > 0.0 ? w * n / squared : 0.0;
-    }
-  }
-  const double decay = 1.0 + c_1_ * delta_h - c_1_ - c_mu_ * weights_.sum();
-
+  const Eigen::VectorXd effective = effective_weights(order);
+  const RankUpdate update{y_, order, effective, path_c_, 1.0 + c_1_ * delta_h - c_1_ - c_mu_ * weights_.sum(), c_1_, c_mu_};
   if (separable_) {
-    Eigen::VectorXd positive = Eigen::VectorXd::Zero(n_);
-    Eigen::VectorXd negative = Eigen::VectorXd::Zero(n_);
-    for (Eigen::Index i = 0; i < lambda_; ++i) {
-      if (effective[i] == 0.0) continue;
-      const auto column = y_.col(order[static_cast<std::size_t>(i)]).array().square().matrix();
-      if (effective[i] > 0.0) {
-        positive.noalias() += effective[i] * column;
-      } else {
-        negative.noalias() += effective[i] * column;
-      }
-    }
-    Eigen::VectorXd updated = decay * diagonal_ + c_1_ * path_c_.cwiseAbs2() + c_mu_ * (positive + negative);
-    // A diagonal entry driven non-positive by the negative update keeps only the positive part.
-    for (Eigen::Index j = 0; j < n_; ++j) {
-      if (!(updated[j] > 0.0)) updated[j] = decay * diagonal_[j] + c_1_ * path_c_[j] * path_c_[j] + c_mu_ * positive[j];
-      if (!(updated[j] > 0.0)) updated[j] = diagonal_[j];
-    }
-    diagonal_ = updated;
+    SeparableCovarianceUpdate::apply(update, diagonal_);
   } else {
-    // Rank-one and positive rank-mu terms as one SYRK (p_c is an extra column), the
-    // negative rank-mu terms as a second one; only the lower triangle is maintained.
-    Eigen::Index positive_count = 0;
-    Eigen::Index negative_count = 0;
-    for (Eigen::Index i = 0; i < lambda_; ++i) {
-      if (effective[i] > 0.0) ++positive_count;
-      if (effective[i] < 0.0) ++negative_count;
-    }
-    Eigen::MatrixXd columns_positive(n_, positive_count + 1);
-    Eigen::MatrixXd columns_negative(n_, negative_count);
-    Eigen::Index p = 0;
-    Eigen::Index q = 0;
-    for (Eigen::Index i = 0; i < lambda_; ++i) {
-      const auto column = y_.col(order[static_cast<std::size_t>(i)]);
-      if (effective[i] > 0.0) {
-        columns_positive.col(p++) = std::sqrt(effective[i]) * column;
-      } else if (effective[i] < 0.0) {
-        columns_negative.col(q++) = std::sqrt(-effective[i]) * column;
-      }
-    }
-    columns_positive.col(p) = std::sqrt(c_1_ / c_mu_) * path_c_;
-    linalg::symmetric_rank_k(c_mu_, columns_positive, decay, covariance_);
-    if (negative_count > 0) linalg::symmetric_rank_k(-c_mu_, columns_negative, 1.0, covariance_);
+    FullCovarianceUpdate::apply(update, covariance_);
   }
 
   sigma_ *= std::exp(std::min(1.0, (c_sigma_ / d_sigma_) * (path_norm / chi_n_ - 1.0)));
-
-  ++generation_;
-  pending_ = false;
-  update_stop_reasons(internal);
 }
 
 void CmaEs::update_stop_reasons(const std::vector<double>& internal_fitness) {
@@ -507,57 +403,23 @@ void CmaEs::update_stop_reasons(const std::vector<double>& internal_fitness) {
     best_history_.erase(best_history_.begin());
     median_history_.erase(median_history_.begin());
   }
-
-  stop_reasons_.clear();
-  const StopCriteria& stop = options_.stop;
-  if (stop.max_generations > 0 && generation_ >= stop.max_generations) stop_reasons_.push_back(StopReason::kMaxGenerations);
-  if (stop.max_evaluations > 0 && evaluations_ >= stop.max_evaluations) stop_reasons_.push_back(StopReason::kMaxEvaluations);
-  if (stop.has_target && has_best_ && to_internal_fitness(best_fitness_) <= to_internal_fitness(stop.target_fitness)) {
-    stop_reasons_.push_back(StopReason::kTargetFitness);
-  }
-  const double n = static_cast<double>(n_);
-  const double lambda = static_cast<double>(lambda_);
-  // tolfun: recent best values and the current generation all within tolfun.
-  const auto window = static_cast<std::size_t>(10 + std::ceil(30.0 * n / lambda));
-  if (stop.tolfun > 0.0 && best_history_.size() >= window && !valid.empty()) {
-    double low = *std::min_element(valid.begin(), valid.end());
-    double high = *std::max_element(valid.begin(), valid.end());
-    for (std::size_t k = best_history_.size() - window; k < best_history_.size(); ++k) {
-      low = std::min(low, best_history_[k]);
-      high = std::max(high, best_history_[k]);
-    }
-    if (high - low < stop.tolfun) stop_reasons_.push_back(StopReason::kTolFun);
-  }
-  if (stop.tolx > 0.0) {
-    const Eigen::VectorXd variances = covariance_diagonal();
-    bool small = true;
-    for (Eigen::Index j = 0; j < n_ && small; ++j) {
-      small = sigma_ * std::max(std::sqrt(std::max(variances[j], 0.0)), std::abs(path_c_[j])) < stop.tolx;
-    }
-    if (small) stop_reasons_.push_back(StopReason::kTolX);
-  }
-  if (stop.max_condition > 0.0 && condition_number() > stop.max_condition) {
-    stop_reasons_.push_back(StopReason::kCondition);
-  }
-  if (stop.stagnation) {
-    // Hansen (2009): over the last 20% of the run (at least 120 + 30 n / lambda
-    // generations), the median of the latest 30% of both the best and the median values is
-    // no better than the median of the earliest 30%.
-    const auto minimum = static_cast<std::size_t>(120 + std::ceil(30.0 * n / lambda));
-    const std::size_t span =
-        std::min(kMaxHistory, std::max(minimum, static_cast<std::size_t>(0.2 * static_cast<double>(generation_))));
-    if (best_history_.size() >= span && static_cast<std::size_t>(generation_) >= span) {
-      const std::size_t part = std::max<std::size_t>(1, static_cast<std::size_t>(0.3 * static_cast<double>(span)));
-      auto stagnant = [&](const std::vector<double>& history) {
-        const auto end = history.end();
-        const auto begin = end - static_cast<std::ptrdiff_t>(span);
-        const double early = median(std::vector<double>(begin, begin + static_cast<std::ptrdiff_t>(part)));
-        const double late = median(std::vector<double>(end - static_cast<std::ptrdiff_t>(part), end));
-        return !(late < early);
-      };
-      if (stagnant(best_history_) && stagnant(median_history_)) stop_reasons_.push_back(StopReason::kStagnation);
-    }
-  }
+  const StopContext context{options_.stop,
+                            generation_,
+                            evaluations_,
+                            has_best_,
+                            has_best_ ? to_internal_fitness(best_fitness_) : 0.0,
+                            to_internal_fitness(options_.stop.target_fitness),
+                            valid,
+                            best_history_,
+                            median_history_,
+                            kMaxHistory,
+                            static_cast<double>(n_),
+                            static_cast<double>(lambda_),
+                            sigma_,
+                            path_c_,
+                            [this] { return covariance_diagonal(); },
+                            [this] { return condition_number(); }};
+  stop_reasons_ = stop_reasons(context);
 }
 
 StrategyState CmaEs::state() const {

@@ -16,59 +16,12 @@
 #include <vector>
 
 #include "evo/box_transform.h"
+#include "evo/cma_options.h"
 #include "evo/random.h"
 #include "evo/strategy.h"
 
 namespace evomem::evo {
 
-enum class CovarianceModel { kFull, kSeparable };
-// How the full covariance is factorised; kAuto uses the eigendecomposition below
-// kCholeskyFromDimension and the Cholesky factor from there on.
-enum class Decomposition { kAuto, kEigen, kCholesky };
-// What recommendation() exports.
-enum class Recommendation { kBest, kMean };
-
-inline constexpr Eigen::Index kCholeskyFromDimension = 200;
-
-Decomposition parse_decomposition(const std::string& text);
-std::string to_string(Decomposition decomposition);
-Recommendation parse_recommendation(const std::string& text);
-
-struct CmaOptions {
-  Eigen::Index dimension = 0;
-  // Initial mean in user coordinates: the vector if given, else initial_mean_value everywhere.
-  Eigen::VectorXd initial_mean;
-  double initial_mean_value = 0.0;
-  double sigma0 = 0.0;
-  // Per-coordinate scale: the strategy searches u with x = scaling .* u, so sigma0 is
-  // relative to each coordinate's scale. Empty = all ones.
-  Eigen::VectorXd scaling;
-  // Box bounds (user coordinates) through BoxTransform; empty = unbounded.
-  Eigen::VectorXd lower;
-  Eigen::VectorXd upper;
-  // 0 = 4 + floor(3 ln n), and floor(lambda / 2) parents.
-  Eigen::Index population_size = 0;
-  Eigen::Index parent_count = 0;
-  bool active = true;
-  // Samples pairs z, -z; only the better of each pair can get a positive weight (pairwise
-  // selection), which avoids the step-size bias of plain mirroring.
-  bool mirrored = false;
-  // Appends the mean as an extra last column of ask(); its fitness is recorded (mean_fitness)
-  // and counts for best tracking, but not for the update.
-  bool evaluate_mean = false;
-  Recommendation recommendation = Recommendation::kBest;
-  CovarianceModel covariance = CovarianceModel::kFull;
-  Decomposition decomposition = Decomposition::kAuto;
-  Direction direction = Direction::kMinimize;
-  std::uint64_t seed = 1;
-  // A generation with more failed evaluations than this fraction of lambda is refused.
-  double max_failed_fraction = 0.15;
-  double mean_learning_rate = 1.0;
-  StopCriteria stop;
-};
-
-// Throws InputError naming the option if `options` cannot define a strategy.
-void validate(const CmaOptions& options);
 
 class CmaEs : public Strategy {
  public:
@@ -118,6 +71,12 @@ class CmaEs : public Strategy {
   Eigen::VectorXd to_user(const Eigen::VectorXd& internal) const;
   Eigen::VectorXd to_internal(const Eigen::VectorXd& user) const;
   std::vector<Eigen::Index> rank(const std::vector<double>& internal_fitness) const;
+  // tell()'s steps: which evaluations failed (InputError for a bad call or too many
+  // failures), best and mean bookkeeping, the CMA update, the stop tests.
+  std::vector<bool> failed_evaluations(const std::vector<double>& fitness, const std::vector<bool>& missing) const;
+  std::vector<double> record_evaluations(const std::vector<double>& fitness, const std::vector<bool>& failed);
+  Eigen::VectorXd effective_weights(const std::vector<Eigen::Index>& order) const;
+  void update_distribution(const std::vector<Eigen::Index>& order);
   void update_stop_reasons(const std::vector<double>& internal_fitness);
   double to_internal_fitness(double value) const;
 

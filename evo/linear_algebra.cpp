@@ -113,14 +113,6 @@ void symmetric_rank_k(double alpha, const Eigen::MatrixXd& a, double beta, Eigen
   dsyrk_("L", "N", &n, &k, &alpha, a.data(), &n, &beta, c.data(), &n);
 }
 
-void symmetric_rank_one(double alpha, const Eigen::VectorXd& x, Eigen::MatrixXd& c) {
-  const int n = as_int(x.size());
-  EVOMEM_CHECK(c.rows() == n && c.cols() == n, "symmetric update with mismatched shapes");
-  if (n == 0) return;
-  const int one = 1;
-  dsyr_("L", &n, &alpha, x.data(), &one, c.data(), &n);
-}
-
 void lower_triangular_multiply(const Eigen::MatrixXd& lower, Eigen::MatrixXd& b) {
   const int m = as_int(b.rows());
   const int n = as_int(b.cols());

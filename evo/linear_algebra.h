@@ -41,9 +41,6 @@ void multiply(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, Eigen::MatrixX
 // Lower triangle of c = alpha * a * a^T + beta * c (a is n x k).
 void symmetric_rank_k(double alpha, const Eigen::MatrixXd& a, double beta, Eigen::MatrixXd& c);
 
-// Lower triangle of c += alpha * x * x^T.
-void symmetric_rank_one(double alpha, const Eigen::VectorXd& x, Eigen::MatrixXd& c);
-
 // b = lower * b for a lower-triangular matrix (in place, b is n x k).
 void lower_triangular_multiply(const Eigen::MatrixXd& lower, Eigen::MatrixXd& b);
 

@@ -6,12 +6,6 @@
 
 namespace evomem::evo {
 
-Direction parse_direction(const std::string& text) {
-  if (text == "minimize" || text == "min") return Direction::kMinimize;
-  if (text == "maximize" || text == "max") return Direction::kMaximize;
-  throw InputError("unknown optimisation direction '" + text + "'; use 'minimize' or 'maximize'");
-}
-
 std::string to_string(Direction direction) {
   return direction == Direction::kMinimize ? "minimize" : "maximize";
 }

@@ -18,7 +18,6 @@ namespace evomem::evo {
 // Whether smaller or larger fitness is better.
 enum class Direction { kMinimize, kMaximize };
 
-Direction parse_direction(const std::string& text);
 std::string to_string(Direction direction);
 
 // Fitness value meaning "this evaluation failed or never came back"; NaN and +-inf count as

@@ -83,37 +83,76 @@ at::Tensor Backbone::decode_step(const at::Tensor& tokens, AttentionObserver* ob
   return forward_step(tokens.unsqueeze(1), at::Tensor(), observer, false).select(1, 0);
 }
 
-at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor& token_valid_in, AttentionObserver* observer,
-                                  bool all_logits) {
-  const at::Tensor tokens = tokens_in.to(device_, at::kLong);
-  const std::int64_t batch = tokens.size(0);
-  const std::int64_t count = tokens.size(1);
-  const std::int64_t min_id = tokens.min().item<std::int64_t>();
-  const std::int64_t max_id = tokens.max().item<std::int64_t>();
+Backbone::StepTokens Backbone::step_tokens(const at::Tensor& tokens_in, const at::Tensor& token_valid_in) {
+  StepTokens step;
+  step.tokens = tokens_in.to(device_, at::kLong);
+  const std::int64_t count = step.tokens.size(1);
+  const std::int64_t min_id = step.tokens.min().item<std::int64_t>();
+  const std::int64_t max_id = step.tokens.max().item<std::int64_t>();
   if (min_id < 0 || max_id >= config_.vocab_size) {
     throw InputError("token id " + std::to_string(min_id < 0 ? min_id : max_id) + " is outside the vocabulary (size " +
                      std::to_string(config_.vocab_size) + ")");
   }
-  at::Tensor token_valid;
-  if (token_valid_in.defined()) token_valid = token_valid_in.to(device_, at::kBool);
-  if (token_valid.defined() && token_valid.all().item<bool>()) token_valid = at::Tensor();
+  if (token_valid_in.defined()) step.token_valid = token_valid_in.to(device_, at::kBool);
+  if (step.token_valid.defined() && step.token_valid.all().item<bool>()) step.token_valid = at::Tensor();
 
   // Positions count real tokens only, so a left-padded prompt starts at position 0.
-  at::Tensor positions;
-  at::Tensor query_positions;
-  if (token_valid.defined()) {
-    const at::Tensor steps = token_valid.to(at::kLong).cumsum(1);
-    positions = (next_positions_.unsqueeze(1) + steps - 1).clamp_min(0);
-    query_positions = positions.masked_fill(at::logical_not(token_valid), -1);
+  if (step.token_valid.defined()) {
+    const at::Tensor steps = step.token_valid.to(at::kLong).cumsum(1);
+    step.positions = (next_positions_.unsqueeze(1) + steps - 1).clamp_min(0);
+    step.query_positions = step.positions.masked_fill(at::logical_not(step.token_valid), -1);
     next_positions_ = next_positions_ + steps.select(1, count - 1);
   } else {
-    positions = next_positions_.unsqueeze(1) + at::arange(count, at::TensorOptions().dtype(at::kLong).device(device_));
-    query_positions = positions;
+    step.positions = next_positions_.unsqueeze(1) + at::arange(count, at::TensorOptions().dtype(at::kLong).device(device_));
+    step.query_positions = step.positions;
     next_positions_ = next_positions_ + count;
   }
-  const std::int64_t sequence_length = positions.max().item<std::int64_t>() + 1;
+  return step;
+}
+
+// The one place where a memory policy changes the cache: the layer's attention rows are
+// collected at every step, and at an update point the observer sees them (with the cache's
+// positions, key norms and validity) and may return the slots each KV head keeps.
+void Backbone::observe_and_evict(std::int64_t layer, const at::Tensor& group_probs, const StepTokens& step,
+                                 AttentionObserver& observer, bool update_point, bool want_probs) {
+  const std::int64_t batch = step.tokens.size(0);
+  const std::int64_t count = step.tokens.size(1);
+  const std::int64_t kv_heads = config_.num_key_value_heads;
+  AttentionRowBuffer& rows = pending_rows_[static_cast<std::size_t>(layer)];
+  at::Tensor probs = group_probs;
+  // Padding queries carry no information; their rows are zeroed.
+  if (probs.defined() && step.token_valid.defined()) {
+    probs.masked_fill_(at::logical_not(step.token_valid).view({batch, 1, count, 1}), 0.0);
+  }
+  rows.add(probs, step.query_positions);
+  if (!update_point) return;
+  AttentionObservation observation;
+  observation.layer = layer;
+  observation.tokens_seen = tokens_seen_;
+  const std::int64_t n_slots = cache_.length(layer);
+  if (want_probs) observation.attention = rows.take_rows(n_slots);
+  observation.query_positions = rows.take_query_positions();
+  observation.positions = cache_.positions(layer);
+  observation.key_norms = cache_.key_norms(layer);
+  observation.valid = cache_.valid(layer);
+  const std::optional<at::Tensor> keep = observer.on_update(observation);
+  if (!keep) return;
+  if (keep->sizes().vec() != std::vector<std::int64_t>{batch, kv_heads, n_slots} || keep->scalar_type() != at::kBool) {
+    throw InternalError("observer returned a keep mask of shape " + c10::str(keep->sizes()) + " and type " +
+                        c10::toString(keep->scalar_type()) + "; expected bool [" + std::to_string(batch) + ", " +
+                        std::to_string(kv_heads) + ", " + std::to_string(n_slots) + "]");
+  }
+  cache_.evict(layer, *keep);
+}
+
+at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor& token_valid_in, AttentionObserver* observer,
+                                  bool all_logits) {
+  const StepTokens step = step_tokens(tokens_in, token_valid_in);
+  const std::int64_t batch = step.tokens.size(0);
+  const std::int64_t count = step.tokens.size(1);
+  const std::int64_t sequence_length = step.positions.max().item<std::int64_t>() + 1;
   const c10::ScalarType dtype = this->dtype();
-  const auto [cos, sin] = rope_.cos_sin(positions, sequence_length, dtype);
+  const auto [cos, sin] = rope_.cos_sin(step.positions, sequence_length, dtype);
 
   const std::int64_t interval = observer ? observer->update_interval() : 0;
   tokens_seen_ += count;
@@ -125,7 +164,7 @@ at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor&
   const std::int64_t head_dim = config_.head_dim;
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
 
-  at::Tensor hidden = at::embedding(weights_.embed_tokens, tokens);
+  at::Tensor hidden = at::embedding(weights_.embed_tokens, step.tokens);
   for (std::int64_t layer = 0; layer < config_.num_hidden_layers; ++layer) {
     const LayerWeights& w = weights_.layers[static_cast<std::size_t>(layer)];
     const at::Tensor normed = rms_norm(hidden, w.input_norm);
@@ -138,7 +177,7 @@ at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor&
                              .transpose(1, 2);
     const at::Tensor q_rot = apply_rope(q, cos, sin);
     const at::Tensor k_rot = apply_rope(k, cos, sin);
-    const std::int64_t first_slot = cache_.append(layer, k_rot, v, positions, token_valid);
+    const std::int64_t first_slot = cache_.append(layer, k_rot, v, step.positions, step.token_valid);
 
     AttentionInputs inputs;
     inputs.queries = q_rot;
@@ -148,36 +187,7 @@ at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor&
     inputs.first_query_slot = first_slot;
     inputs.scale = scale;
     AttentionResult attention = grouped_attention(inputs, want_probs);
-
-    if (observer) {
-      AttentionRowBuffer& rows = pending_rows_[static_cast<std::size_t>(layer)];
-      at::Tensor probs = attention.group_probs;
-      // Padding queries carry no information; their rows are zeroed.
-      if (probs.defined() && token_valid.defined()) {
-        probs.masked_fill_(at::logical_not(token_valid).view({batch, 1, count, 1}), 0.0);
-      }
-      rows.add(probs, query_positions);
-      if (update_point) {
-        AttentionObservation observation;
-        observation.layer = layer;
-        observation.tokens_seen = tokens_seen_;
-        const std::int64_t n_slots = cache_.length(layer);
-        if (want_probs) observation.attention = rows.take_rows(n_slots);
-        observation.query_positions = rows.take_query_positions();
-        observation.positions = cache_.positions(layer);
-        observation.key_norms = cache_.key_norms(layer);
-        observation.valid = cache_.valid(layer);
-        const std::optional<at::Tensor> keep = observer->on_update(observation);
-        if (keep) {
-          if (keep->sizes().vec() != std::vector<std::int64_t>{batch, kv_heads, n_slots} || keep->scalar_type() != at::kBool) {
-            throw InternalError("observer returned a keep mask of shape " + c10::str(keep->sizes()) + " and type " +
-                                c10::toString(keep->scalar_type()) + "; expected bool [" + std::to_string(batch) + ", " +
-                                std::to_string(kv_heads) + ", " + std::to_string(n_slots) + "]");
-          }
-          cache_.evict(layer, *keep);
-        }
-      }
-    }
+    if (observer) observe_and_evict(layer, attention.group_probs, step, *observer, update_point, want_probs);
 
     hidden = hidden + model::linear(attention.output, w.o_proj);
     const at::Tensor gate_up = model::linear(rms_norm(hidden, w.post_norm), w.gate_up_proj);

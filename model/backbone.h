@@ -56,6 +56,17 @@ class Backbone {
   const at::Tensor& next_positions() const { return next_positions_; }
 
  private:
+  // One step's tokens on the device, their validity (undefined: all valid), cache positions
+  // and the positions the observer sees (-1 for padding).
+  struct StepTokens {
+    at::Tensor tokens;
+    at::Tensor token_valid;
+    at::Tensor positions;
+    at::Tensor query_positions;
+  };
+  StepTokens step_tokens(const at::Tensor& tokens, const at::Tensor& token_valid);
+  void observe_and_evict(std::int64_t layer, const at::Tensor& group_probs, const StepTokens& step,
+                         AttentionObserver& observer, bool update_point, bool want_probs);
   at::Tensor forward_step(const at::Tensor& tokens, const at::Tensor& token_valid, AttentionObserver* observer,
                           bool all_logits);
   at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight) const;

@@ -9,7 +9,6 @@ namespace evomem::model {
 void AttentionRowBuffer::add(const at::Tensor& rows, const at::Tensor& query_positions) {
   if (rows.defined()) rows_.push_back(rows);
   query_positions_.push_back(query_positions);
-  row_count_ += query_positions.size(1);
 }
 
 at::Tensor AttentionRowBuffer::take_rows(std::int64_t n_slots) {
@@ -28,14 +27,12 @@ at::Tensor AttentionRowBuffer::take_rows(std::int64_t n_slots) {
 at::Tensor AttentionRowBuffer::take_query_positions() {
   at::Tensor positions = query_positions_.size() == 1 ? query_positions_.front() : at::cat(query_positions_, 1);
   query_positions_.clear();
-  row_count_ = 0;
   return positions;
 }
 
 void AttentionRowBuffer::clear() {
   rows_.clear();
   query_positions_.clear();
-  row_count_ = 0;
 }
 
 }  // namespace evomem::model

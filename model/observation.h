@@ -62,13 +62,11 @@ class AttentionRowBuffer {
   at::Tensor take_rows(std::int64_t n_slots);
   // [batch, total_rows]; clears the positions (call with take_rows).
   at::Tensor take_query_positions();
-  std::int64_t row_count() const { return row_count_; }
   void clear();
 
  private:
   std::vector<at::Tensor> rows_;
   std::vector<at::Tensor> query_positions_;
-  std::int64_t row_count_ = 0;
 };
 
 }  // namespace evomem::model

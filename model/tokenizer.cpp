@@ -127,6 +127,95 @@ Tokenizer Tokenizer::load(const std::filesystem::path& path) {
   return from_json(document, nullptr, file.string());
 }
 
+void Tokenizer::read_added_tokens(const core::Json& added, const std::string& where) {
+  if (!added.is_array()) throw FormatError(field_name(where, "added_tokens") + " must be an array");
+  for (std::size_t i = 0; i < added.size(); ++i) {
+    const core::Json& entry = added[i];
+    const std::string field = "added_tokens[" + std::to_string(i) + "]";
+    if (!entry.is_object()) throw FormatError(field_name(where, field) + " must be an object");
+    const auto id = entry.find("id");
+    const auto content = entry.find("content");
+    if (id == entry.end() || !id->is_number_integer() || id->get<std::int64_t>() < 0) {
+      throw FormatError(field_name(where, field + ".id") + " must be a non-negative integer");
+    }
+    if (content == entry.end() || !content->is_string() || content->get<std::string>().empty()) {
+      throw FormatError(field_name(where, field + ".content") + " must be a non-empty string");
+    }
+    AddedToken token;
+    token.content = content->get<std::string>();
+    token.id = id->get<std::int64_t>();
+    token.special = flag(entry, "special", false, where, field);
+    token.lstrip = flag(entry, "lstrip", false, where, field);
+    token.rstrip = flag(entry, "rstrip", false, where, field);
+    token.normalized = flag(entry, "normalized", !token.special, where, field);
+    if (added_by_id_.count(token.id) != 0) {
+      throw FormatError(field_name(where, field + ".id") + " repeats id " + std::to_string(token.id));
+    }
+    const std::size_t index = added_tokens_.size();
+    added_by_id_.emplace(token.id, index);
+    added_by_content_.emplace(token.content, index);
+    if (token.special) special_ids_.insert(token.id);
+    added_tokens_.push_back(std::move(token));
+  }
+  for (std::size_t index = 0; index < added_tokens_.size(); ++index) {
+    const AddedToken& token = added_tokens_[index];
+    if (token.normalized && normalizer_) {
+      normalized_matcher_.add(normalizer_->normalize(token.content), index);
+    } else {
+      raw_matcher_.add(token.content, index);
+    }
+  }
+}
+
+// Post-processor: the special tokens around a single sequence.
+void Tokenizer::read_post_processor(const core::Json& processor, const std::string& field, const std::string& where) {
+  const auto type = processor.find("type");
+  const std::string name = type != processor.end() && type->is_string() ? type->get<std::string>() : "";
+  if (name == "ByteLevel") return;  // offsets only; ids are unchanged
+  if (name == "Sequence") {
+    const auto processors = processor.find("processors");
+    if (processors == processor.end() || !processors->is_array()) {
+      throw FormatError(field_name(where, field + ".processors") + " must be an array");
+    }
+    for (std::size_t i = 0; i < processors->size(); ++i) {
+      read_post_processor((*processors)[i], field + ".processors[" + std::to_string(i) + "]", where);
+    }
+    return;
+  }
+  if (name != "TemplateProcessing") {
+    throw InputError(field_name(where, field + ".type") + " is \"" + name +
+                     "\"; supported: \"TemplateProcessing\", \"ByteLevel\", \"Sequence\"");
+  }
+  const auto single = processor.find("single");
+  const auto specials = processor.find("special_tokens");
+  if (single == processor.end() || !single->is_array()) {
+    throw FormatError(field_name(where, field + ".single") + " must be an array");
+  }
+  bool after_sequence = false;
+  for (std::size_t i = 0; i < single->size(); ++i) {
+    const core::Json& item = (*single)[i];
+    const std::string item_field = field + ".single[" + std::to_string(i) + "]";
+    if (item.contains("Sequence")) {
+      after_sequence = true;
+      continue;
+    }
+    if (!item.contains("SpecialToken") || !item["SpecialToken"].contains("id") || !item["SpecialToken"]["id"].is_string()) {
+      throw FormatError(field_name(where, item_field) + " must be {\"SpecialToken\": {\"id\": ...}} or {\"Sequence\": ...}");
+    }
+    const std::string token_name = item["SpecialToken"]["id"].get<std::string>();
+    if (specials == processor.end() || !specials->contains(token_name) || !(*specials)[token_name].contains("ids") ||
+        !(*specials)[token_name]["ids"].is_array()) {
+      throw FormatError(field_name(where, field + ".special_tokens") + " has no ids for \"" + token_name + "\"");
+    }
+    for (const core::Json& special_id : (*specials)[token_name]["ids"]) {
+      if (!special_id.is_number_integer()) {
+        throw FormatError(field_name(where, field + ".special_tokens." + token_name + ".ids") + " must hold integers");
+      }
+      (after_sequence ? suffix_ids_ : prefix_ids_).push_back(special_id.get<TokenId>());
+    }
+  }
+}
+
 Tokenizer Tokenizer::from_json(const core::Json& document, const core::Json* config, const std::string& where) {
   if (!document.is_object()) {
     throw FormatError(where + ": a tokenizer.json document must be a JSON object, got " + document.type_name());
@@ -146,96 +235,9 @@ Tokenizer Tokenizer::from_json(const core::Json& document, const core::Json* con
                         describe_component(pre_tokenizer, "pretokenizers") + ", decoder " +
                         describe_component(decoder, "decoders");
 
-  if (const core::Json* added = optional_component(document, "added_tokens")) {
-    if (!added->is_array()) throw FormatError(field_name(where, "added_tokens") + " must be an array");
-    for (std::size_t i = 0; i < added->size(); ++i) {
-      const core::Json& entry = (*added)[i];
-      const std::string field = "added_tokens[" + std::to_string(i) + "]";
-      if (!entry.is_object()) throw FormatError(field_name(where, field) + " must be an object");
-      const auto id = entry.find("id");
-      const auto content = entry.find("content");
-      if (id == entry.end() || !id->is_number_integer() || id->get<std::int64_t>() < 0) {
-        throw FormatError(field_name(where, field + ".id") + " must be a non-negative integer");
-      }
-      if (content == entry.end() || !content->is_string() || content->get<std::string>().empty()) {
-        throw FormatError(field_name(where, field + ".content") + " must be a non-empty string");
-      }
-      AddedToken token;
-      token.content = content->get<std::string>();
-      token.id = id->get<std::int64_t>();
-      token.special = flag(entry, "special", false, where, field);
-      token.lstrip = flag(entry, "lstrip", false, where, field);
-      token.rstrip = flag(entry, "rstrip", false, where, field);
-      token.normalized = flag(entry, "normalized", !token.special, where, field);
-      if (tokenizer.added_by_id_.count(token.id) != 0) {
-        throw FormatError(field_name(where, field + ".id") + " repeats id " + std::to_string(token.id));
-      }
-      const std::size_t index = tokenizer.added_tokens_.size();
-      tokenizer.added_by_id_.emplace(token.id, index);
-      tokenizer.added_by_content_.emplace(token.content, index);
-      if (token.special) tokenizer.special_ids_.insert(token.id);
-      tokenizer.added_tokens_.push_back(std::move(token));
-    }
-    for (std::size_t index = 0; index < tokenizer.added_tokens_.size(); ++index) {
-      const AddedToken& token = tokenizer.added_tokens_[index];
-      if (token.normalized && tokenizer.normalizer_) {
-        tokenizer.normalized_matcher_.add(tokenizer.normalizer_->normalize(token.content), index);
-      } else {
-        tokenizer.raw_matcher_.add(token.content, index);
-      }
-    }
-  }
-
-  // Post-processor: the special tokens around a single sequence.
-  const auto template_ids = [&](const core::Json& processor, const std::string& field, auto& self) -> void {
-    const auto type = processor.find("type");
-    const std::string name = type != processor.end() && type->is_string() ? type->get<std::string>() : "";
-    if (name == "ByteLevel") return;  // offsets only; ids are unchanged
-    if (name == "Sequence") {
-      const auto processors = processor.find("processors");
-      if (processors == processor.end() || !processors->is_array()) {
-        throw FormatError(field_name(where, field + ".processors") + " must be an array");
-      }
-      for (std::size_t i = 0; i < processors->size(); ++i) {
-        self((*processors)[i], field + ".processors[" + std::to_string(i) + "]", self);
-      }
-      return;
-    }
-    if (name != "TemplateProcessing") {
-      throw InputError(field_name(where, field + ".type") + " is \"" + name +
-                       "\"; supported: \"TemplateProcessing\", \"ByteLevel\", \"Sequence\"");
-    }
-    const auto single = processor.find("single");
-    const auto specials = processor.find("special_tokens");
-    if (single == processor.end() || !single->is_array()) {
-      throw FormatError(field_name(where, field + ".single") + " must be an array");
-    }
-    bool after_sequence = false;
-    for (std::size_t i = 0; i < single->size(); ++i) {
-      const core::Json& item = (*single)[i];
-      const std::string item_field = field + ".single[" + std::to_string(i) + "]";
-      if (item.contains("Sequence")) {
-        after_sequence = true;
-        continue;
-      }
-      if (!item.contains("SpecialToken") || !item["SpecialToken"].contains("id") || !item["SpecialToken"]["id"].is_string()) {
-        throw FormatError(field_name(where, item_field) + " must be {\"SpecialToken\": {\"id\": ...}} or {\"Sequence\": ...}");
-      }
-      const std::string token_name = item["SpecialToken"]["id"].get<std::string>();
-      if (specials == processor.end() || !specials->contains(token_name) || !(*specials)[token_name].contains("ids") ||
-          !(*specials)[token_name]["ids"].is_array()) {
-        throw FormatError(field_name(where, field + ".special_tokens") + " has no ids for \"" + token_name + "\"");
-      }
-      for (const core::Json& special_id : (*specials)[token_name]["ids"]) {
-        if (!special_id.is_number_integer()) {
-          throw FormatError(field_name(where, field + ".special_tokens." + token_name + ".ids") + " must hold integers");
-        }
-        (after_sequence ? tokenizer.suffix_ids_ : tokenizer.prefix_ids_).push_back(special_id.get<TokenId>());
-      }
-    }
-  };
+  if (const core::Json* added = optional_component(document, "added_tokens")) tokenizer.read_added_tokens(*added, where);
   if (const core::Json* processor = optional_component(document, "post_processor")) {
-    template_ids(*processor, "post_processor", template_ids);
+    tokenizer.read_post_processor(*processor, "post_processor", where);
   }
 
   if (config != nullptr && config->is_object()) {

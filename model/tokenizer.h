@@ -96,6 +96,9 @@ class Tokenizer {
 
  private:
   Tokenizer();
+  // from_json's steps: added_tokens, and the ids the post-processor puts around a sequence.
+  void read_added_tokens(const core::Json& added, const std::string& where);
+  void read_post_processor(const core::Json& processor, const std::string& field, const std::string& where);
   struct Section {
     std::string_view text;
     const AddedToken* added;  // nullptr for ordinary text

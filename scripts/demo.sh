@@ -34,7 +34,7 @@ for task in synth_passkey synth_kv_retrieval synth_niah_single; do
   tasks_arg+="${tasks_arg:+,}${task}=runs/heldout_${task}.jsonl"
 done
 run_eval() {  # NAME POLICY
-  "$evomem" --quiet eval --backbone models/evomem-tiny --tasks-file tasks/synthetic_tasks.toml --tasks "$tasks_arg" \
+  "$evomem" --quiet eval --backbone models/evomem-tiny --tasks-file tasks/synthetic/tasks.toml --tasks "$tasks_arg" \
     --policy "$2" --chunk-size 128 --out "runs/eval_$1.jsonl" >/dev/null
 }
 run_eval namm "namm:weights=runs/demo_namm.safetensors"
@@ -69,7 +69,7 @@ for policy in policies:
 PY
 
 echo "== what each layer keeps: the evolved NAMM next to H2O at the same cache size"
-"$evomem" analyze --backbone models/evomem-tiny --tasks-file tasks/synthetic_tasks.toml --tasks "$tasks_arg" --samples 2 \
+"$evomem" analyze --backbone models/evomem-tiny --tasks-file tasks/synthetic/tasks.toml --tasks "$tasks_arg" --samples 2 \
   --policy "namm:weights=runs/demo_namm.safetensors" --compare "h2o:heavy=$half,recent=$half" --chunk-size 128 \
   --run runs/demo.h5 --out runs/analysis
 echo "open runs/analysis/report.html in a browser for the heatmaps, curves and the token view"

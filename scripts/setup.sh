@@ -9,7 +9,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 debian_packages=(
-  build-essential cmake pkg-config ccache git
+  build-essential cmake pkg-config ccache git clang-format-14
   libtorch-dev
   libopenblas0-pthread libopenblas-pthread-dev
   libeigen3-dev

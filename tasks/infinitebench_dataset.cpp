@@ -5,16 +5,16 @@
 namespace evomem::tasks {
 namespace {
 
-InfiniteBenchAnswer to_answer(const JsonlRecord& record, const core::Json& value, const std::string& label) {
-  InfiniteBenchAnswer answer;
+metrics::Answer to_answer(const JsonlRecord& record, const core::Json& value, const std::string& label) {
+  metrics::Answer answer;
   if (value.is_string()) {
-    answer.kind = InfiniteBenchAnswer::Kind::kString;
+    answer.kind = metrics::Answer::Kind::kString;
     answer.text = value.get<std::string>();
   } else if (value.is_number_integer()) {
-    answer.kind = InfiniteBenchAnswer::Kind::kInteger;
+    answer.kind = metrics::Answer::Kind::kInteger;
     answer.text = value.dump();
   } else if (value.is_number_float()) {
-    answer.kind = InfiniteBenchAnswer::Kind::kNumber;
+    answer.kind = metrics::Answer::Kind::kNumber;
     answer.text = value.dump();
   } else {
     field_error(record, "answer", label + "must be a string or a number, got " + std::string(value.type_name()));
@@ -64,7 +64,7 @@ std::vector<InfiniteBenchSample> read_infinitebench_file(const std::filesystem::
   return samples;
 }
 
-std::vector<std::string> answer_texts(const std::vector<InfiniteBenchAnswer>& answers) {
+std::vector<std::string> answer_texts(const std::vector<metrics::Answer>& answers) {
   std::vector<std::string> texts;
   texts.reserve(answers.size());
   for (const auto& answer : answers) texts.push_back(answer.text);

@@ -7,15 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace evomem::tasks {
+#include "metrics/answer.h"
 
-// One answer of an InfiniteBench sample. The scorers compare some answers as strings and some
-// as numbers (math_find, code_run), so the JSON type is kept.
-struct InfiniteBenchAnswer {
-  enum class Kind { kString, kInteger, kNumber };
-  Kind kind = Kind::kString;
-  std::string text;  // the string, or the number as the JSON text wrote it
-};
+namespace evomem::tasks {
 
 // One line of an InfiniteBench file.
 struct InfiniteBenchSample {
@@ -23,7 +17,7 @@ struct InfiniteBenchSample {
   std::string context;  // the long document
   std::string input;    // question / instruction (may be empty)
   // "answer": a string or number becomes one answer, a list keeps its order; never empty.
-  std::vector<InfiniteBenchAnswer> answers;
+  std::vector<metrics::Answer> answers;
   std::vector<std::string> options;  // "options": choices for longbook_choice_eng / code_debug
 };
 
@@ -34,6 +28,6 @@ void for_each_infinitebench_sample(const std::filesystem::path& path,
 std::vector<InfiniteBenchSample> read_infinitebench_file(const std::filesystem::path& path, std::size_t limit = 0);
 
 // The answers as plain strings (numbers in their JSON spelling).
-std::vector<std::string> answer_texts(const std::vector<InfiniteBenchAnswer>& answers);
+std::vector<std::string> answer_texts(const std::vector<metrics::Answer>& answers);
 
 }  // namespace evomem::tasks

@@ -2,7 +2,7 @@
 
 #include "core/error.h"
 #include "core/utf8.h"
-#include "tasks/utf8_text.h"
+#include "metrics/utf8_text.h"
 
 namespace evomem::tasks {
 

@@ -10,20 +10,20 @@ namespace {
 
 struct PredictionLine {
   std::string prediction;
-  References references;
+  metrics::References references;
 };
 
-InfiniteBenchAnswer answer_value(const JsonlRecord& record, const std::string& field, const core::Json& value) {
-  if (value.is_string()) return {InfiniteBenchAnswer::Kind::kString, value.get<std::string>()};
-  if (value.is_number_integer()) return {InfiniteBenchAnswer::Kind::kInteger, value.dump()};
-  if (value.is_number_float()) return {InfiniteBenchAnswer::Kind::kNumber, value.dump()};
+metrics::Answer answer_value(const JsonlRecord& record, const std::string& field, const core::Json& value) {
+  if (value.is_string()) return {metrics::Answer::Kind::kString, value.get<std::string>()};
+  if (value.is_number_integer()) return {metrics::Answer::Kind::kInteger, value.dump()};
+  if (value.is_number_float()) return {metrics::Answer::Kind::kNumber, value.dump()};
   field_error(record, field, std::string("items must be strings or numbers, got ") + value.type_name());
 }
 
 }  // namespace
 
 PredictionScores score_predictions_file(const TaskSpec& task, const std::filesystem::path& path,
-                                        const ScoreOptions& options) {
+                                        const metrics::ScoreOptions& options) {
   JsonlReader reader(path);
   JsonlRecord record;
   std::vector<PredictionLine> lines;
@@ -32,7 +32,7 @@ PredictionScores score_predictions_file(const TaskSpec& task, const std::filesys
     PredictionLine line;
     if (task.format == DatasetFormat::kLongBench) {
       line.prediction = required_string(record, "pred");
-      line.references = string_references(string_list(record, "answers", false));
+      line.references = metrics::string_references(string_list(record, "answers", false));
       if (line.references.answers.empty()) field_error(record, "answers", "is empty");
       last_classes = record.value.contains("all_classes") ? string_list(record, "all_classes", true)
                                                           : std::vector<std::string>{};
@@ -62,7 +62,7 @@ PredictionScores score_predictions_file(const TaskSpec& task, const std::filesys
   double total = 0.0;
   for (auto& line : lines) {
     line.references.all_classes = last_classes;
-    const double score = score_prediction(task.metric, line.prediction, line.references, task.first_line_only, options);
+    const double score = metrics::score_prediction(task.metric, line.prediction, line.references, task.first_line_only, options);
     scores.sample_scores.push_back(score);
     total += score;
   }

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "tasks/metric.h"
+#include "metrics/metric.h"
 #include "tasks/task_registry.h"
 
 namespace evomem::tasks {
@@ -26,6 +26,6 @@ struct PredictionScores {
 
 // FormatError naming file, line and field on bad input; InputError for an empty file.
 PredictionScores score_predictions_file(const TaskSpec& task, const std::filesystem::path& path,
-                                        const ScoreOptions& options = {});
+                                        const metrics::ScoreOptions& options = {});
 
 }  // namespace evomem::tasks

@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "core/utf8.h"
-#include "tasks/utf8_text.h"
+#include "metrics/utf8_text.h"
 
 namespace evomem::tasks {
 namespace {
@@ -92,9 +92,9 @@ PromptFields infinitebench_fields(const InfiniteBenchSample& sample) {
   const std::u32string input = core::utf8_to_code_points(sample.input);
   for (std::size_t at = input.find(U"The "); at != std::u32string::npos; at = input.find(U"The ", at + 1)) {
     std::size_t end = at + 4;
-    while (end < input.size() && is_python_word_char(input[end])) ++end;
+    while (end < input.size() && metrics::is_python_word_char(input[end])) ++end;
     if (end > at + 4 && input.compare(end, 7, U" number") == 0) {
-      const std::u32string phrase = python_lower(input.substr(at, end + 7 - at));
+      const std::u32string phrase = metrics::python_lower(input.substr(at, end + 7 - at));
       fields["prefix"] = "What is " + core::code_points_to_utf8(phrase) + " in the following list?";
       break;
     }

@@ -17,7 +17,7 @@ const TaskDefinition kLongBench[] = {
      "asconcisely as you can, using a single phrase if possible. Do not provide any explanation.\n\nStory: "
      "{context}\n\nNow, answer the question based on the story asconcisely as you can, using a single phrase if "
      "possible. Do not provide any explanation.\n\nQuestion: {input}\n\nAnswer:",
-     128, Metric::kQaF1},
+     128, metrics::Metric::kQaF1},
     {"qasper",
      "You are given a scientific article and a question. Answer the question as concisely as you can, using a single "
      "phrase or sentence if possible. If the question cannot be answered based on the information in the article, "
@@ -26,74 +26,74 @@ const TaskDefinition kLongBench[] = {
      "concisely as you can, using a single phrase or sentence if possible. If the question cannot be answered based "
      "on the information in the article, write \"unanswerable\". If the question is a yes/no question, answer "
      "\"yes\", \"no\", or \"unanswerable\". Do not provide any explanation.\n\nQuestion: {input}\n\nAnswer:",
-     128, Metric::kQaF1},
+     128, metrics::Metric::kQaF1},
     {"multifieldqa_en",
      "Read the following text and answer briefly.\n\n{context}\n\nNow, answer the following question based on the "
      "above text, only give me the answer and do not output any other words.\n\nQuestion: {input}\nAnswer:",
-     64, Metric::kQaF1},
+     64, metrics::Metric::kQaF1},
     {"multifieldqa_zh",
      "阅读以下文字并用中文简短回答：\n\n{context}\n\n现在请基于上面的文章回答下面的问题，只告诉我答案，不要输出任何其他字词。\n\n问题：{input}\n回答：",
-     64, Metric::kQaF1Zh},
+     64, metrics::Metric::kQaF1Zh},
     {"hotpotqa",
      "Answer the question based on the given passages. Only give me the answer and do not output any other "
      "words.\n\nThe following are given passages.\n{context}\n\nAnswer the question based on the given passages. "
      "Only give me the answer and do not output any other words.\n\nQuestion: {input}\nAnswer:",
-     32, Metric::kQaF1},
+     32, metrics::Metric::kQaF1},
     {"2wikimqa",
      "Answer the question based on the given passages. Only give me the answer and do not output any other "
      "words.\n\nThe following are given passages.\n{context}\n\nAnswer the question based on the given passages. "
      "Only give me the answer and do not output any other words.\n\nQuestion: {input}\nAnswer:",
-     32, Metric::kQaF1},
+     32, metrics::Metric::kQaF1},
     {"musique",
      "Answer the question based on the given passages. Only give me the answer and do not output any other "
      "words.\n\nThe following are given passages.\n{context}\n\nAnswer the question based on the given passages. "
      "Only give me the answer and do not output any other words.\n\nQuestion: {input}\nAnswer:",
-     32, Metric::kQaF1},
+     32, metrics::Metric::kQaF1},
     {"dureader", "请基于给定的文章回答下述问题。\n\n文章：{context}\n\n请基于上述文章回答下面的问题。\n\n问题：{input}\n回答：", 128,
-     Metric::kRougeZh},
+     metrics::Metric::kRougeZh},
     {"gov_report",
      "You are given a report by a government agency. Write a one-page summary of the report.\n\nReport:\n{context}"
      "\n\nNow, write a one-page summary of the report.\n\nSummary:",
-     512, Metric::kRouge},
+     512, metrics::Metric::kRouge},
     {"qmsum",
      "You are given a meeting transcript and a query containing a question or instruction. Answer the query in one "
      "or more sentences.\n\nTranscript:\n{context}\n\nNow, answer the query based on the above meeting transcript in "
      "one or more sentences.\n\nQuery: {input}\nAnswer:",
-     512, Metric::kRouge},
+     512, metrics::Metric::kRouge},
     {"multi_news",
      "You are given several news passages. Write a one-page summary of all news. \n\nNews:\n{context}\n\nNow, write "
      "a one-page summary of all the news.\n\nSummary:",
-     512, Metric::kRouge},
+     512, metrics::Metric::kRouge},
     {"vcsum", "下面有一段会议记录，请你阅读后，写一段总结，总结会议的内容。\n会议记录：\n{context}\n\n会议总结：", 512,
-     Metric::kRougeZh},
+     metrics::Metric::kRougeZh},
     {"trec",
      "Please determine the type of the question below. Here are some examples of questions.\n\n{context}\n{input}",
-     64, Metric::kClassification},
+     64, metrics::Metric::kClassification},
     {"triviaqa",
      "Answer the question based on the given passage. Only give me the answer and do not output any other words. "
      "The following are some examples.\n\n{context}\n\n{input}",
-     32, Metric::kQaF1},
+     32, metrics::Metric::kQaF1},
     {"samsum",
      "Summarize the dialogue into a few short sentences. The following are some examples.\n\n{context}\n\n{input}",
-     128, Metric::kRouge},
-    {"lsht", "请判断给定新闻的类别，下面是一些例子。\n\n{context}\n{input}", 64, Metric::kClassification},
+     128, metrics::Metric::kRouge},
+    {"lsht", "请判断给定新闻的类别，下面是一些例子。\n\n{context}\n{input}", 64, metrics::Metric::kClassification},
     {"passage_count",
      "There are some paragraphs below sourced from Wikipedia. Some of them may be duplicates. Please carefully read "
      "these paragraphs and determine how many unique paragraphs there are after removing duplicates. In other words, "
      "how many non-repeating paragraphs are there in total?\n\n{context}\n\nPlease enter the final count of unique "
      "paragraphs after removing duplicates. The output format should only contain the number, such as 1, 2, 3, and "
      "so on.\n\nThe final answer is: ",
-     32, Metric::kCount},
+     32, metrics::Metric::kCount},
     {"passage_retrieval_en",
      "Here are 30 paragraphs from Wikipedia, along with an abstract. Please determine which paragraph the abstract is "
      "from.\n\n{context}\n\nThe following is an abstract.\n\n{input}\n\nPlease enter the number of the paragraph that "
      "the abstract is from. The answer format must be like \"Paragraph 1\", \"Paragraph 2\", etc.\n\nThe answer is: ",
-     32, Metric::kRetrieval},
+     32, metrics::Metric::kRetrieval},
     {"passage_retrieval_zh",
      "以下是若干段落文字，以及其中一个段落的摘要。请确定给定的摘要出自哪一段。\n\n{context}\n\n下面是一个摘要\n\n{input}\n\n请输入摘要所属段落的编号。答案格式必须是\"段落1\"，\"段落2\"等格式\n\n答案是：",
-     32, Metric::kRetrievalZh},
-    {"lcc", "Please complete the code given below. \n{context}Next line of code:\n", 64, Metric::kCodeSim},
-    {"repobench-p", "Please complete the code given below. \n{context}{input}Next line of code:\n", 64, Metric::kCodeSim},
+     32, metrics::Metric::kRetrievalZh},
+    {"lcc", "Please complete the code given below. \n{context}Next line of code:\n", 64, metrics::Metric::kCodeSim},
+    {"repobench-p", "Please complete the code given below. \n{context}{input}Next line of code:\n", 64, metrics::Metric::kCodeSim},
 };
 
 // InfiniteBench: the templates its base-model evaluation uses (src/prompt.py,
@@ -103,37 +103,37 @@ const TaskDefinition kInfiniteBench[] = {
     {"passkey",
      "There is an important info hidden inside a lot of irrelevant text. Find it and memorize it. I will quiz you "
      "about the important information.\n\n{context}\n\n{input}\n\nThe pass key is",
-     6, Metric::kPasskey},
+     6, metrics::Metric::kPasskey},
     {"number_string",
      "There is an important info hidden inside a lot of irrelevant text. Find it. I will quiz you about the important "
      "information there.\n\n{context}\n\n{input}\n\nThe sequence of digits is",
-     12, Metric::kPasskey},
+     12, metrics::Metric::kPasskey},
     {"kv_retrieval", "Extract the value corresponding to the specified key in the JSON object below.\n\n{context}\n\n{input}",
-     50, Metric::kKvRetrieval},
-    {"longbook_sum_eng", "Summarize the book below.\n\n{context}\n\nSummary:", 1200, Metric::kRougeLsum},
+     50, metrics::Metric::kKvRetrieval},
+    {"longbook_sum_eng", "Summarize the book below.\n\n{context}\n\nSummary:", 1200, metrics::Metric::kRougeLsum},
     {"longbook_choice_eng",
      "Read the book and answer the question.\n\n{context}\n\nQuestion: {question}\nA. {OPTION_A}\nB. {OPTION_B}\nC. "
      "{OPTION_C}\nD. {OPTION_D}\n\nThe letter of the correct answer is",
-     40, Metric::kChoice},
+     40, metrics::Metric::kChoice},
     {"longbook_qa_eng",
      "Read the book and answer the question. Be very concise in your answer.\n\n{context}\n\nQuestion: "
      "{question}\nAnswer:",
-     40, Metric::kQaF1},
+     40, metrics::Metric::kQaF1},
     {"longdialogue_qa_eng",
      "Below is a dialogue script where one random occurrence of a character name is replaced with \"$$MASK$$\", and "
      "you should try to guess who that character is.\n\n{context}\n\nThe name that has been replaced with $$MASK$$ is "
      "likely",
-     40, Metric::kDialogue},
-    {"math_find", "{prefix}\n\n{context}\n\n{input}", 3, Metric::kMathFind},
+     40, metrics::Metric::kDialogue},
+    {"math_find", "{prefix}\n\n{context}\n\n{input}", 3, metrics::Metric::kMathFind},
     {"code_run",
      "There is a function called {func} in the following Python code.\n\n{context}\n\nPlease compute the exact value "
      "of {func_call}. The value of {func_call} is",
-     5, Metric::kCodeRun},
+     5, metrics::Metric::kCodeRun},
     {"code_debug",
      "Following is a Python code where exactly one of the functions/methods has a deliberate error that makes it "
      "crash.\n\n{context}\n\nOptions:\nA. {OPTION_A}\nB. {OPTION_B}\nC. {OPTION_C}\nD. {OPTION_D}\n\nThe correct "
      "option is:",
-     5, Metric::kCodeDebug},
+     5, metrics::Metric::kCodeDebug},
 };
 
 }  // namespace
@@ -228,10 +228,10 @@ void TaskRegistry::add_from_config(const core::Config& input, const std::string&
     task.prompt_template = config.get_string(prefix + "template");
     template_fields(task.prompt_template, source + ": key '" + prefix + "template'");  // rejects lone braces
     const std::string metric_text = config.get_string(prefix + "metric");
-    const auto metric = parse_metric(metric_text);
+    const auto metric = metrics::parse_metric(metric_text);
     if (!metric) {
       throw ConfigError(source + ": key '" + prefix + "metric' is '" + metric_text + "', not one of: " +
-                        core::join(metric_names()));
+                        core::join(metrics::metric_names()));
     }
     task.metric = *metric;
     const std::int64_t max_new_tokens = config.get_int(prefix + "max_new_tokens");

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/config.h"
-#include "tasks/metric.h"
+#include "metrics/metric.h"
 
 namespace evomem::tasks {
 
@@ -26,7 +26,7 @@ struct TaskSpec {
   // {question}, {OPTION_A}..{OPTION_D}, {prefix}, {func}, {func_call}; {{ and }} are braces.
   std::string prompt_template;
   int max_new_tokens = 0;
-  Metric metric = Metric::kQaF1;
+  metrics::Metric metric = metrics::Metric::kQaF1;
   bool first_line_only = false;            // LongBench's rule for trec, triviaqa, samsum, lsht
   std::vector<std::string> stop_strings;   // generation also stops at these (samsum: "\n")
   // LongBench's pred.py never wraps few-shot and code tasks in a chat template.
@@ -40,7 +40,7 @@ struct TaskDefinition {
   const char* name;
   const char* prompt;
   int max_new_tokens;
-  Metric metric;
+  metrics::Metric metric;
 };
 
 // The TaskSpec of a table row: data file "<name>.jsonl", `source` as where it comes from.

@@ -20,7 +20,7 @@ std::vector<EvalSample> load_task_samples(const TaskSpec& task, const std::files
       item.id = sample.id;
       item.where = path.string() + " sample " + std::to_string(++line);
       item.fields = longbench_fields(sample);
-      item.references = string_references(sample.answers, sample.all_classes);
+      item.references = metrics::string_references(sample.answers, sample.all_classes);
       item.context_spans = std::move(sample.context_spans);
       samples.push_back(std::move(item));
     });

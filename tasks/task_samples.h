@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tasks/metric.h"
+#include "metrics/metric.h"
 #include "tasks/prompt_builder.h"
 #include "tasks/task_registry.h"
 
@@ -18,7 +18,7 @@ struct EvalSample {
   std::string id;
   std::string where;  // "FILE:LINE" for messages
   PromptFields fields;
-  References references;
+  metrics::References references;
   std::vector<ContextSpan> context_spans;  // byte offsets into fields["context"]
 };
 

@@ -25,8 +25,8 @@
 
 #include "cluster/mpi_executor.h"
 #include "cluster/mpi_session.h"
-#include "cluster/signals.h"
-#include "cluster/synthetic_objectives.h"
+#include "search/signals.h"
+#include "objectives/function_objectives.h"
 #include "evo/random.h"
 
 namespace {
@@ -38,7 +38,7 @@ struct Settings {
   long generations = 4;
   long lambda = 32;
   bool longest_first = false;
-  cluster::SleepObjectiveOptions sleep{8, 0.2, 0.3, 1, 1};
+  objectives::SleepObjectiveOptions sleep{8, 0.2, 0.3, 1, 1};
 };
 
 Settings parse(int argc, char** argv) {
@@ -71,8 +71,8 @@ double pull_schedule_seconds(const std::vector<double>& item_seconds, int worker
 }
 
 int coordinate(const cluster::MpiSession& session, const Settings& settings) {
-  cluster::SleepObjective objective(settings.sleep);
-  cluster::MpiExecutor executor(session, cluster::ExecutorOptions{});
+  objectives::SleepObjective objective(settings.sleep);
+  cluster::MpiExecutor executor(session, search::ExecutorOptions{});
   const int workers = executor.worker_count();
   evo::Rng rng(settings.sleep.seed);
   std::int64_t next_id = 0;
@@ -87,10 +87,10 @@ int coordinate(const cluster::MpiSession& session, const Settings& settings) {
     for (Eigen::Index j = 0; j < population.cols(); ++j) {
       for (Eigen::Index i = 0; i < population.rows(); ++i) population(i, j) = rng.normal();
     }
-    std::vector<cluster::WorkItem> items = objective.plan(generation, population);
+    std::vector<search::WorkItem> items = objective.plan(generation, population);
     for (auto& item : items) item.id = next_id++;
     if (settings.longest_first) {
-      std::stable_sort(items.begin(), items.end(), [&](const cluster::WorkItem& a, const cluster::WorkItem& b) {
+      std::stable_sort(items.begin(), items.end(), [&](const search::WorkItem& a, const search::WorkItem& b) {
         return objective.seconds_for(a) > objective.seconds_for(b);
       });
     }
@@ -102,7 +102,7 @@ int coordinate(const cluster::MpiSession& session, const Settings& settings) {
     double generation_sum = 0.0;
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (!results[i].ok || results[i].values.empty() ||
-          results[i].values[0] != cluster::SleepObjective::expected_value(items[i])) {
+          results[i].values[0] != objectives::SleepObjective::expected_value(items[i])) {
         ++wrong;
       }
       generation_sum += planned[i];
@@ -137,9 +137,9 @@ int main(int argc, char** argv) {
   try {
     const Settings settings = parse(argc, argv);
     cluster::MpiSession session(&argc, &argv);
-    cluster::SignalGuard guard;
+    search::SignalGuard guard;
     if (session.is_coordinator()) return coordinate(session, settings);
-    cluster::SleepObjective objective(settings.sleep);
+    objectives::SleepObjective objective(settings.sleep);
     if (cluster::serve_work(objective, session) == cluster::ServeEnd::kEvaluationAbandoned) {
       cluster::leave_after_abandoned_evaluation(session, 0);
     }

@@ -21,7 +21,7 @@ task_list=${task_list%,}
 # One `evomem eval` per policy; its per-sample results go to WORK/<label>.jsonl.
 run() {
   local label=$1 spec=$2
-  "$evomem" -q eval --backbone "$model" --tasks-file "$source_dir/tasks/synthetic_tasks.toml" \
+  "$evomem" -q eval --backbone "$model" --tasks-file "$source_dir/tasks/synthetic/tasks.toml" \
     --tasks "$task_list" --policy "$spec" --out "$work/$label.jsonl" >/dev/null
   printf '%s\t%s\n' "$label" "$spec" >> "$work/runs.tsv"
 }

@@ -1,4 +1,4 @@
-// Titans memory update throughput (memory/titans_memory.h): tokens per second of
+// Titans memory update throughput (memory/titans/memory.h): tokens per second of
 // TitansMemory::update (projections, gates, gradients and the state update) for per-token
 // updates (chunk size 1) against chunked ones (16, 64), depth-2 memories of width d
 // (input_dim = d, orthogonal projections, SiLU + L2 norm, published constant gates, float32),
@@ -19,7 +19,7 @@
 
 #include "core/text.h"
 #include "evo/statistics.h"
-#include "memory/titans_memory.h"
+#include "memory/titans/memory.h"
 
 namespace {
 

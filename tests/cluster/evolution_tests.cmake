@@ -10,4 +10,3 @@ foreach(_script evolve_cli_test evolve_resume_test evolve_determinism_test evolv
   set_property(TEST ${_script} APPEND PROPERTY ENVIRONMENT "EVOMEM_MPIRUN=${_evomem_mpirun}")
 endforeach()
 
-evomem_test(cluster_namm_objective_test SOURCES namm_objective_test.cpp LIBS evomem::cluster)

@@ -55,14 +55,14 @@ PY
 "$evomem" --quiet export --run "$work/local.h5" --out "$work/namm.safetensors" > /dev/null
 "$evomem" --quiet tasks make --task synth_passkey --length 512 --samples 2 --seed 9 --tokenizer "$EVOMEM_SOURCE_DIR/models/evomem-tiny" \
   --out "$work/passkey.jsonl" > /dev/null
-"$evomem" --quiet eval --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" --tasks-file "$EVOMEM_SOURCE_DIR/tasks/synthetic_tasks.toml" \
+"$evomem" --quiet eval --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" --tasks-file "$EVOMEM_SOURCE_DIR/tasks/synthetic/tasks.toml" \
   --tasks "synth_passkey=$work/passkey.jsonl" --policy "namm:weights=$work/namm.safetensors" --out "$work/eval.jsonl" > /dev/null
 [[ "$(wc -l < "$work/eval.jsonl")" == 2 ]] || fail "eval with the exported NAMM wrote no results"
 
 # What the evolved NAMM keeps, next to H2O, with the run's fitness history; the report must
 # render in a browser (the screenshot stays in the build folder).
 "$evomem" --quiet analyze --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" \
-  --tasks-file "$EVOMEM_SOURCE_DIR/tasks/synthetic_tasks.toml" --tasks "synth_passkey=$work/passkey.jsonl" \
+  --tasks-file "$EVOMEM_SOURCE_DIR/tasks/synthetic/tasks.toml" --tasks "synth_passkey=$work/passkey.jsonl" \
   --policy "namm:weights=$work/namm.safetensors" --compare "h2o:heavy=64,recent=64,interval=64" --chunk-size 64 \
   --run "$work/local.h5" --out "$work/analysis" > "$work/analyze.txt"
 grep -q "^all " "$work/analyze.txt" || fail "analyze printed no summary table"
@@ -97,7 +97,7 @@ done
 screenshots="$EVOMEM_BINARY_DIR/tests/analyze"
 mkdir -p "$screenshots"
 set +e
-bash "$EVOMEM_SOURCE_DIR/tests/tasks/report_browser_test.sh" "$work/analysis/report.html" "$screenshots/namm_vs_h2o.png"
+bash "$EVOMEM_SOURCE_DIR/tests/report/report_browser_test.sh" "$work/analysis/report.html" "$screenshots/namm_vs_h2o.png"
 browser=$?
 set -e
 [[ $browser -eq 0 || $browser -eq 77 ]] || fail "the analyze report failed in the browser"

@@ -14,8 +14,8 @@
 
 #include "cluster/mpi_executor.h"
 #include "cluster/mpi_session.h"
-#include "cluster/signals.h"
-#include "cluster/synthetic_objectives.h"
+#include "search/signals.h"
+#include "objectives/function_objectives.h"
 
 namespace evomem::cluster {
 namespace {
@@ -31,21 +31,21 @@ void sleep_seconds(double seconds) { std::this_thread::sleep_for(std::chrono::du
 // Worker behaviour driven by item kind and rank; the value is always the genome's sum.
 //   kind 1: 1.5 s on rank 1, 10 ms elsewhere     kind 7: always throws
 //   rank_one_broken: every evaluation on rank 1 throws
-class ScriptedObjective : public Objective {
+class ScriptedObjective : public search::Objective {
  public:
   ScriptedObjective(int rank, bool rank_one_broken) : rank_(rank), rank_one_broken_(rank_one_broken) {}
   std::string kind() const override { return "scripted"; }
   Eigen::Index dimension() const override { return 3; }
   evo::Direction direction() const override { return evo::Direction::kMinimize; }
-  std::vector<WorkItem> plan(std::int64_t, const Eigen::MatrixXd&) override { return {}; }
-  GenerationOutcome aggregate(std::int64_t, const std::vector<WorkItem>&, const std::vector<ItemResult>&) override {
+  std::vector<search::WorkItem> plan(std::int64_t, const Eigen::MatrixXd&) override { return {}; }
+  search::GenerationOutcome aggregate(std::int64_t, const std::vector<search::WorkItem>&, const std::vector<search::ItemResult>&) override {
     return {};
   }
-  std::vector<double> evaluate(const WorkItem& item) override {
+  std::vector<double> evaluate(const search::WorkItem& item) override {
     if (rank_one_broken_ && rank_ == 1) throw Error("rank 1 is broken");
     if (item.kind == 7) throw Error("bad genome: kind 7 on rank " + std::to_string(rank_));
     sleep_seconds(item.kind == 1 && rank_ == 1 ? 1.5 : 0.01);
-    return {SleepObjective::expected_value(item)};
+    return {objectives::SleepObjective::expected_value(item)};
   }
 
  private:
@@ -53,29 +53,29 @@ class ScriptedObjective : public Objective {
   bool rank_one_broken_;
 };
 
-SleepObjectiveOptions spread_sleep() { return {3, 0.01, 0.8, 1, 7}; }
-SleepObjectiveOptions fault_sleep() { return {3, 0.015, 0.5, 1, 11}; }
-FaultOptions faults() { return {0.1, 0.05, 1.0, 23}; }
+objectives::SleepObjectiveOptions spread_sleep() { return {3, 0.01, 0.8, 1, 7}; }
+objectives::SleepObjectiveOptions fault_sleep() { return {3, 0.015, 0.5, 1, 11}; }
+objectives::FaultOptions faults() { return {0.1, 0.05, 1.0, 23}; }
 
 // What a worker serves for one scenario; both parts stay alive as long as needed.
 struct WorkerObjective {
-  std::unique_ptr<Objective> inner;
-  std::unique_ptr<Objective> outer;
+  std::unique_ptr<search::Objective> inner;
+  std::unique_ptr<search::Objective> outer;
 };
 
 WorkerObjective make_worker_objective(const std::string& scenario, int rank) {
   WorkerObjective made;
   if (scenario == "spread") {
-    made.outer = std::make_unique<SleepObjective>(spread_sleep());
+    made.outer = std::make_unique<objectives::SleepObjective>(spread_sleep());
   } else if (scenario == "steady") {
-    made.outer = std::make_unique<SleepObjective>(SleepObjectiveOptions{3, 0.05, 0.0, 1, 1});
+    made.outer = std::make_unique<objectives::SleepObjective>(objectives::SleepObjectiveOptions{3, 0.05, 0.0, 1, 1});
   } else if (scenario == "scripted") {
     made.outer = std::make_unique<ScriptedObjective>(rank, false);
   } else if (scenario == "rank_one_broken") {
     made.outer = std::make_unique<ScriptedObjective>(rank, true);
   } else if (scenario == "faults") {
-    made.inner = std::make_unique<SleepObjective>(fault_sleep());
-    made.outer = std::make_unique<FaultInjectingObjective>(*made.inner, faults(), rank);
+    made.inner = std::make_unique<objectives::SleepObjective>(fault_sleep());
+    made.outer = std::make_unique<objectives::FaultInjectingObjective>(*made.inner, faults(), rank);
   } else {
     throw InternalError("unknown test scenario " + scenario);
   }
@@ -83,16 +83,16 @@ WorkerObjective make_worker_objective(const std::string& scenario, int rank) {
 }
 
 // Starts the workers on `scenario` and returns the coordinator of one test.
-std::unique_ptr<MpiExecutor> start(std::string scenario, ExecutorOptions options) {
+std::unique_ptr<MpiExecutor> start(std::string scenario, search::ExecutorOptions options) {
   g_session->broadcast_text(scenario);
   return std::make_unique<MpiExecutor>(*g_session, options);
 }
 
 // Items with ids first_id.., genomes that differ between calls (tag), kind 0.
-std::vector<WorkItem> make_items(int count, double tag, std::int64_t first_id = 0) {
-  std::vector<WorkItem> items(static_cast<std::size_t>(count));
+std::vector<search::WorkItem> make_items(int count, double tag, std::int64_t first_id = 0) {
+  std::vector<search::WorkItem> items(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
-    WorkItem& item = items[static_cast<std::size_t>(i)];
+    search::WorkItem& item = items[static_cast<std::size_t>(i)];
     item.id = first_id + i;
     item.candidate = i;
     item.genome = {tag, static_cast<double>(i), 0.25};
@@ -100,13 +100,13 @@ std::vector<WorkItem> make_items(int count, double tag, std::int64_t first_id = 
   return items;
 }
 
-void expect_correct(const std::vector<WorkItem>& items, const std::vector<ItemResult>& results) {
+void expect_correct(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) {
   ASSERT_EQ(results.size(), items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     EXPECT_EQ(results[i].id, items[i].id) << "position " << i;
     ASSERT_TRUE(results[i].ok) << "item " << items[i].id << ": " << results[i].error;
     ASSERT_FALSE(results[i].values.empty());
-    EXPECT_EQ(results[i].values[0], SleepObjective::expected_value(items[i])) << "item " << items[i].id;
+    EXPECT_EQ(results[i].values[0], objectives::SleepObjective::expected_value(items[i])) << "item " << items[i].id;
     EXPECT_GE(results[i].worker, 1);
     EXPECT_LT(results[i].worker, g_session->size());
   }
@@ -123,7 +123,7 @@ TEST(MpiSession, KnowsRanksAndNode) {
 }
 
 TEST(MpiExecutor, ReturnsEveryItemInOrderWhenItemsTakeRandomTimes) {
-  auto executor = start("spread", ExecutorOptions{});
+  auto executor = start("spread", search::ExecutorOptions{});
   EXPECT_EQ(executor->worker_count(), g_session->size() - 1);
   const auto items = make_items(40, 1.0, 1000);
   const auto results = executor->run(items);
@@ -139,7 +139,7 @@ TEST(MpiExecutor, ReturnsEveryItemInOrderWhenItemsTakeRandomTimes) {
   const auto again = make_items(25, 2.0, 1000);
   expect_correct(again, executor->run(again));
   EXPECT_TRUE(executor->run({}).empty());
-  const ExecutorStats& stats = executor->stats();
+  const search::ExecutorStats& stats = executor->stats();
   EXPECT_EQ(stats.items, 65);
   EXPECT_EQ(stats.dispatches, 65);
   EXPECT_EQ(stats.errors, 0);
@@ -150,7 +150,7 @@ TEST(MpiExecutor, ReturnsEveryItemInOrderWhenItemsTakeRandomTimes) {
 }
 
 TEST(MpiExecutor, DropsALateDuplicateEvenDuringTheNextRun) {
-  auto executor = start("scripted", ExecutorOptions{0.3, 3});
+  auto executor = start("scripted", search::ExecutorOptions{0.3, 3});
   // Item 0 goes to rank 1 (the first idle worker), which takes 1.5 s on kind 1: after 0.3 s
   // it is duplicated, the copy wins, and rank 1's answer comes during the next run().
   auto items = make_items(6, 1.0);
@@ -171,11 +171,11 @@ TEST(MpiExecutor, DropsALateDuplicateEvenDuringTheNextRun) {
   EXPECT_EQ(executor->stats().dropped_results, 1);
   // Rank 1 is back in the pool.
   EXPECT_TRUE(std::any_of(next_results.begin(), next_results.end(),
-                          [](const ItemResult& result) { return result.worker == 1; }));
+                          [](const search::ItemResult& result) { return result.worker == 1; }));
 }
 
 TEST(MpiExecutor, WorkerExceptionTextArrivesAndTheItemFailsAfterMaxAttempts) {
-  auto executor = start("scripted", ExecutorOptions{0.0, 3});
+  auto executor = start("scripted", search::ExecutorOptions{0.0, 3});
   auto items = make_items(9, 1.0);
   items[3].kind = 7;
   const auto results = executor->run(items);
@@ -192,7 +192,7 @@ TEST(MpiExecutor, WorkerExceptionTextArrivesAndTheItemFailsAfterMaxAttempts) {
 }
 
 TEST(MpiExecutor, RetriesAFailedItemOnAnotherRank) {
-  auto executor = start("rank_one_broken", ExecutorOptions{0.0, 2});
+  auto executor = start("rank_one_broken", search::ExecutorOptions{0.0, 2});
   const auto items = make_items(12, 3.0);
   const auto results = executor->run(items);
   expect_correct(items, results);
@@ -205,7 +205,7 @@ TEST(MpiExecutor, RetriesAFailedItemOnAnotherRank) {
 }
 
 TEST(MpiExecutor, SurvivesInjectedThrowsAndHangsOverSeveralRuns) {
-  auto executor = start("faults", ExecutorOptions{0.25, 4});
+  auto executor = start("faults", search::ExecutorOptions{0.25, 4});
   std::int64_t failed = 0;
   for (int run = 0; run < 5; ++run) {
     const auto items = make_items(32, 10.0 + run, 100 * run);
@@ -216,14 +216,14 @@ TEST(MpiExecutor, SurvivesInjectedThrowsAndHangsOverSeveralRuns) {
     for (std::size_t i = 0; i < items.size(); ++i) {
       EXPECT_EQ(results[i].id, items[i].id);
       if (results[i].ok) {
-        EXPECT_EQ(results[i].values[0], SleepObjective::expected_value(items[i]));
+        EXPECT_EQ(results[i].values[0], objectives::SleepObjective::expected_value(items[i]));
       } else {
         ++failed;
         EXPECT_FALSE(results[i].error.empty());
       }
     }
   }
-  const ExecutorStats& stats = executor->stats();
+  const search::ExecutorStats& stats = executor->stats();
   EXPECT_EQ(stats.items, 160);
   EXPECT_EQ(stats.failed_items, failed);
   EXPECT_GT(stats.errors, 0);
@@ -237,16 +237,16 @@ TEST(MpiExecutor, SurvivesInjectedThrowsAndHangsOverSeveralRuns) {
 }
 
 TEST(MpiExecutor, SignalInterruptsRunAndShutdownStillReleasesWorkers) {
-  clear_stop_request();
-  auto executor = start("steady", ExecutorOptions{});
+  search::clear_stop_request();
+  auto executor = start("steady", search::ExecutorOptions{});
   std::thread signaller([] {
     sleep_seconds(0.2);
     std::raise(SIGINT);
   });
-  EXPECT_THROW(executor->run(make_items(200, 4.0)), Interrupted);
+  EXPECT_THROW(executor->run(make_items(200, 4.0)), search::Interrupted);
   signaller.join();
-  EXPECT_EQ(stop_signal(), SIGINT);
-  clear_stop_request();
+  EXPECT_EQ(search::stop_signal(), SIGINT);
+  search::clear_stop_request();
   executor->shutdown();
   executor->shutdown();
   EXPECT_THROW(executor->run(make_items(1, 5.0)), InternalError);
@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
   g_session = &session;
   // On every rank, as in the application: a Ctrl-C must not kill workers behind the
   // coordinator's back.
-  SignalGuard guard;
+  search::SignalGuard guard;
   if (session.rank() == 0) {
     ::testing::InitGoogleTest(&argc, argv);
     const int failed = RUN_ALL_TESTS();

@@ -24,7 +24,7 @@ TEST(MpiSingleRank, SessionDescribesTheJob) {
 
 TEST(MpiSingleRank, ExecutorAsksForTheLocalExecutorOrMoreRanks) {
   try {
-    MpiExecutor executor(*g_session, ExecutorOptions{});
+    MpiExecutor executor(*g_session, search::ExecutorOptions{});
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& error) {
     const std::string message = error.what();

@@ -1,4 +1,4 @@
-#include "cluster/work_item.h"
+#include "search/work_item.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 namespace evomem::cluster {
 namespace {
 
-WorkItem sample_item() {
-  WorkItem item;
+search::WorkItem sample_item() {
+  search::WorkItem item;
   item.id = 41;
   item.generation = 7;
   item.candidate = 3;
@@ -19,8 +19,8 @@ WorkItem sample_item() {
   return item;
 }
 
-ItemResult sample_result() {
-  ItemResult result;
+search::ItemResult sample_result() {
+  search::ItemResult result;
   result.id = 41;
   result.ok = false;
   result.error = "worker 3: out of memory";
@@ -32,8 +32,8 @@ ItemResult sample_result() {
 }
 
 TEST(WorkItemEncoding, ItemRoundTrips) {
-  const WorkItem item = sample_item();
-  const WorkItem back = decode_work_item(encode(item));
+  const search::WorkItem item = sample_item();
+  const search::WorkItem back = search::decode_work_item(search::encode(item));
   EXPECT_EQ(back.id, item.id);
   EXPECT_EQ(back.generation, item.generation);
   EXPECT_EQ(back.candidate, item.candidate);
@@ -43,14 +43,14 @@ TEST(WorkItemEncoding, ItemRoundTrips) {
 }
 
 TEST(WorkItemEncoding, EmptyGenomeRoundTrips) {
-  WorkItem item;
+  search::WorkItem item;
   item.id = -1;
-  EXPECT_TRUE(decode_work_item(encode(item)).genome.empty());
+  EXPECT_TRUE(search::decode_work_item(search::encode(item)).genome.empty());
 }
 
 TEST(WorkItemEncoding, ResultRoundTrips) {
-  const ItemResult result = sample_result();
-  const ItemResult back = decode_item_result(encode(result));
+  const search::ItemResult result = sample_result();
+  const search::ItemResult back = search::decode_item_result(search::encode(result));
   EXPECT_EQ(back.id, result.id);
   EXPECT_EQ(back.ok, result.ok);
   EXPECT_EQ(back.error, result.error);
@@ -61,25 +61,25 @@ TEST(WorkItemEncoding, ResultRoundTrips) {
 }
 
 TEST(WorkItemEncoding, TruncatedMessagesAreErrors) {
-  const std::vector<char> item_bytes = encode(sample_item());
-  const std::vector<char> result_bytes = encode(sample_result());
+  const std::vector<char> item_bytes = search::encode(sample_item());
+  const std::vector<char> result_bytes = search::encode(sample_result());
   for (std::size_t cut : {std::size_t{1}, std::size_t{8}, item_bytes.size() - 1}) {
     const std::vector<char> truncated(item_bytes.begin(), item_bytes.begin() + static_cast<std::ptrdiff_t>(cut));
-    EXPECT_THROW(decode_work_item(truncated), InternalError) << "cut at " << cut;
+    EXPECT_THROW(search::decode_work_item(truncated), InternalError) << "cut at " << cut;
   }
   const std::vector<char> truncated(result_bytes.begin(), result_bytes.end() - 1);
-  EXPECT_THROW(decode_item_result(truncated), InternalError);
-  EXPECT_THROW(decode_item_result({}), InternalError);
+  EXPECT_THROW(search::decode_item_result(truncated), InternalError);
+  EXPECT_THROW(search::decode_item_result({}), InternalError);
 }
 
 TEST(WorkItemEncoding, TrailingBytesAreErrors) {
-  std::vector<char> bytes = encode(sample_item());
+  std::vector<char> bytes = search::encode(sample_item());
   bytes.push_back(0);
-  EXPECT_THROW(decode_work_item(bytes), InternalError);
+  EXPECT_THROW(search::decode_work_item(bytes), InternalError);
 }
 
 TEST(WorkItemEncoding, EnvelopeRoundTripsAroundTheBody) {
-  const std::vector<char> body = encode(sample_item());
+  const std::vector<char> body = search::encode(sample_item());
   std::vector<char> unwrapped;
   const Envelope envelope = unwrap(wrap(Envelope{17, 4}, body), unwrapped);
   EXPECT_EQ(envelope.run, 17);

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "core/error.h"
-#include "memory/titans_chunk.h"
-#include "memory/titans_config.h"
-#include "memory/titans_gates.h"
-#include "memory/titans_memory.h"
-#include "memory/titans_network.h"
-#include "memory/titans_projection.h"
-#include "memory/titans_random.h"
+#include "memory/titans/chunk.h"
+#include "memory/titans/config.h"
+#include "memory/titans/gates.h"
+#include "memory/titans/memory.h"
+#include "memory/titans/network.h"
+#include "memory/titans/projection.h"
+#include "memory/titans/random.h"
 
 namespace evomem::memory {
 namespace {

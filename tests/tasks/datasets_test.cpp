@@ -101,8 +101,8 @@ TEST(InfiniteBenchDataset, ReadsStringListAndNumberAnswers) {
   EXPECT_EQ(answer_texts(samples[0].answers), (std::vector<std::string>{"71432"}));
   EXPECT_EQ(samples[1].answers.size(), 1u);
   EXPECT_EQ(samples[1].options.size(), 4u);
-  EXPECT_EQ(samples[2].answers[0].kind, InfiniteBenchAnswer::Kind::kInteger);
-  EXPECT_EQ(samples[2].answers[1].kind, InfiniteBenchAnswer::Kind::kNumber);
+  EXPECT_EQ(samples[2].answers[0].kind, metrics::Answer::Kind::kInteger);
+  EXPECT_EQ(samples[2].answers[1].kind, metrics::Answer::Kind::kNumber);
   EXPECT_EQ(samples[2].answers[0].text, "42");
 }
 

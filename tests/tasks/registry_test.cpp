@@ -48,23 +48,23 @@ TEST(TaskRegistry, TemplatesMatchGoldenFiles) {
 
 TEST(TaskRegistry, LengthsMetricsAndRules) {
   const auto registry = TaskRegistry::builtin();
-  const std::map<std::string, std::pair<int, Metric>> expected = {
-      {"narrativeqa", {128, Metric::kQaF1}},         {"qasper", {128, Metric::kQaF1}},
-      {"multifieldqa_en", {64, Metric::kQaF1}},      {"multifieldqa_zh", {64, Metric::kQaF1Zh}},
-      {"hotpotqa", {32, Metric::kQaF1}},             {"2wikimqa", {32, Metric::kQaF1}},
-      {"musique", {32, Metric::kQaF1}},              {"dureader", {128, Metric::kRougeZh}},
-      {"gov_report", {512, Metric::kRouge}},         {"qmsum", {512, Metric::kRouge}},
-      {"multi_news", {512, Metric::kRouge}},         {"vcsum", {512, Metric::kRougeZh}},
-      {"trec", {64, Metric::kClassification}},       {"triviaqa", {32, Metric::kQaF1}},
-      {"samsum", {128, Metric::kRouge}},             {"lsht", {64, Metric::kClassification}},
-      {"passage_count", {32, Metric::kCount}},       {"passage_retrieval_en", {32, Metric::kRetrieval}},
-      {"passage_retrieval_zh", {32, Metric::kRetrievalZh}}, {"lcc", {64, Metric::kCodeSim}},
-      {"repobench-p", {64, Metric::kCodeSim}},       {"passkey", {6, Metric::kPasskey}},
-      {"number_string", {12, Metric::kPasskey}},     {"kv_retrieval", {50, Metric::kKvRetrieval}},
-      {"longbook_qa_eng", {40, Metric::kQaF1}},      {"longbook_choice_eng", {40, Metric::kChoice}},
-      {"longdialogue_qa_eng", {40, Metric::kDialogue}}, {"math_find", {3, Metric::kMathFind}},
-      {"code_run", {5, Metric::kCodeRun}},           {"code_debug", {5, Metric::kCodeDebug}},
-      {"longbook_sum_eng", {1200, Metric::kRougeLsum}}};
+  const std::map<std::string, std::pair<int, metrics::Metric>> expected = {
+      {"narrativeqa", {128, metrics::Metric::kQaF1}},         {"qasper", {128, metrics::Metric::kQaF1}},
+      {"multifieldqa_en", {64, metrics::Metric::kQaF1}},      {"multifieldqa_zh", {64, metrics::Metric::kQaF1Zh}},
+      {"hotpotqa", {32, metrics::Metric::kQaF1}},             {"2wikimqa", {32, metrics::Metric::kQaF1}},
+      {"musique", {32, metrics::Metric::kQaF1}},              {"dureader", {128, metrics::Metric::kRougeZh}},
+      {"gov_report", {512, metrics::Metric::kRouge}},         {"qmsum", {512, metrics::Metric::kRouge}},
+      {"multi_news", {512, metrics::Metric::kRouge}},         {"vcsum", {512, metrics::Metric::kRougeZh}},
+      {"trec", {64, metrics::Metric::kClassification}},       {"triviaqa", {32, metrics::Metric::kQaF1}},
+      {"samsum", {128, metrics::Metric::kRouge}},             {"lsht", {64, metrics::Metric::kClassification}},
+      {"passage_count", {32, metrics::Metric::kCount}},       {"passage_retrieval_en", {32, metrics::Metric::kRetrieval}},
+      {"passage_retrieval_zh", {32, metrics::Metric::kRetrievalZh}}, {"lcc", {64, metrics::Metric::kCodeSim}},
+      {"repobench-p", {64, metrics::Metric::kCodeSim}},       {"passkey", {6, metrics::Metric::kPasskey}},
+      {"number_string", {12, metrics::Metric::kPasskey}},     {"kv_retrieval", {50, metrics::Metric::kKvRetrieval}},
+      {"longbook_qa_eng", {40, metrics::Metric::kQaF1}},      {"longbook_choice_eng", {40, metrics::Metric::kChoice}},
+      {"longdialogue_qa_eng", {40, metrics::Metric::kDialogue}}, {"math_find", {3, metrics::Metric::kMathFind}},
+      {"code_run", {5, metrics::Metric::kCodeRun}},           {"code_debug", {5, metrics::Metric::kCodeDebug}},
+      {"longbook_sum_eng", {1200, metrics::Metric::kRougeLsum}}};
   ASSERT_EQ(expected.size(), registry.tasks().size());
   for (const auto& [name, length_metric] : expected) {
     const auto& task = registry.get(name);
@@ -95,11 +95,11 @@ TEST(TaskRegistry, UserTasksFromToml) {
   registry.add_from_toml(path);
   const auto& task = registry.get("city_qa");
   EXPECT_EQ(task.max_new_tokens, 16);
-  EXPECT_EQ(task.metric, Metric::kQaF1);
+  EXPECT_EQ(task.metric, metrics::Metric::kQaF1);
   EXPECT_EQ(task.stop_strings, std::vector<std::string>{"\n"});
   EXPECT_EQ(task.data_file, "city_qa.jsonl");
   EXPECT_EQ(fill_template(task.prompt_template, {{"context", "c"}, {"input", "i"}}, "t"), "Text: c\nQ: i\nA:");
-  EXPECT_EQ(registry.get("qasper").metric, Metric::kRouge);  // user tasks override by name
+  EXPECT_EQ(registry.get("qasper").metric, metrics::Metric::kRouge);  // user tasks override by name
   EXPECT_EQ(registry.names().size(), 32u);
 }
 

@@ -1,6 +1,6 @@
 // The synthetic generators: determinism, lengths, needle placement and spans, the task
 // definitions and RULER's metric. Lengths are measured with a small byte-level BPE trained
-// here by tasks/bpe_trainer (the same pipeline as the built-in backbone's tokenizer).
+// here by training/bpe_trainer (the same pipeline as the built-in backbone's tokenizer).
 
 #include <gtest/gtest.h>
 
@@ -13,13 +13,13 @@
 #include "core/error.h"
 
 #include "model/tokenizer.h"
-#include "tasks/bpe_trainer.h"
-#include "tasks/metric.h"
+#include "training/bpe_trainer.h"
+#include "metrics/metric.h"
 #include "tasks/prompt_builder.h"
-#include "tasks/synthetic_generators.h"
-#include "tasks/synthetic_random.h"
-#include "tasks/synthetic_tasks.h"
-#include "tasks/synthetic_tokenizer.h"
+#include "tasks/synthetic/generators.h"
+#include "tasks/synthetic/random.h"
+#include "tasks/synthetic/suite.h"
+#include "tasks/synthetic/tokenizer.h"
 #include "tests/support/test_support.h"
 
 namespace evomem::tasks {
@@ -35,7 +35,7 @@ class SyntheticTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     // A corpus made by the generators themselves, measured with a merge-free byte tokenizer.
-    const auto bytes_only = train_bpe({"x"}, BpeTrainingOptions{0});
+    const auto bytes_only = training::train_bpe({"x"}, training::BpeTrainingOptions{0});
     const auto base = model::Tokenizer::from_json(bytes_only.tokenizer, &bytes_only.tokenizer_config, "bytes");
     std::vector<std::string> corpus;
     for (const auto& task : synthetic_task_names()) {
@@ -44,7 +44,7 @@ class SyntheticTest : public ::testing::Test {
         corpus.push_back(sample.context + "\n" + sample.input);
       }
     }
-    trained_ = new TrainedTokenizer(train_bpe(corpus, BpeTrainingOptions{300}));
+    trained_ = new training::TrainedTokenizer(training::train_bpe(corpus, training::BpeTrainingOptions{300}));
     tokenizer_ = new model::Tokenizer(
         model::Tokenizer::from_json(trained_->tokenizer, &trained_->tokenizer_config, "trained"));
   }
@@ -61,11 +61,11 @@ class SyntheticTest : public ::testing::Test {
                          {{"context", sample.context}, {"input", sample.input}}, "test");
   }
 
-  static TrainedTokenizer* trained_;
+  static training::TrainedTokenizer* trained_;
   static model::Tokenizer* tokenizer_;
 };
 
-TrainedTokenizer* SyntheticTest::trained_ = nullptr;
+training::TrainedTokenizer* SyntheticTest::trained_ = nullptr;
 model::Tokenizer* SyntheticTest::tokenizer_ = nullptr;
 
 TEST(SyntheticRngTest, StreamsAreReproducibleAndDistinct) {
@@ -227,11 +227,11 @@ TEST(SyntheticTasksTest, TomlFileMatchesTheBuiltInDefinitions) {
 }
 
 TEST(SyntheticTasksTest, StringMatchAllIsTheFractionOfAnswersContained) {
-  const auto refs = string_references({"1234567", "Apple", "999"});
-  EXPECT_DOUBLE_EQ(score_prediction(Metric::kStringMatchAll, "the numbers are 1234567 and apple", refs), 2.0 / 3.0);
-  EXPECT_DOUBLE_EQ(score_prediction(Metric::kStringMatchAll, "", refs), 0.0);
-  EXPECT_DOUBLE_EQ(score_prediction(Metric::kStringMatchAll, "999 APPLE 1234567", refs), 1.0);
-  EXPECT_EQ(parse_metric("string_match_all"), Metric::kStringMatchAll);
+  const auto refs = metrics::string_references({"1234567", "Apple", "999"});
+  EXPECT_DOUBLE_EQ(metrics::score_prediction(metrics::Metric::kStringMatchAll, "the numbers are 1234567 and apple", refs), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(metrics::score_prediction(metrics::Metric::kStringMatchAll, "", refs), 0.0);
+  EXPECT_DOUBLE_EQ(metrics::score_prediction(metrics::Metric::kStringMatchAll, "999 APPLE 1234567", refs), 1.0);
+  EXPECT_EQ(metrics::parse_metric("string_match_all"), metrics::Metric::kStringMatchAll);
 }
 
 }  // namespace

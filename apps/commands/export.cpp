@@ -1,0 +1,59 @@
+// `evomem export`: the NAMM weights of a run (safetensors or HDF5), or a Titans run's gates.
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "apps/commands/commands.h"
+#include "apps/evolve_run.h"
+#include "core/error.h"
+#include "memory/namm_file.h"
+#include "objectives/namm_objective.h"
+#include "objectives/titans_params.h"
+#include "search/evolve_config.h"
+#include "search/run_file.h"
+
+namespace evomem::apps {
+namespace {
+
+struct ExportOptions {
+  std::string run;
+  std::string which = "mean";
+  std::string out;
+};
+
+int run_export(const ExportOptions& options) {
+  std::filesystem::path used;
+  const auto run = search::load_run_or_previous(options.run, &used);
+  const auto config = search::evolve_config(parse_run_config(run.config_text, used.string() + ":/config"));
+  const auto& genome = options.which == "best" ? run.best_genome : run.mean_genome;
+  if (config.objective_kind == "titans") {
+    objectives::save_titans_params(options.out, run.config_text, genome);
+    std::printf("exported the %s Titans gates after %zu generations (%lld values) -> %s\n", options.which.c_str(),
+                run.history.size(), static_cast<long long>(genome.size()), options.out.c_str());
+    return 0;
+  }
+  if (config.objective_kind != "namm") {
+    throw InputError(used.string() + ": a '" + config.objective_kind + "' run has no weights to export");
+  }
+  const auto weights = objectives::namm_weights_from_state(objectives::namm_objective_settings(config), run.objective, genome);
+  memory::save_namm(options.out, weights);
+  std::printf("exported the %s genome after %zu generations (%zu values) -> %s\n", options.which.c_str(), run.history.size(),
+              weights.genome.values.size(), options.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void add_export_command(CommandRegistry& registry, CLI::App& parent) {
+  auto options = std::make_shared<ExportOptions>();
+  auto& export_command = registry.add(parent, "export", "Write the NAMM weights of a run (namm.safetensors or .h5), or a Titans run's gates (titans.safetensors)",
+                                      [options] { return run_export(*options); });
+  export_command.add_option("--run", options->run, "Run file")->required();
+  export_command.add_option("--which", options->which, "mean (default, as published) or best")
+      ->check(CLI::IsMember({"mean", "best"}))
+      ->capture_default_str();
+  export_command.add_option("--out", options->out, "Output file (.safetensors, or .h5 for HDF5)")->required();
+}
+
+}  // namespace evomem::apps

@@ -1,0 +1,179 @@
+#include "apps/evolve_run.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "apps/config_loading.h"
+#include "cluster/device_choice.h"
+#include "cluster/mpi_executor.h"
+#include "cluster/mpi_session.h"
+#include "core/error.h"
+#include "core/logging.h"
+#include "objectives/objective_factory.h"
+#include "search/evolution.h"
+#include "search/signals.h"
+
+namespace evomem::apps {
+namespace {
+
+int device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
+
+// On resume only the run's length and where it runs may change; anything else would make the
+// continuation a different run.
+bool changeable_on_resume(const std::string& assignment) {
+  for (const char* prefix :
+       {"run.generations=", "run.time_limit_minutes=", "run.checkpoint_interval=", "executor.", "worker."}) {
+    if (assignment.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+struct StartingPoint {
+  search::EvolveConfig config;
+  std::optional<search::RunCheckpoint> checkpoint;
+};
+
+StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& options) {
+  if (options.resume.empty()) {
+    auto config = search::evolve_config(load_config(globals, objectives::run_schema(), true));
+    if (std::filesystem::exists(config.run.output) && !options.overwrite) {
+      throw InputError("run.output '" + config.run.output + "' exists: continue it with --resume " + config.run.output +
+                       ", pass --overwrite, or choose another run.output");
+    }
+    return {config, std::nullopt};
+  }
+  if (!globals.config_path.empty()) {
+    throw InputError("--resume takes the configuration from the run file; drop --config (use --set for run.generations)");
+  }
+  std::filesystem::path used;
+  auto checkpoint = search::load_run_or_previous(options.resume, &used);
+  auto config = core::Config::parse(checkpoint.config_text, used.string() + ":/config");
+  for (const auto& assignment : globals.overrides) {
+    if (!changeable_on_resume(assignment)) {
+      throw InputError("--set " + assignment +
+                       ": a resumed run keeps its configuration; only run.generations, run.time_limit_minutes, "
+                       "executor.* and worker.* may change");
+    }
+    config.set(assignment);
+  }
+  config.set("run.output=\"" + options.resume + "\"");
+  config.validate(objectives::run_schema());
+  core::log::info("resuming {} after generation {}", used.string(), checkpoint.history.size());
+  return {search::evolve_config(config), std::move(checkpoint)};
+}
+
+StartingPoint checked_starting_point(const GlobalOptions& globals, const EvolveOptions& options) {
+  auto start = starting_point(globals, options);
+  if (!options.required_kind.empty() && start.config.objective_kind != options.required_kind) {
+    throw InputError("objective.kind is '" + start.config.objective_kind + "': this command runs objective.kind = \"" +
+                     options.required_kind + "\" (use `evomem evolve` for other objectives)");
+  }
+  return start;
+}
+
+void print_summary(const search::RunCheckpoint& run) {
+  std::printf("run file: written after %zu generations (stop: %s)\n", run.history.size(),
+              run.stop_reasons.empty() ? "-" : run.stop_reasons.front().c_str());
+  if (!run.history.empty()) {
+    const auto& last = run.history.back();
+    std::printf("last generation: best %.4f, mean %.4f, median %.4f, sigma %.4g%s\n", last.best, last.mean, last.median,
+                last.sigma, search::retained_text(last.mean_retained).c_str());
+  }
+  std::printf("best fitness so far: %.4f\n", run.best_fitness);
+  if (!run.checks.empty()) {
+    const auto& check = run.checks.back();
+    std::printf("held-out check of the mean (generation %lld): fitness %.4f%s\n", static_cast<long long>(check.generation + 1),
+                check.fitness, search::retained_text(check.retained).c_str());
+  }
+}
+
+int run_worker(cluster::MpiSession& session) {
+  std::string text;
+  session.broadcast_text(text);
+  if (text.empty()) return 1;  // the coordinator could not start; it reports why
+  const auto config = search::evolve_config(parse_run_config(text, "run configuration from rank 0"));
+  torch::set_num_threads(static_cast<int>(config.worker.threads));
+  const auto device = cluster::worker_device(config.worker.device, session.local_rank(), device_count());
+  search::SignalGuard signals;
+  auto objective = objectives::make_objective(config, objectives::ObjectiveRole::kWorker, device, session.rank());
+  core::log::debug("worker rank {} on {}", session.rank(), device);
+  if (cluster::serve_work(*objective, session) == cluster::ServeEnd::kEvaluationAbandoned) {
+    cluster::leave_after_abandoned_evaluation(session);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_evolve_options(CLI::App& command, EvolveOptions& options) {
+  command.add_option("--resume", options.resume, "Continue the run in this run file (or its .prev checkpoint)");
+  command.add_flag("--overwrite", options.overwrite, "Replace an existing run.output");
+}
+
+core::Config parse_run_config(const std::string& text, const std::string& source) {
+  auto config = core::Config::parse(text, source);
+  config.validate(objectives::run_schema());
+  return config;
+}
+
+int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
+  std::optional<cluster::MpiSession> session;
+  if (cluster::MpiSession::launched_by_mpirun()) {
+    session.emplace();
+    if (session->size() == 1) {
+      session.reset();  // `mpirun -np 1`: nobody to coordinate, run in this process
+    } else {
+      core::log::set_rank(session->rank());
+      if (!session->is_coordinator()) return run_worker(*session);
+    }
+  }
+  StartingPoint start;
+  std::unique_ptr<search::Objective> objective;
+  try {
+    start = checked_starting_point(globals, options);
+    if (session) {
+      objective = objectives::make_objective(start.config, objectives::ObjectiveRole::kCoordinator);
+    } else {
+      torch::set_num_threads(static_cast<int>(start.config.worker.threads));
+      objective = objectives::make_objective(start.config, objectives::ObjectiveRole::kWorker,
+                                          cluster::worker_device(start.config.worker.device, 0, device_count()));
+    }
+  } catch (...) {
+    std::string nothing;
+    if (session) session->broadcast_text(nothing);  // releases the workers before the error is reported
+    throw;
+  }
+  if (session) {
+    std::string text = start.config.config.to_toml();
+    session->broadcast_text(text);
+  }
+  search::SignalGuard signals;
+  std::unique_ptr<search::Executor> executor;
+  if (session) {
+    executor = std::make_unique<cluster::MpiExecutor>(*session, start.config.executor);
+  } else {
+    executor = search::make_local_executor(*objective, start.config.executor);
+  }
+  core::log::info("evolving a {}-dimensional {} genome with {} worker(s)", objective->dimension(), objective->kind(),
+                  executor->worker_count());
+  search::Evolution evolution(start.config, *objective, *executor, std::move(start.checkpoint));
+  try {
+    evolution.run();
+  } catch (const search::Interrupted&) {
+    executor->shutdown();
+    const auto& run = evolution.checkpoint();
+    std::fprintf(stderr, "evomem: interrupted by %s; %s holds generation %zu; continue with evomem evolve --resume %s\n",
+                 search::signal_name(search::stop_signal()), start.config.run.output.c_str(), run.history.size(),
+                 start.config.run.output.c_str());
+    return 130;
+  }
+  executor->shutdown();
+  print_summary(evolution.checkpoint());
+  std::printf("run file: %s\n", start.config.run.output.c_str());
+  return 0;
+}
+
+}  // namespace evomem::apps
