@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "evo/box_transform.h"
 
 namespace evomem::evo {
 

@@ -419,7 +419,7 @@ void CmaEs::update_stop_reasons(const std::vector<double>& internal_fitness) {
                             path_c_,
                             [this] { return covariance_diagonal(); },
                             [this] { return condition_number(); }};
-  stop_reasons_ = stop_reasons(context);
+  stop_reasons_ = reached_stop_criteria(context);
 }
 
 StrategyState CmaEs::state() const {

@@ -80,7 +80,7 @@ constexpr StopTest kStopTests[] = {
 
 }  // namespace
 
-std::vector<StopReason> stop_reasons(const StopContext& context) {
+std::vector<StopReason> reached_stop_criteria(const StopContext& context) {
   std::vector<StopReason> reasons;
   for (const StopTest& test : kStopTests) {
     if (test.holds(context)) reasons.push_back(test.reason);

@@ -33,6 +33,6 @@ struct StopContext {
 };
 
 // Every reason whose test holds, in table order.
-std::vector<StopReason> stop_reasons(const StopContext& context);
+std::vector<StopReason> reached_stop_criteria(const StopContext& context);
 
 }  // namespace evomem::evo

@@ -56,7 +56,7 @@ int list_tasks(const ListOptions& options) {
 
 void add_tasks_list_command(CommandRegistry& registry, CLI::App& parent) {
   auto options = std::make_shared<ListOptions>();
-  CLI::App& list = registry.add(group, "list", "List the built-in LongBench / InfiniteBench tasks (and user tasks)",
+  CLI::App& list = registry.add(parent, "list", "List the built-in LongBench / InfiniteBench tasks (and user tasks)",
                                 [options] { return list_tasks(*options); });
   list.add_option("--tasks-file", options->tasks_file, "TOML file with extra tasks ([tasks.<name>] tables)")
       ->check(CLI::ExistingFile);

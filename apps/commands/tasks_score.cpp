@@ -59,7 +59,7 @@ int score_tasks(const ScoreCommandOptions& options) {
 
 void add_tasks_score_command(CommandRegistry& registry, CLI::App& parent) {
   auto options = std::make_shared<ScoreCommandOptions>();
-  CLI::App& score = registry.add(group, "score",
+  CLI::App& score = registry.add(parent, "score",
                                  "Score a predictions file (JSONL with pred, answers, all_classes) as the official "
                                  "evaluation script does",
                                  [options] { return score_tasks(*options); });

@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
   g_session = &session;
   // On every rank, as in the application: a Ctrl-C must not kill workers behind the
   // coordinator's back.
-  search::SignalGuard guard;
+  evomem::search::SignalGuard guard;
   if (session.rank() == 0) {
     ::testing::InitGoogleTest(&argc, argv);
     const int failed = RUN_ALL_TESTS();

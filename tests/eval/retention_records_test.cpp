@@ -15,20 +15,20 @@
 #include "report/retention_summary.h"
 #include "tests/support/test_support.h"
 
-namespace evomem::report {
+namespace evomem::eval {
 namespace {
 
-TEST(TokenClass, ClassifiesByVisibleCharacters) {
-  EXPECT_EQ(classify_token(" \n\t", false), TokenClass::kWhitespace);
-  EXPECT_EQ(classify_token(" .", false), TokenClass::kPunctuation);
-  EXPECT_EQ(classify_token(" 42", false), TokenClass::kDigits);
-  EXPECT_EQ(classify_token(" word", false), TokenClass::kWords);
-  EXPECT_EQ(classify_token("x1", false), TokenClass::kWords);
-  EXPECT_EQ(classify_token("3.", false), TokenClass::kOther);
-  EXPECT_EQ(classify_token("\xE4\xB8\xAD", false), TokenClass::kWords);  // 中
-  EXPECT_EQ(classify_token("\xEF\xBF\xBD", false), TokenClass::kOther);
-  EXPECT_EQ(classify_token("<|begin_of_text|>", true), TokenClass::kSpecial);
-  EXPECT_STREQ(token_class_name(TokenClass::kDigits), "digits");
+TEST(report::TokenClass, ClassifiesByVisibleCharacters) {
+  EXPECT_EQ(report::classify_token(" \n\t", false), report::TokenClass::kWhitespace);
+  EXPECT_EQ(report::classify_token(" .", false), report::TokenClass::kPunctuation);
+  EXPECT_EQ(report::classify_token(" 42", false), report::TokenClass::kDigits);
+  EXPECT_EQ(report::classify_token(" word", false), report::TokenClass::kWords);
+  EXPECT_EQ(report::classify_token("x1", false), report::TokenClass::kWords);
+  EXPECT_EQ(report::classify_token("3.", false), report::TokenClass::kOther);
+  EXPECT_EQ(report::classify_token("\xE4\xB8\xAD", false), report::TokenClass::kWords);  // 中
+  EXPECT_EQ(report::classify_token("\xEF\xBF\xBD", false), report::TokenClass::kOther);
+  EXPECT_EQ(report::classify_token("<|begin_of_text|>", true), report::TokenClass::kSpecial);
+  EXPECT_STREQ(report::token_class_name(report::TokenClass::kDigits), "digits");
 }
 
 // Byte-level pieces: 1 "Hi", 2 and 3 the two bytes of "é", 4 " 7", 9 a special "<s>".
@@ -40,28 +40,28 @@ std::string fake_decode(const std::vector<std::int64_t>& ids) {
 }
 
 TEST(TokenText, MergesPiecesOfACharacterAndKeepsOffsets) {
-  SampleRetention record;
+  report::SampleRetention record;
   record.token_ids = {9, 1, 2, 3, 4, 3};
   eval::fill_token_text(record, fake_decode, [](std::int64_t id) { return id == 9; });
   EXPECT_EQ(record.text, "<s>Hi\xC3\xA9 7\xEF\xBF\xBD");
   EXPECT_EQ(record.token_texts, (std::vector<std::string>{"<s>", "Hi", "\xC3\xA9", "", " 7", "\xEF\xBF\xBD"}));
   EXPECT_EQ(record.char_begin, (std::vector<std::int64_t>{0, 3, 5, 7, 7, 9}));
   EXPECT_EQ(record.char_end, (std::vector<std::int64_t>{3, 5, 7, 7, 9, 12}));
-  EXPECT_EQ(record.token_classes[0], TokenClass::kSpecial);
-  EXPECT_EQ(record.token_classes[2], TokenClass::kWords);
-  EXPECT_EQ(record.token_classes[4], TokenClass::kDigits);
-  EXPECT_EQ(record.token_classes[5], TokenClass::kOther);  // a lone continuation byte
+  EXPECT_EQ(record.token_classes[0], report::TokenClass::kSpecial);
+  EXPECT_EQ(record.token_classes[2], report::TokenClass::kWords);
+  EXPECT_EQ(record.token_classes[4], report::TokenClass::kDigits);
+  EXPECT_EQ(record.token_classes[5], report::TokenClass::kOther);  // a lone continuation byte
 }
 
 // One token per character after a three-character preamble "Q: ".
-SampleRetention character_record(const std::string& text, std::int64_t prompt_tokens) {
-  SampleRetention record;
+report::SampleRetention character_record(const std::string& text, std::int64_t prompt_tokens) {
+  report::SampleRetention record;
   for (std::size_t i = 0; i < text.size(); ++i) {
     record.token_ids.push_back(static_cast<std::int64_t>(i));
     record.token_texts.emplace_back(1, text[i]);
     record.char_begin.push_back(static_cast<std::int64_t>(i));
     record.char_end.push_back(static_cast<std::int64_t>(i + 1));
-    record.token_classes.push_back(TokenClass::kWords);
+    record.token_classes.push_back(report::TokenClass::kWords);
   }
   record.text = text;
   record.prompt_tokens = prompt_tokens;
@@ -121,8 +121,8 @@ TEST(LocateContext, PreambleAndSpansWithAndWithoutTruncation) {
 }
 
 // Six tokens, two layers, two KV heads; the numbers below are worked out by hand.
-SampleRetention hand_made_record() {
-  SampleRetention record;
+report::SampleRetention hand_made_record() {
+  report::SampleRetention record;
   record.task = "passkey";
   record.id = "sample/1";
   record.policy = "h2o:heavy=2,recent=2";
@@ -133,8 +133,8 @@ SampleRetention hand_made_record() {
   record.text = "<s>Find 7. ok";
   record.char_begin = {0, 3, 7, 8, 9, 10};
   record.char_end = {3, 7, 8, 9, 10, 13};
-  record.token_classes = {TokenClass::kSpecial, TokenClass::kWords, TokenClass::kWhitespace,
-                          TokenClass::kDigits, TokenClass::kPunctuation, TokenClass::kWords};
+  record.token_classes = {report::TokenClass::kSpecial, report::TokenClass::kWords, report::TokenClass::kWhitespace,
+                          report::TokenClass::kDigits, report::TokenClass::kPunctuation, report::TokenClass::kWords};
   record.prompt_tokens = 5;
   record.preamble_end = 2;
   record.spans = {{"answer", 3, 4}, {"needle", 2, 5}};
@@ -146,7 +146,7 @@ SampleRetention hand_made_record() {
 }
 
 TEST(RetentionSummary, MatchesHandComputedValues) {
-  const auto rows = summarize_retention({hand_made_record()});
+  const auto rows = report::summarize_retention({hand_made_record()});
   ASSERT_EQ(rows.size(), 3u);
   const auto& first = rows[0];
   EXPECT_EQ(first.layer, 0);
@@ -156,14 +156,14 @@ TEST(RetentionSummary, MatchesHandComputedValues) {
   EXPECT_DOUBLE_EQ(first.age_median, 1.5);
   EXPECT_DOUBLE_EQ(first.preamble_kept, 0.75);
   EXPECT_DOUBLE_EQ(first.needle_recall, 0.5);
-  const auto index = [](TokenClass c) { return static_cast<std::size_t>(c); };
-  EXPECT_DOUBLE_EQ(first.class_kept[index(TokenClass::kSpecial)], 1.0);
-  EXPECT_DOUBLE_EQ(first.class_kept[index(TokenClass::kWords)], 0.75);
-  EXPECT_DOUBLE_EQ(first.class_kept[index(TokenClass::kWhitespace)], 0.0);
-  EXPECT_DOUBLE_EQ(first.class_kept[index(TokenClass::kDigits)], 0.5);
-  EXPECT_DOUBLE_EQ(first.class_kept[index(TokenClass::kPunctuation)], 1.0);
-  EXPECT_TRUE(std::isnan(first.class_kept[index(TokenClass::kOther)]));
-  EXPECT_EQ(first.class_entries[index(TokenClass::kWords)], 4);
+  const auto index = [](report::TokenClass c) { return static_cast<std::size_t>(c); };
+  EXPECT_DOUBLE_EQ(first.class_kept[index(report::TokenClass::kSpecial)], 1.0);
+  EXPECT_DOUBLE_EQ(first.class_kept[index(report::TokenClass::kWords)], 0.75);
+  EXPECT_DOUBLE_EQ(first.class_kept[index(report::TokenClass::kWhitespace)], 0.0);
+  EXPECT_DOUBLE_EQ(first.class_kept[index(report::TokenClass::kDigits)], 0.5);
+  EXPECT_DOUBLE_EQ(first.class_kept[index(report::TokenClass::kPunctuation)], 1.0);
+  EXPECT_TRUE(std::isnan(first.class_kept[index(report::TokenClass::kOther)]));
+  EXPECT_EQ(first.class_entries[index(report::TokenClass::kWords)], 4);
 
   const auto& second = rows[1];
   EXPECT_DOUBLE_EQ(second.retained, 8.0 / 12.0);
@@ -184,27 +184,27 @@ TEST(RetentionSummary, MatchesHandComputedValues) {
   auto plain = hand_made_record();
   plain.preamble_end = 0;
   plain.spans.clear();
-  const auto plain_rows = summarize_retention({plain});
+  const auto plain_rows = report::summarize_retention({plain});
   EXPECT_TRUE(std::isnan(plain_rows[0].preamble_kept));
   EXPECT_TRUE(std::isnan(plain_rows[0].needle_recall));
 }
 
 TEST(RetentionSummary, PoolsSamplesAndRejectsMixedBackbones) {
-  const auto one = summarize_retention({hand_made_record()});
-  const auto two = summarize_retention({hand_made_record(), hand_made_record()});
+  const auto one = report::summarize_retention({hand_made_record()});
+  const auto two = report::summarize_retention({hand_made_record(), hand_made_record()});
   EXPECT_EQ(two[2].entries, 2 * one[2].entries);
   EXPECT_DOUBLE_EQ(two[2].retained, one[2].retained);
   EXPECT_DOUBLE_EQ(two[2].age_median, one[2].age_median);
   auto other = hand_made_record();
   other.layers = 1;
   other.evicted_at.pop_back();
-  EXPECT_THROW(summarize_retention({hand_made_record(), other}), InputError);
+  EXPECT_THROW(report::summarize_retention({hand_made_record(), other}), InputError);
 }
 
 TEST(RetentionSummary, CsvQuotesTheSpecAndLeavesNotApplicableEmpty) {
   auto plain = hand_made_record();
   plain.spans.clear();
-  const std::string csv = retention_summary_csv("h2o:heavy=2,recent=2", summarize_retention({plain}));
+  const std::string csv = report::retention_summary_csv("h2o:heavy=2,recent=2", report::summarize_retention({plain}));
   const std::string header = csv.substr(0, csv.find('\n'));
   EXPECT_EQ(header,
             "policy,layer,entries,retained,age_mean,age_median,preamble_kept,needle_recall,kept_whitespace,"
@@ -213,27 +213,27 @@ TEST(RetentionSummary, CsvQuotesTheSpecAndLeavesNotApplicableEmpty) {
                      "0.750000,1.000000,\n"),
             std::string::npos);
   EXPECT_NE(csv.find("\n\"h2o:heavy=2,recent=2\",all,24,"), std::string::npos);
-  EXPECT_EQ(retention_summary_csv("full", summarize_retention({plain}), false).rfind("\"full\",0,", 0), 0u);
-  EXPECT_NE(retention_summary_text(summarize_retention({plain})).find("all"), std::string::npos);
+  EXPECT_EQ(report::retention_summary_csv("full", report::summarize_retention({plain}), false).rfind("\"full\",0,", 0), 0u);
+  EXPECT_NE(report::retention_summary_text(report::summarize_retention({plain})).find("all"), std::string::npos);
 }
 
-TEST(RetentionFile, RoundTripsAndRejectsOtherFiles) {
+TEST(report::RetentionFile, RoundTripsAndRejectsOtherFiles) {
   test_support::TempDirectory folder("retention_file");
-  RetentionFile content;
+  report::RetentionFile content;
   content.backbone = "models/evomem-tiny";
   content.command_line = "evomem analyze ...";
   auto record = hand_made_record();
   auto twin = hand_made_record();  // same id: stored under "sample_1#2"
   twin.score = 0.0;
-  content.sets.push_back({record.policy, {record, twin}, summarize_retention({record, twin})});
+  content.sets.push_back({record.policy, {record, twin}, report::summarize_retention({record, twin})});
   auto plain = hand_made_record();
   plain.spans.clear();
   plain.policy = "full";
-  content.sets.push_back({"full", {plain}, summarize_retention({plain})});
+  content.sets.push_back({"full", {plain}, report::summarize_retention({plain})});
   const auto path = folder / "retention.h5";
-  write_retention_file(path, content);
+  report::write_retention_file(path, content);
 
-  const auto back = read_retention_file(path);
+  const auto back = report::read_retention_file(path);
   EXPECT_EQ(back.backbone, content.backbone);
   EXPECT_EQ(back.command_line, content.command_line);
   ASSERT_EQ(back.sets.size(), 2u);
@@ -268,10 +268,10 @@ TEST(RetentionFile, RoundTripsAndRejectsOtherFiles) {
   EXPECT_TRUE(file.group("samples").contains("sample_1#2"));
 
   core::h5::File::create(folder / "other.h5").set_attribute("format", "evomem-run");
-  EXPECT_THROW(read_retention_file(folder / "other.h5"), FormatError);
-  EXPECT_THROW(write_retention_file(folder / "empty.h5", RetentionFile{}), InputError);
+  EXPECT_THROW(report::read_retention_file(folder / "other.h5"), FormatError);
+  EXPECT_THROW(report::write_retention_file(folder / "empty.h5", report::RetentionFile{}), InputError);
   EXPECT_FALSE(std::filesystem::exists(folder / "empty.h5"));
 }
 
 }  // namespace
-}  // namespace evomem::report
+}  // namespace evomem::eval
