@@ -13,15 +13,17 @@ void add_eval_input_options(CLI::App& command, EvalInputOptions& options) {
       ->check(CLI::ExistingDirectory);
   command.add_option("--tasks", options.tasks, "Comma-separated tasks, each NAME or NAME=FILE.jsonl")->required();
   command.add_option("--data", options.data, "Folder with the benchmark files (<task>.jsonl or data/<task>.jsonl)");
-  command.add_option("--samples", options.samples, "Samples per task, drawn with --seed (0: all)")->capture_default_str();
+  command.add_option("--samples", options.samples, "Samples per task, drawn with --seed (0: all)")
+      ->capture_default_str();
   command.add_option("--seed", options.seed, "Seed of the sample draw")->capture_default_str();
   command.add_option("--tasks-file", options.tasks_file, "TOML file with extra tasks")->check(CLI::ExistingFile);
   command.add_option("--tokenizer", options.tokenizer, "tokenizer.json (default: the backbone folder's)");
   command.add_option("--device", options.device, "cpu, cuda or cuda:N")->capture_default_str();
   command.add_option("--dtype", options.dtype, "Cast weights to float32, bfloat16 or float16 (default: as stored)");
   command.add_option("--chunk-size", options.chunk_size, "Prefill chunk")->capture_default_str();
-  command.add_option("--context-window", options.context_window,
-                     "Prompt + answer tokens at most; longer prompts keep their first and last halves")
+  command
+      .add_option("--context-window", options.context_window,
+                  "Prompt + answer tokens at most; longer prompts keep their first and last halves")
       ->capture_default_str();
   command.add_flag("--chat-template", options.chat_template, "Wrap prompts in the Llama 3 chat template");
   command.add_flag("--no-bos", options.no_bos, "Do not start prompts with BOS");
@@ -33,7 +35,9 @@ tasks::TaskRegistry load_task_registry(const std::string& tasks_file) {
   return registry;
 }
 
-tasks::TaskRegistry load_task_registry(const EvalInputOptions& options) { return load_task_registry(options.tasks_file); }
+tasks::TaskRegistry load_task_registry(const EvalInputOptions& options) {
+  return load_task_registry(options.tasks_file);
+}
 
 std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const EvalInputOptions& options) {
   std::vector<TaskRun> runs;
@@ -61,8 +65,9 @@ LoadedBackbone load_backbone(const EvalInputOptions& options) {
   load.device = model::parse_device(options.device);
   if (!options.dtype.empty()) load.dtype = model::parse_dtype(options.dtype);
   auto backbone = model::Backbone::load(options.backbone, load);
-  const std::filesystem::path tokenizer_path =
-      options.tokenizer.empty() ? std::filesystem::path(options.backbone) / "tokenizer.json" : std::filesystem::path(options.tokenizer);
+  const std::filesystem::path tokenizer_path = options.tokenizer.empty()
+                                                   ? std::filesystem::path(options.backbone) / "tokenizer.json"
+                                                   : std::filesystem::path(options.tokenizer);
   return {std::move(backbone), model::Tokenizer::load(tokenizer_path)};
 }
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "eval/runner.h"
 #include "model/backbone.h"
 #include "model/tokenizer.h"
-#include "eval/runner.h"
 #include "tasks/task_registry.h"
 #include "tasks/task_samples.h"
 

@@ -46,7 +46,8 @@ StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& 
     return {config, std::nullopt};
   }
   if (!globals.config_path.empty()) {
-    throw InputError("--resume takes the configuration from the run file; drop --config (use --set for run.generations)");
+    throw InputError(
+        "--resume takes the configuration from the run file; drop --config (use --set for run.generations)");
   }
   std::filesystem::path used;
   auto checkpoint = search::load_run_or_previous(options.resume, &used);
@@ -85,8 +86,9 @@ void print_summary(const search::RunCheckpoint& run) {
   std::printf("best fitness so far: %.4f\n", run.best_fitness);
   if (!run.checks.empty()) {
     const auto& check = run.checks.back();
-    std::printf("held-out check of the mean (generation %lld): fitness %.4f%s\n", static_cast<long long>(check.generation + 1),
-                check.fitness, search::retained_text(check.retained).c_str());
+    std::printf("held-out check of the mean (generation %lld): fitness %.4f%s\n",
+                static_cast<long long>(check.generation + 1), check.fitness,
+                search::retained_text(check.retained).c_str());
   }
 }
 
@@ -139,7 +141,7 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
     } else {
       torch::set_num_threads(static_cast<int>(start.config.worker.threads));
       objective = objectives::make_objective(start.config, objectives::ObjectiveRole::kWorker,
-                                          cluster::worker_device(start.config.worker.device, 0, device_count()));
+                                             cluster::worker_device(start.config.worker.device, 0, device_count()));
     }
   } catch (...) {
     std::string nothing;
@@ -165,7 +167,8 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
   } catch (const search::Interrupted&) {
     executor->shutdown();
     const auto& run = evolution.checkpoint();
-    std::fprintf(stderr, "evomem: interrupted by %s; %s holds generation %zu; continue with evomem evolve --resume %s\n",
+    std::fprintf(stderr,
+                 "evomem: interrupted by %s; %s holds generation %zu; continue with evomem evolve --resume %s\n",
                  search::signal_name(search::stop_signal()), start.config.run.output.c_str(), run.history.size(),
                  start.config.run.output.c_str());
     return 130;

@@ -24,9 +24,8 @@ std::string worker_device(const std::string& setting, int local_rank, int device
   if (setting == "cuda" || setting == "auto") {
     if (device_count > 0) return "cuda:" + std::to_string(local_rank % device_count);
     if (setting == "auto") return "cpu";
-    throw ConfigError(
-        "device = \"cuda\" but this worker sees no CUDA device (is the build CUDA-enabled and a GPU "
-        "visible?); set device = \"cpu\" or \"auto\"");
+    throw ConfigError("device = \"cuda\" but this worker sees no CUDA device (is the build CUDA-enabled and a GPU "
+                      "visible?); set device = \"cpu\" or \"auto\"");
   }
   const std::string prefix = "cuda:";
   if (setting.compare(0, prefix.size(), prefix) == 0) {

@@ -17,8 +17,8 @@
 
 #include "cluster/mpi_messages.h"
 #include "cluster/polling.h"
-#include "search/signals.h"
 #include "core/logging.h"
+#include "search/signals.h"
 
 namespace evomem::cluster {
 namespace {
@@ -49,10 +49,9 @@ class MpiExecutor::State {
       : session_(session), options_(options), outbox_(session.comm()) {
     search::validate(options_);
     if (session.size() < 2) {
-      throw ConfigError(
-          "the MPI executor needs a coordinator and at least one worker, but this job has 1 rank: run "
-          "without mpirun to evaluate in-process (local executor), or start 2 or more ranks "
-          "(mpirun -np N, N >= 2)");
+      throw ConfigError("the MPI executor needs a coordinator and at least one worker, but this job has 1 rank: run "
+                        "without mpirun to evaluate in-process (local executor), or start 2 or more ranks "
+                        "(mpirun -np N, N >= 2)");
     }
     EVOMEM_CHECK(session.rank() == 0, "the MPI executor lives on rank 0; the other ranks call serve_work()");
     for (int rank = 1; rank < session.size(); ++rank) workers_.push_back(Worker{rank});
@@ -69,9 +68,9 @@ class MpiExecutor::State {
   struct Worker {
     int rank = 0;
     bool busy = false;
-    std::int64_t run = 0;        // envelope of the item it holds
+    std::int64_t run = 0;  // envelope of the item it holds
     std::int64_t index = 0;
-    Clock::time_point since{};   // when that item was sent
+    Clock::time_point since{};  // when that item was sent
   };
 
   // The coordinator's view of one item during one run() call.
@@ -161,9 +160,9 @@ std::vector<search::ItemResult> MpiExecutor::State::run(const std::vector<search
   PollBackoff backoff(kShortestPoll, kCoordinatorLongestPoll);
   while (run.settled < items.size()) {
     if (search::stop_requested()) {
-      throw search::Interrupted(std::string("run interrupted by ") + search::signal_name(search::stop_signal()) + " with " +
-                        std::to_string(items.size() - run.settled) + " of " + std::to_string(items.size()) +
-                        " items unfinished");
+      throw search::Interrupted(std::string("run interrupted by ") + search::signal_name(search::stop_signal()) +
+                                " with " + std::to_string(items.size() - run.settled) + " of " +
+                                std::to_string(items.size()) + " items unfinished");
     }
     bool progressed = false;
     while (auto message = try_receive(session_.comm(), MPI_ANY_SOURCE)) {
@@ -245,8 +244,8 @@ void MpiExecutor::State::expire_exhausted(RunState& run, Clock::time_point now) 
     if (state.settled || state.dispatches < options_.max_attempts) continue;
     if (newest_copy_age(run, index, now) < options_.item_timeout_seconds) continue;
     std::string error = "timed out: no result within item_timeout_seconds = " +
-                        std::to_string(options_.item_timeout_seconds) + " after " +
-                        std::to_string(state.dispatches) + " dispatches";
+                        std::to_string(options_.item_timeout_seconds) + " after " + std::to_string(state.dispatches) +
+                        " dispatches";
     if (!state.last_error.empty()) error += " (an earlier attempt failed: " + state.last_error + ")";
     fail(run, index, std::move(error));
   }
@@ -280,8 +279,8 @@ bool MpiExecutor::State::dispatch(RunState& run, Clock::time_point now) {
     run.all_lost_since.reset();
   } else if (!run.all_lost_since) {
     run.all_lost_since = now;
-  } else if (!run.warned_all_lost &&
-             seconds_between(*run.all_lost_since, now) >= std::max(kAllLostWarningSeconds, 3.0 * options_.item_timeout_seconds)) {
+  } else if (!run.warned_all_lost && seconds_between(*run.all_lost_since, now) >=
+                                         std::max(kAllLostWarningSeconds, 3.0 * options_.item_timeout_seconds)) {
     run.warned_all_lost = true;
     core::log::warn("every worker has been busy past the item timeout or with abandoned work for {:.0f} s; {} items "
                     "wait until one returns (SIGINT stops the run)",
@@ -418,7 +417,9 @@ MpiExecutor::~MpiExecutor() {
   }
 }
 
-std::vector<search::ItemResult> MpiExecutor::run(const std::vector<search::WorkItem>& items) { return state_->run(items); }
+std::vector<search::ItemResult> MpiExecutor::run(const std::vector<search::WorkItem>& items) {
+  return state_->run(items);
+}
 int MpiExecutor::worker_count() const { return state_->worker_count(); }
 const search::ExecutorStats& MpiExecutor::stats() const { return state_->stats(); }
 void MpiExecutor::shutdown() { state_->shutdown(); }

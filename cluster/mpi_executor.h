@@ -45,8 +45,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "search/executor.h"
 #include "cluster/mpi_session.h"
+#include "search/executor.h"
 
 namespace evomem::cluster {
 

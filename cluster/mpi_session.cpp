@@ -38,8 +38,9 @@ void check_mpi(int code, const char* call) {
   char text[MPI_MAX_ERROR_STRING] = {};
   int length = 0;
   if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) length = 0;
-  throw MpiError(std::string(call) + " failed: " +
-                 (length > 0 ? std::string(text, static_cast<std::size_t>(length)) : "error code " + std::to_string(code)));
+  throw MpiError(
+      std::string(call) + " failed: " +
+      (length > 0 ? std::string(text, static_cast<std::size_t>(length)) : "error code " + std::to_string(code)));
 }
 
 MpiCommunicator& MpiCommunicator::operator=(MpiCommunicator&& other) noexcept {

@@ -240,7 +240,8 @@ void Config::set(std::string_view assignment) {
       const bool numeric = !index_text.empty() && std::all_of(index_text.begin(), index_text.end(), ::isdigit);
       auto* array = child->as_array();
       if (!numeric || std::stoul(index_text) >= array->size() || !(*array)[std::stoul(index_text)].is_table()) {
-        throw ConfigError("--set '" + text + "': '" + index_text + "' is not an index of the array '" + segments[i - 1] + "'");
+        throw ConfigError("--set '" + text + "': '" + index_text + "' is not an index of the array '" +
+                          segments[i - 1] + "'");
       }
       child = &(*array)[std::stoul(index_text)];
       if (i + 1 >= segments.size()) throw ConfigError("--set '" + text + "': cannot replace a whole array entry");
@@ -297,8 +298,8 @@ toml::node* find_node(toml::table& root, const std::string& path) {
 
 // All concrete paths that a wildcard pattern's parent reaches in the tree ("tasks.*.weight"
 // -> the parents "tasks.passkey", "tasks.kv").
-void expand_parents(toml::table& root, const std::vector<std::string>& segments, std::size_t depth, const std::string& prefix,
-                    std::vector<std::string>& parents) {
+void expand_parents(toml::table& root, const std::vector<std::string>& segments, std::size_t depth,
+                    const std::string& prefix, std::vector<std::string>& parents) {
   if (depth + 1 == segments.size()) {
     parents.push_back(prefix);
     return;
@@ -310,7 +311,8 @@ void expand_parents(toml::table& root, const std::vector<std::string>& segments,
   if (segment != "*") {
     if (auto* table = node->as_table(); table != nullptr && table->get(segment) != nullptr) {
       expand_parents(root, segments, depth + 1, next(segment), parents);
-    } else if (!segments.empty() && std::none_of(segments.begin() + depth, segments.end(), [](const std::string& s) { return s == "*"; })) {
+    } else if (!segments.empty() &&
+               std::none_of(segments.begin() + depth, segments.end(), [](const std::string& s) { return s == "*"; })) {
       // No wildcard below: the parent will be created when the default is inserted.
       parents.push_back(prefix.empty() ? segment : prefix + "." + segment);
       for (std::size_t i = depth + 1; i + 1 < segments.size(); ++i) parents.back() += "." + segments[i];
@@ -350,10 +352,12 @@ void Config::validate(const ConfigSchema& schema) {
   for_each_leaf(tree_->table, "", [&](const std::string& path, toml::node& node, bool empty_table) {
     const ConfigSchema::Key* key = schema.find(path);
     if (key == nullptr) {
-      const bool is_table_prefix = std::any_of(schema.keys().begin(), schema.keys().end(),
-                                               [&](const ConfigSchema::Key& k) { return path_is_prefix(k.path, path); });
+      const bool is_table_prefix = std::any_of(
+          schema.keys().begin(), schema.keys().end(),
+          [&](const ConfigSchema::Key& k) { return path_is_prefix(k.path, path); });
       if (is_table_prefix && empty_table) return;
-      if (is_table_prefix) throw ConfigError(where + ": key '" + path + "' must be a table, got " + node_type_text(node));
+      if (is_table_prefix)
+        throw ConfigError(where + ": key '" + path + "' must be a table, got " + node_type_text(node));
       std::string best;
       std::size_t best_distance = std::string::npos;
       for (const auto& candidate : schema.keys()) {
@@ -365,17 +369,20 @@ void Config::validate(const ConfigSchema& schema) {
         }
       }
       std::string message = where + ": unknown key '" + path + "'";
-      if (!best.empty() && best_distance <= std::max<std::size_t>(3, path.size() / 3)) message += " (did you mean '" + best + "'?)";
+      if (!best.empty() && best_distance <= std::max<std::size_t>(3, path.size() / 3))
+        message += " (did you mean '" + best + "'?)";
       throw ConfigError(message + "; remove it or check its spelling");
     }
     if (empty_table) throw ConfigError(where + ": key '" + path + "' must be " + kind_text(key->kind) + ", got table");
     const auto fail = [&]() {
-      throw ConfigError(where + ": key '" + path + "' must be " + kind_text(key->kind) + ", got " + node_type_text(node));
+      throw ConfigError(where + ": key '" + path + "' must be " + kind_text(key->kind) + ", got " +
+                        node_type_text(node));
     };
     auto* parent = static_cast<toml::table*>(nullptr);
     {
       const auto dot = path.rfind('.');
-      toml::node* parent_node = dot == std::string::npos ? static_cast<toml::node*>(&tree_->table) : find_node(tree_->table, path.substr(0, dot));
+      toml::node* parent_node = dot == std::string::npos ? static_cast<toml::node*>(&tree_->table)
+                                                         : find_node(tree_->table, path.substr(0, dot));
       parent = parent_node != nullptr ? parent_node->as_table() : nullptr;
     }
     const std::string leaf = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
@@ -454,7 +461,8 @@ const toml::node& require_node(const toml::table& root, const std::string& path,
   return *node;
 }
 
-[[noreturn]] void wrong_type(const std::string& source, const std::string& path, const char* expected, const toml::node& node) {
+[[noreturn]] void wrong_type(const std::string& source, const std::string& path, const char* expected,
+                             const toml::node& node) {
   throw ConfigError(source + ": key '" + path + "' must be " + expected + ", got " + node_type_text(node));
 }
 
@@ -488,8 +496,8 @@ std::string Config::get_string(const std::string& path) const {
 
 namespace {
 template <typename T, typename Check>
-std::vector<T> read_list(const toml::node& node, const std::string& source, const std::string& path, const char* expected,
-                         Check&& check) {
+std::vector<T> read_list(const toml::node& node, const std::string& source, const std::string& path,
+                         const char* expected, Check&& check) {
   const auto* array = node.as_array();
   if (array == nullptr) wrong_type(source, path, expected, node);
   std::vector<T> values;

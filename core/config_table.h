@@ -23,47 +23,56 @@ class ConfigTable {
  public:
   template <typename... Members>
   ConfigTable& boolean(std::string path, bool fallback, std::string help, Members... members) {
-    return add(std::move(path), [=](ConfigSchema& s, const std::string& p) { s.boolean(p, fallback, help); },
-               [=](const Config& c, const std::string& p, Settings& out) { assign(field(out, members...), c.get_bool(p)); });
+    return bound(
+        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.boolean(p, fallback, help); },
+        &Config::get_bool, members...);
   }
   // Integer members of any width and signedness.
   template <typename... Members>
   ConfigTable& integer(std::string path, std::int64_t fallback, std::string help, Members... members) {
-    return add(std::move(path), [=](ConfigSchema& s, const std::string& p) { s.integer(p, fallback, help); },
-               [=](const Config& c, const std::string& p, Settings& out) { assign(field(out, members...), c.get_int(p)); });
+    return bound(
+        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.integer(p, fallback, help); }, &Config::get_int,
+        members...);
   }
   template <typename... Members>
   ConfigTable& number(std::string path, double fallback, std::string help, Members... members) {
-    return add(std::move(path), [=](ConfigSchema& s, const std::string& p) { s.number(p, fallback, help); },
-               [=](const Config& c, const std::string& p, Settings& out) { assign(field(out, members...), c.get_double(p)); });
+    return bound(
+        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.number(p, fallback, help); },
+        &Config::get_double, members...);
   }
   template <typename... Members>
   ConfigTable& string(std::string path, std::string fallback, std::string help, Members... members) {
-    return add(std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string(p, fallback, help); },
-               [=](const Config& c, const std::string& p, Settings& out) { assign(field(out, members...), c.get_string(p)); });
+    return bound(
+        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string(p, fallback, help); },
+        &Config::get_string, members...);
   }
   // A string key converted by `parse` (into an enum, a list, ...); `choices` restricts its
   // values (empty: any string).
   template <typename Parse, typename... Members>
   ConfigTable& parsed(std::string path, std::string fallback, std::string help, std::vector<std::string> choices,
                       Parse parse, Members... members) {
-    return add(std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string(p, fallback, help, choices); },
-               [=](const Config& c, const std::string& p, Settings& out) { field(out, members...) = parse(c.get_string(p)); });
+    return add(
+        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string(p, fallback, help, choices); },
+        [=](const Config& c, const std::string& p, Settings& out) { field(out, members...) = parse(c.get_string(p)); });
   }
   template <typename... Members>
-  ConfigTable& integer_list(std::string path, std::vector<std::int64_t> fallback, std::string help, Members... members) {
-    return add(std::move(path), [=](ConfigSchema& s, const std::string& p) { s.integer_list(p, fallback, help); },
-               [=](const Config& c, const std::string& p, Settings& out) { field(out, members...) = c.get_ints(p); });
+  ConfigTable& integer_list(std::string path, std::vector<std::int64_t> fallback, std::string help,
+                            Members... members) {
+    return bound(
+        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.integer_list(p, fallback, help); },
+        &Config::get_ints, members...);
   }
   template <typename... Members>
   ConfigTable& number_list(std::string path, std::vector<double> fallback, std::string help, Members... members) {
-    return add(std::move(path), [=](ConfigSchema& s, const std::string& p) { s.number_list(p, fallback, help); },
-               [=](const Config& c, const std::string& p, Settings& out) { field(out, members...) = c.get_doubles(p); });
+    return bound(
+        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.number_list(p, fallback, help); },
+        &Config::get_doubles, members...);
   }
   template <typename... Members>
   ConfigTable& string_list(std::string path, std::vector<std::string> fallback, std::string help, Members... members) {
-    return add(std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string_list(p, fallback, help); },
-               [=](const Config& c, const std::string& p, Settings& out) { field(out, members...) = c.get_strings(p); });
+    return bound(
+        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string_list(p, fallback, help); },
+        &Config::get_strings, members...);
   }
 
   // Adds every key to `schema`, each path prefixed (e.g. "objective.namm.tasks.*.").
@@ -83,6 +92,15 @@ class ConfigTable {
     Declare declare;
     Read read;
   };
+
+  // A key read with one of Config's getters into the member the chain names.
+  template <typename Value, typename... Members>
+  ConfigTable& bound(std::string path, Declare declare, Value (Config::*get)(const std::string&) const,
+                     Members... members) {
+    return add(std::move(path), std::move(declare), [=](const Config& c, const std::string& p, Settings& out) {
+      assign(field(out, members...), (c.*get)(p));
+    });
+  }
 
   ConfigTable& add(std::string path, Declare declare, Read read) {
     entries_.push_back({std::move(path), std::move(declare), std::move(read)});

@@ -48,9 +48,9 @@ namespace detail {
 // Always-on invariant check (also in Release builds): a failure is an evomem bug and throws
 // InternalError naming the condition and the source location.
 #define EVOMEM_CHECK(...) EVOMEM_CHECK_IMPL(__VA_ARGS__, "", "")
-#define EVOMEM_CHECK_IMPL(condition, message, ...)                                            \
-  do {                                                                                      \
-    if (!(condition)) {                                                                     \
-      ::evomem::detail::fail_check(#condition, __FILE__, __LINE__, std::string{message});     \
-    }                                                                                       \
+#define EVOMEM_CHECK_IMPL(condition, message, ...)                                        \
+  do {                                                                                    \
+    if (!(condition)) {                                                                   \
+      ::evomem::detail::fail_check(#condition, __FILE__, __LINE__, std::string{message}); \
+    }                                                                                     \
   } while (false)

@@ -24,8 +24,9 @@ std::string join_path(const std::string& parent, const std::string& name) {
 
 Handle string_type() {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  EVOMEM_CHECK(type.valid() && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 && H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0,
-               "HDF5 could not make a variable-length UTF-8 string type");
+  EVOMEM_CHECK(
+      type.valid() && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 && H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0,
+      "HDF5 could not make a variable-length UTF-8 string type");
   return type;
 }
 
@@ -37,7 +38,9 @@ Shape dataspace_shape(hid_t space) {
   const int rank = H5Sget_simple_extent_ndims(space);
   EVOMEM_CHECK(rank >= 0, "HDF5 could not read the rank of a dataspace");
   Shape shape(static_cast<std::size_t>(rank));
-  if (rank > 0) EVOMEM_CHECK(H5Sget_simple_extent_dims(space, shape.data(), nullptr) == rank, "HDF5 could not read the shape of a dataspace");
+  if (rank > 0)
+    EVOMEM_CHECK(H5Sget_simple_extent_dims(space, shape.data(), nullptr) == rank,
+                 "HDF5 could not read the shape of a dataspace");
   return shape;
 }
 
@@ -47,7 +50,9 @@ void check_readable_as(hid_t stored_type, const std::string& what) {
   const H5T_class_t stored = H5Tget_class(stored_type);
   const H5T_class_t wanted = H5Tget_class(native_type<T>());
   if (stored != wanted) {
-    const char* stored_name = stored == H5T_FLOAT ? "floating point" : stored == H5T_INTEGER ? "integer" : "non-numeric";
+    const char* stored_name = stored == H5T_FLOAT     ? "floating point"
+                              : stored == H5T_INTEGER ? "integer"
+                                                      : "non-numeric";
     const char* wanted_name = wanted == H5T_FLOAT ? "floating point" : "integer";
     throw FormatError(what + ": holds " + stored_name + " values where " + wanted_name + " values are expected");
   }
@@ -63,9 +68,11 @@ void delete_attribute_if_present(const Object& object, hid_t object_id, const st
 template <typename T>
 void write_attribute(Object& object, hid_t object_id, const std::string& name, const T* values, const Shape& shape) {
   delete_attribute_if_present(object, object_id, name);
-  Handle space(shape.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
-               H5Sclose);
-  Handle attribute(H5Acreate2(object_id, name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  Handle space(
+      shape.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+      H5Sclose);
+  Handle attribute(H5Acreate2(object_id, name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                   H5Aclose);
   if (!attribute.valid() || H5Awrite(attribute.get(), native_type<T>(), values) < 0) {
     throw InputError(object.describe() + ": cannot write attribute '" + name + "'");
   }
@@ -99,13 +106,34 @@ T read_scalar_attribute(const Object& object, const std::string& name) {
 
 }  // namespace
 
-template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
-template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
-template <> hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
-template <> hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
-template <> hid_t native_type<std::uint64_t>() { return H5T_NATIVE_UINT64; }
-template <> hid_t native_type<std::uint32_t>() { return H5T_NATIVE_UINT32; }
-template <> hid_t native_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
+template <>
+hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
+template <>
+hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
+template <>
+hid_t native_type<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
+template <>
+hid_t native_type<std::int32_t>() {
+  return H5T_NATIVE_INT32;
+}
+template <>
+hid_t native_type<std::uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
+template <>
+hid_t native_type<std::uint32_t>() {
+  return H5T_NATIVE_UINT32;
+}
+template <>
+hid_t native_type<std::uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
 
 // ---- Handle --------------------------------------------------------------------------
 
@@ -146,7 +174,9 @@ void Object::set_attribute(const std::string& name, const std::string& value) {
 }
 
 void Object::set_attribute(const std::string& name, double value) { write_attribute(*this, id(), name, &value, {}); }
-void Object::set_attribute(const std::string& name, std::int64_t value) { write_attribute(*this, id(), name, &value, {}); }
+void Object::set_attribute(const std::string& name, std::int64_t value) {
+  write_attribute(*this, id(), name, &value, {});
+}
 void Object::set_attribute(const std::string& name, const std::vector<double>& values) {
   write_attribute(*this, id(), name, values.data(), {values.size()});
 }
@@ -164,7 +194,8 @@ std::string Object::string_attribute(const std::string& name) const {
   if (H5Tis_variable_str(stored.get()) > 0) {
     Handle type = string_type();
     char* text = nullptr;
-    if (H5Aread(attribute.get(), type.get(), &text) < 0) throw FormatError(describe() + ": cannot read attribute '" + name + "'");
+    if (H5Aread(attribute.get(), type.get(), &text) < 0)
+      throw FormatError(describe() + ": cannot read attribute '" + name + "'");
     std::string value = text != nullptr ? text : "";
     Handle space(H5Aget_space(attribute.get()), H5Sclose);
     H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, &text);
@@ -174,7 +205,8 @@ std::string Object::string_attribute(const std::string& name) const {
   const std::size_t size = H5Tget_size(stored.get());
   std::string value(size, '\0');
   Handle type(H5Tcopy(stored.get()), H5Tclose);
-  if (H5Aread(attribute.get(), type.get(), value.data()) < 0) throw FormatError(describe() + ": cannot read attribute '" + name + "'");
+  if (H5Aread(attribute.get(), type.get(), value.data()) < 0)
+    throw FormatError(describe() + ": cannot read attribute '" + name + "'");
   value.resize(value.find('\0') == std::string::npos ? size : value.find('\0'));
   return value;
 }
@@ -233,8 +265,8 @@ std::size_t Dataset::rows_in(std::size_t values) const {
   const Shape current = shape();
   const hsize_t row_size = current.size() <= 1 ? 1 : product(Shape(current.begin() + 1, current.end()));
   if (row_size == 0 || values % row_size != 0) {
-    throw InternalError(describe() + ": appended " + std::to_string(values) + " values, not a whole number of rows of " +
-                        std::to_string(row_size));
+    throw InternalError(describe() + ": appended " + std::to_string(values) +
+                        " values, not a whole number of rows of " + std::to_string(row_size));
   }
   return values / row_size;
 }
@@ -297,7 +329,8 @@ bool Group::is_group(const std::string& name) const {
 
 Group Group::group(const std::string& name) const {
   if (!is_group(name)) {
-    throw FormatError(file_name_ + ":" + join_path(object_path_, name) + ": group is missing (not written by evomem, or from another version?)");
+    throw FormatError(file_name_ + ":" + join_path(object_path_, name) +
+                      ": group is missing (not written by evomem, or from another version?)");
   }
   return Group(Handle(H5Gopen2(id(), name.c_str(), H5P_DEFAULT), H5Gclose), file_name_, join_path(object_path_, name));
 }
@@ -306,7 +339,8 @@ Group Group::create_group(const std::string& name) {
   Handle properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(properties.get(), 1);
   Handle handle(H5Gcreate2(id(), name.c_str(), properties.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-  if (!handle.valid()) throw InputError(file_name_ + ":" + join_path(object_path_, name) + ": cannot create group (exists already?)");
+  if (!handle.valid())
+    throw InputError(file_name_ + ":" + join_path(object_path_, name) + ": cannot create group (exists already?)");
   return Group(std::move(handle), file_name_, join_path(object_path_, name));
 }
 
@@ -335,8 +369,9 @@ Dataset Group::write(const std::string& name, const std::vector<T>& data, Shape 
   Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose);
   Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(link_properties.get(), 1);
-  Handle handle(H5Dcreate2(id(), name.c_str(), native_type<T>(), space.get(), link_properties.get(), H5P_DEFAULT, H5P_DEFAULT),
-                H5Dclose);
+  Handle handle(
+      H5Dcreate2(id(), name.c_str(), native_type<T>(), space.get(), link_properties.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose);
   if (!handle.valid()) throw InputError(file_name_ + ":" + path + ": cannot create dataset");
   if (!data.empty() && H5Dwrite(handle.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
     throw InputError(file_name_ + ":" + path + ": cannot write dataset");
@@ -352,8 +387,9 @@ Dataset Group::write_strings(const std::string& name, const std::vector<std::str
   Handle space(H5Screate_simple(1, shape.data(), nullptr), H5Sclose);
   Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(link_properties.get(), 1);
-  Handle handle(H5Dcreate2(id(), name.c_str(), type.get(), space.get(), link_properties.get(), H5P_DEFAULT, H5P_DEFAULT),
-                H5Dclose);
+  Handle handle(
+      H5Dcreate2(id(), name.c_str(), type.get(), space.get(), link_properties.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose);
   if (!handle.valid()) throw InputError(file_name_ + ":" + path + ": cannot create dataset");
   std::vector<const char*> pointers;
   pointers.reserve(values.size());
@@ -381,7 +417,8 @@ Dataset Group::create_extendible(const std::string& name, const Shape& row_shape
   H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data());
   Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(link_properties.get(), 1);
-  Handle handle(H5Dcreate2(id(), name.c_str(), native_type<T>(), space.get(), link_properties.get(), properties.get(), H5P_DEFAULT),
+  Handle handle(H5Dcreate2(id(), name.c_str(), native_type<T>(), space.get(), link_properties.get(), properties.get(),
+                           H5P_DEFAULT),
                 H5Dclose);
   if (!handle.valid()) throw InputError(file_name_ + ":" + path + ": cannot create extendible dataset");
   return Dataset(std::move(handle), file_name_, path);
@@ -389,13 +426,13 @@ Dataset Group::create_extendible(const std::string& name, const Shape& row_shape
 
 // ---- File ----------------------------------------------------------------------------
 
-File::File(Handle handle, fs::path path)
-    : Group(std::move(handle), path.string(), "/"), path_(std::move(path)) {}
+File::File(Handle handle, fs::path path) : Group(std::move(handle), path.string(), "/"), path_(std::move(path)) {}
 
 File File::create(const fs::path& path) {
   silence_library_errors();
   Handle handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  if (!handle.valid()) throw InputError(path.string() + ": cannot create HDF5 file; check that the folder exists and is writable");
+  if (!handle.valid())
+    throw InputError(path.string() + ": cannot create HDF5 file; check that the folder exists and is writable");
   return File(std::move(handle), path);
 }
 
@@ -414,10 +451,10 @@ void File::flush() {
   if (H5Fflush(id(), H5F_SCOPE_GLOBAL) < 0) throw InputError(path_.string() + ": cannot flush HDF5 file");
 }
 
-#define EVOMEM_H5_INSTANTIATE(T)                                                                   \
-  template std::vector<T> Dataset::read<T>() const;                                                \
-  template void Dataset::append<T>(const T*, std::size_t);                                         \
-  template Dataset Group::write<T>(const std::string&, const std::vector<T>&, Shape);              \
+#define EVOMEM_H5_INSTANTIATE(T)                                                      \
+  template std::vector<T> Dataset::read<T>() const;                                   \
+  template void Dataset::append<T>(const T*, std::size_t);                            \
+  template Dataset Group::write<T>(const std::string&, const std::vector<T>&, Shape); \
   template Dataset Group::create_extendible<T>(const std::string&, const Shape&, hsize_t);
 
 EVOMEM_H5_INSTANTIATE(double)

@@ -80,7 +80,9 @@ class Dataset : public Object {
   template <typename T>
   void append(const T* data, std::size_t rows);
   template <typename T>
-  void append(const std::vector<T>& data) { append(data.data(), rows_in(data.size())); }
+  void append(const std::vector<T>& data) {
+    append(data.data(), rows_in(data.size()));
+  }
 
  private:
   friend class Group;
@@ -138,12 +140,19 @@ class File : public Group {
 // Supported element types: double, float, int64_t, int32_t, uint64_t, uint32_t, uint8_t.
 template <typename T>
 hid_t native_type();
-template <> hid_t native_type<double>();
-template <> hid_t native_type<float>();
-template <> hid_t native_type<std::int64_t>();
-template <> hid_t native_type<std::int32_t>();
-template <> hid_t native_type<std::uint64_t>();
-template <> hid_t native_type<std::uint32_t>();
-template <> hid_t native_type<std::uint8_t>();
+template <>
+hid_t native_type<double>();
+template <>
+hid_t native_type<float>();
+template <>
+hid_t native_type<std::int64_t>();
+template <>
+hid_t native_type<std::int32_t>();
+template <>
+hid_t native_type<std::uint64_t>();
+template <>
+hid_t native_type<std::uint32_t>();
+template <>
+hid_t native_type<std::uint8_t>();
 
 }  // namespace evomem::core::h5

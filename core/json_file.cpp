@@ -49,7 +49,8 @@ std::int64_t JsonObject::integer(const std::string& field) const {
   const Json& value = raw(field);
   if (value.is_number_integer()) return value.get<std::int64_t>();
   // Some writers store integers as 4.0; accept exact integral floats.
-  if (value.is_number_float() && value.get<double>() == static_cast<double>(static_cast<std::int64_t>(value.get<double>()))) {
+  if (value.is_number_float() &&
+      value.get<double>() == static_cast<double>(static_cast<std::int64_t>(value.get<double>()))) {
     return static_cast<std::int64_t>(value.get<double>());
   }
   type_error(field, "an integer");

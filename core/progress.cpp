@@ -76,9 +76,11 @@ std::string Progress::status_text() const {
   if (total_ > 0) {
     const double percent = 100.0 * static_cast<double>(done_) / static_cast<double>(total_);
     std::snprintf(numbers, sizeof numbers, "%lld/%lld (%.0f%%) %.3g %s/s ETA %s", static_cast<long long>(done_),
-                  static_cast<long long>(total_), percent, rate(), options_.unit.c_str(), format_duration(eta_seconds()).c_str());
+                  static_cast<long long>(total_), percent, rate(), options_.unit.c_str(),
+                  format_duration(eta_seconds()).c_str());
   } else {
-    std::snprintf(numbers, sizeof numbers, "%lld %.3g %s/s", static_cast<long long>(done_), rate(), options_.unit.c_str());
+    std::snprintf(numbers, sizeof numbers, "%lld %.3g %s/s", static_cast<long long>(done_), rate(),
+                  options_.unit.c_str());
   }
   return label_ + " " + numbers;
 }
@@ -94,8 +96,8 @@ void Progress::report(bool final_report) {
   std::string bar(static_cast<std::size_t>(filled), '=');
   if (filled < kBarWidth) bar += '>';
   bar.resize(kBarWidth, ' ');
-  std::fprintf(stderr, "\r%s [%s] %s\033[K%s", label_.c_str(), bar.c_str(), status_text().substr(label_.size() + 1).c_str(),
-               final_report ? "\n" : "");
+  std::fprintf(stderr, "\r%s [%s] %s\033[K%s", label_.c_str(), bar.c_str(),
+               status_text().substr(label_.size() + 1).c_str(), final_report ? "\n" : "");
   std::fflush(stderr);
 }
 

@@ -31,9 +31,9 @@ class Progress {
   void finish();
 
   std::int64_t done() const { return done_; }
-  double rate() const;             // units per second so far
-  double eta_seconds() const;      // negative when unknown
-  std::string status_text() const; // "label 12/40 (30%) 3.1 it/s ETA 0:00:09"
+  double rate() const;              // units per second so far
+  double eta_seconds() const;       // negative when unknown
+  std::string status_text() const;  // "label 12/40 (30%) 3.1 it/s ETA 0:00:09"
 
   // "1:02:03" or "0:00:09"; "?" for negative values.
   static std::string format_duration(double seconds);

@@ -21,8 +21,8 @@ struct DTypeInfo {
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {DType::kF64, "F64", 8}, {DType::kF32, "F32", 4}, {DType::kF16, "F16", 2}, {DType::kBF16, "BF16", 2},
-    {DType::kI64, "I64", 8}, {DType::kI32, "I32", 4}, {DType::kI16, "I16", 2}, {DType::kI8, "I8", 1},
+    {DType::kF64, "F64", 8}, {DType::kF32, "F32", 4},   {DType::kF16, "F16", 2}, {DType::kBF16, "BF16", 2},
+    {DType::kI64, "I64", 8}, {DType::kI32, "I32", 4},   {DType::kI16, "I16", 2}, {DType::kI8, "I8", 1},
     {DType::kU8, "U8", 1},   {DType::kBool, "BOOL", 1},
 };
 
@@ -49,7 +49,8 @@ DType dtype_from_name(const std::string& name) {
   for (const auto& info : kDTypes) {
     if (name == info.name) return info.dtype;
   }
-  throw FormatError("unsupported safetensors dtype '" + name + "' (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
+  throw FormatError("unsupported safetensors dtype '" + name +
+                    "' (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
 }
 
 const char* dtype_name(DType dtype) {
@@ -136,8 +137,10 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : mapped_(path) {
     }
     const std::string what = where + ": tensor '" + name + "'";
     if (!entry.is_object()) throw FormatError(what + " must be described by an object");
-    if (!entry.contains("dtype") || !entry["dtype"].is_string()) throw FormatError(what + ": 'dtype' missing or not a string");
-    if (!entry.contains("shape") || !entry["shape"].is_array()) throw FormatError(what + ": 'shape' missing or not an array");
+    if (!entry.contains("dtype") || !entry["dtype"].is_string())
+      throw FormatError(what + ": 'dtype' missing or not a string");
+    if (!entry.contains("shape") || !entry["shape"].is_array())
+      throw FormatError(what + ": 'shape' missing or not an array");
     if (!entry.contains("data_offsets") || !entry["data_offsets"].is_array() || entry["data_offsets"].size() != 2) {
       throw FormatError(what + ": 'data_offsets' must be an array [begin, end]");
     }
@@ -162,10 +165,12 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : mapped_(path) {
     }
     const auto begin = offsets[0].get<std::uint64_t>();
     const auto end = offsets[1].get<std::uint64_t>();
-    if (begin > end) throw FormatError(what + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] are reversed");
+    if (begin > end)
+      throw FormatError(what + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                        "] are reversed");
     if (end > data_size) {
-      throw FormatError(what + ": data_offsets end " + std::to_string(end) + " lies beyond the " + std::to_string(data_size) +
-                        "-byte data area (truncated file?)");
+      throw FormatError(what + ": data_offsets end " + std::to_string(end) + " lies beyond the " +
+                        std::to_string(data_size) + "-byte data area (truncated file?)");
     }
     const std::uint64_t expected = element_count * dtype_size(view.dtype);
     if (end - begin != expected) {
@@ -179,7 +184,8 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : mapped_(path) {
   }
 
   // Tensors must tile the data area exactly: no overlap, no hole, nothing after the last.
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
   std::uint64_t cursor = 0;
   for (const Span& span : spans) {
     if (span.begin < cursor) {
@@ -187,8 +193,8 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : mapped_(path) {
                         std::to_string(span.begin) + ")");
     }
     if (span.begin > cursor) {
-      throw FormatError(where + ": unused bytes before tensor '" + span.name + "' (offset " + std::to_string(cursor) + " to " +
-                        std::to_string(span.begin) + ")");
+      throw FormatError(where + ": unused bytes before tensor '" + span.name + "' (offset " + std::to_string(cursor) +
+                        " to " + std::to_string(span.begin) + ")");
     }
     cursor = span.end;
   }
@@ -251,7 +257,8 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const fs::path& path) {
     if (found == shard_by_file.end()) {
       const fs::path shard_path = index_path.parent_path() / shard_name;
       if (!fs::exists(shard_path)) {
-        throw InputError(index_path.string() + ": shard '" + shard_name + "' (holding '" + tensor_name + "') does not exist");
+        throw InputError(index_path.string() + ": shard '" + shard_name + "' (holding '" + tensor_name +
+                         "') does not exist");
       }
       shards_.push_back(std::make_unique<SafetensorsFile>(shard_path));
       found = shard_by_file.emplace(shard_name, shards_.back().get()).first;
@@ -294,8 +301,8 @@ const std::map<std::string, std::string>& SafetensorsCheckpoint::metadata() cons
 
 // ---- SafetensorsWriter -----------------------------------------------------------------
 
-void SafetensorsWriter::add(const std::string& name, DType dtype, const std::vector<std::int64_t>& shape, const void* data,
-                            std::size_t byte_size) {
+void SafetensorsWriter::add(const std::string& name, DType dtype, const std::vector<std::int64_t>& shape,
+                            const void* data, std::size_t byte_size) {
   if (name == "__metadata__" || name.empty()) throw InputError("safetensors: invalid tensor name '" + name + "'");
   std::int64_t count = 1;
   for (auto extent : shape) {

@@ -79,8 +79,8 @@ class SafetensorsCheckpoint {
 class SafetensorsWriter {
  public:
   // Copies `byte_size` bytes; the byte size must equal product(shape) * dtype_size(dtype).
-  void add(const std::string& name, DType dtype, const std::vector<std::int64_t>& shape,
-           const void* data, std::size_t byte_size);
+  void add(const std::string& name, DType dtype, const std::vector<std::int64_t>& shape, const void* data,
+           std::size_t byte_size);
   void add_f32(const std::string& name, const std::vector<std::int64_t>& shape, const std::vector<float>& values);
   void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
 

@@ -113,18 +113,10 @@ char32_t next_code_point(std::string_view text, std::size_t& offset) {
   const std::size_t length = sequence_length_from_lead(lead);
   char32_t code_point = 0;
   switch (length) {
-    case 1:
-      code_point = lead;
-      break;
-    case 2:
-      code_point = lead & 0x1F;
-      break;
-    case 3:
-      code_point = lead & 0x0F;
-      break;
-    default:
-      code_point = lead & 0x07;
-      break;
+    case 1: code_point = lead; break;
+    case 2: code_point = lead & 0x1F; break;
+    case 3: code_point = lead & 0x0F; break;
+    default: code_point = lead & 0x07; break;
   }
   for (std::size_t i = 1; i < length && offset + i < text.size(); ++i) {
     code_point = (code_point << 6) | (static_cast<unsigned char>(text[offset + i]) & 0x3F);

@@ -44,7 +44,8 @@ std::int64_t first_token_ending_after(const report::SampleRetention& record, std
 
 }  // namespace
 
-void fill_token_text(report::SampleRetention& record, const std::function<std::string(const std::vector<std::int64_t>&)>& decode,
+void fill_token_text(report::SampleRetention& record,
+                     const std::function<std::string(const std::vector<std::int64_t>&)>& decode,
                      const std::function<bool(std::int64_t)>& is_special) {
   const std::size_t count = record.token_ids.size();
   record.token_texts.assign(count, std::string());
@@ -82,12 +83,15 @@ void fill_token_text(report::SampleRetention& record, const std::function<std::s
   }
 }
 
-void locate_context(report::SampleRetention& record, const std::string& context, const std::vector<tasks::ContextSpan>& spans) {
+void locate_context(report::SampleRetention& record, const std::string& context,
+                    const std::vector<tasks::ContextSpan>& spans) {
   record.preamble_end = 0;
   record.spans.clear();
   if (context.empty()) return;
-  const std::size_t prompt_bytes =
-      record.prompt_tokens > 0 ? static_cast<std::size_t>(record.char_end[static_cast<std::size_t>(record.prompt_tokens - 1)]) : 0;
+  const std::size_t prompt_bytes = record.prompt_tokens > 0
+                                       ? static_cast<std::size_t>(
+                                             record.char_end[static_cast<std::size_t>(record.prompt_tokens - 1)])
+                                       : 0;
   const std::string prompt_text = record.text.substr(0, prompt_bytes);
   const std::string head = context.substr(0, std::min(kProbeBytes, context.size()));
   const std::string tail = context.substr(context.size() - head.size());
@@ -116,10 +120,12 @@ void locate_context(report::SampleRetention& record, const std::string& context,
   }
 }
 
-RetentionAnalyzer::RetentionAnalyzer(model::Backbone& backbone, const model::Tokenizer& tokenizer, RunnerOptions options)
+RetentionAnalyzer::RetentionAnalyzer(model::Backbone& backbone, const model::Tokenizer& tokenizer,
+                                     RunnerOptions options)
     : backbone_(backbone), tokenizer_(tokenizer), runner_(backbone, tokenizer, std::move(options)) {}
 
-report::SampleRetention RetentionAnalyzer::analyze(const tasks::TaskSpec& task, const tasks::EvalSample& sample, memory::Policy& policy) {
+report::SampleRetention RetentionAnalyzer::analyze(const tasks::TaskSpec& task, const tasks::EvalSample& sample,
+                                                   memory::Policy& policy) {
   memory::RetentionRecorder recorder(/*detailed=*/true);
   const RecorderAttachment attachment(policy, recorder);
   const SampleResult result = runner_.run(task, sample, &policy);

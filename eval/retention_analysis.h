@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "eval/runner.h"
 #include "memory/policy.h"
 #include "model/backbone.h"
 #include "model/tokenizer.h"
 #include "report/retention_record.h"
-#include "eval/runner.h"
 
 namespace evomem::eval {
 
@@ -35,12 +35,14 @@ class RetentionAnalyzer {
 // token_ids. `decode` gives the text of a run of ids; a token that stands for part of a
 // multi-byte character is merged with the following ones into one text, held by the first
 // (the others get empty text), so `text` stays valid UTF-8.
-void fill_token_text(report::SampleRetention& record, const std::function<std::string(const std::vector<std::int64_t>&)>& decode,
+void fill_token_text(report::SampleRetention& record,
+                     const std::function<std::string(const std::vector<std::int64_t>&)>& decode,
                      const std::function<bool(std::int64_t)>& is_special);
 
 // Maps the sample's context onto the record's tokens: preamble_end (tokens before the context)
 // and one TokenSpan per context span that is in the prompt (spans cut away by truncation are
 // left out). The context is found in `text` by its first and last bytes.
-void locate_context(report::SampleRetention& record, const std::string& context, const std::vector<tasks::ContextSpan>& spans);
+void locate_context(report::SampleRetention& record, const std::string& context,
+                    const std::vector<tasks::ContextSpan>& spans);
 
 }  // namespace evomem::eval

@@ -15,9 +15,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // Slots kept per KV head of the first sequence, averaged over heads.
-double mean_kept(const at::Tensor& keep) {
-  return keep.select(0, 0).sum(-1).to(at::kDouble).mean().item<double>();
-}
+double mean_kept(const at::Tensor& keep) { return keep.select(0, 0).sum(-1).to(at::kDouble).mean().item<double>(); }
 
 }  // namespace
 
@@ -27,7 +25,9 @@ RetentionMeter::RetentionMeter(std::int64_t layers, std::int64_t update_interval
       sums_(static_cast<std::size_t>(layers), 0.0),
       counts_(static_cast<std::size_t>(layers), 0) {}
 
-std::int64_t RetentionMeter::update_interval() const { return inner_ != nullptr ? inner_->update_interval() : interval_; }
+std::int64_t RetentionMeter::update_interval() const {
+  return inner_ != nullptr ? inner_->update_interval() : interval_;
+}
 
 bool RetentionMeter::needs_attention() const { return inner_ != nullptr && inner_->needs_attention(); }
 
@@ -112,7 +112,8 @@ SampleResult Runner::run(const tasks::TaskSpec& task, const tasks::EvalSample& s
   result.generate_seconds = seconds_since(start);
 
   start = std::chrono::steady_clock::now();
-  result.score = metrics::score_prediction(task.metric, result.prediction, sample.references, task.first_line_only, options_.score);
+  result.score = metrics::score_prediction(task.metric, result.prediction, sample.references, task.first_line_only,
+                                           options_.score);
   result.score_seconds = seconds_since(start);
   return result;
 }

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "memory/policy.h"
+#include "metrics/metric.h"
 #include "model/backbone.h"
 #include "model/observation.h"
 #include "model/tokenizer.h"
-#include "metrics/metric.h"
 #include "tasks/prompt_builder.h"
 #include "tasks/task_samples.h"
 
@@ -46,7 +46,7 @@ class RetentionMeter : public model::AttentionObserver {
 
 struct RunnerOptions {
   tasks::PromptOptions prompt;
-  std::int64_t chunk_size = 512;      // prefill chunk
+  std::int64_t chunk_size = 512;       // prefill chunk
   std::int64_t update_interval = 512;  // how often the retention meter looks at the cache
   metrics::ScoreOptions score;
 };
@@ -56,18 +56,18 @@ struct SampleResult {
   std::string task;
   std::string id;
   std::string prediction;
-  double score = 0.0;                       // 0..1
-  std::size_t prompt_tokens = 0;            // after truncation
+  double score = 0.0;             // 0..1
+  std::size_t prompt_tokens = 0;  // after truncation
   std::size_t untruncated_prompt_tokens = 0;
   bool truncated = false;
   std::size_t new_tokens = 0;
   std::string stop_reason;
-  std::int64_t tokens_seen = 0;             // tokens the backbone processed (the last generated one is never fed)
-  std::vector<std::int64_t> tokens;         // those tokens: the prompt, then the generated ones fed back
-  std::vector<double> retained_mean;        // per layer, mean over update points (final if none)
-  std::vector<double> retained_final;       // per layer, at the end (mean over KV heads)
-  double prompt_seconds = 0.0;              // tokenize + truncate
-  double generate_seconds = 0.0;            // prefill + decode
+  std::int64_t tokens_seen = 0;        // tokens the backbone processed (the last generated one is never fed)
+  std::vector<std::int64_t> tokens;    // those tokens: the prompt, then the generated ones fed back
+  std::vector<double> retained_mean;   // per layer, mean over update points (final if none)
+  std::vector<double> retained_final;  // per layer, at the end (mean over KV heads)
+  double prompt_seconds = 0.0;         // tokenize + truncate
+  double generate_seconds = 0.0;       // prefill + decode
   double score_seconds = 0.0;
 };
 

@@ -18,7 +18,9 @@ at::Tensor index_tensor(const std::vector<std::int64_t>& ids) {
 }
 
 // Rows of `x` along `dim` scaled to unit L2 norm (zero rows stay zero).
-at::Tensor unit(const at::Tensor& x, std::int64_t dim) { return x / x.norm(2, {dim}, /*keepdim=*/true).clamp_min(1e-12); }
+at::Tensor unit(const at::Tensor& x, std::int64_t dim) {
+  return x / x.norm(2, {dim}, /*keepdim=*/true).clamp_min(1e-12);
+}
 
 }  // namespace
 
@@ -28,7 +30,8 @@ at::Tensor whiten_token_embeddings(const at::Tensor& embeddings) {
   const at::Tensor covariance = at::matmul(centred.t(), centred) / static_cast<double>(table.size(0));
   const auto [eigenvalues, eigenvectors] = at::linalg_eigh(covariance);
   // Directions the table does not use at all stay at zero instead of being blown up.
-  const at::Tensor inverse_root = at::where(eigenvalues > 1e-12 * eigenvalues.max(), eigenvalues.rsqrt(), at::zeros_like(eigenvalues));
+  const at::Tensor inverse_root = at::where(eigenvalues > 1e-12 * eigenvalues.max(), eigenvalues.rsqrt(),
+                                            at::zeros_like(eigenvalues));
   const at::Tensor zca = at::matmul(eigenvectors * inverse_root, eigenvectors.t());
   return at::matmul(centred, zca) / std::sqrt(static_cast<double>(table.size(1)));
 }
@@ -47,12 +50,13 @@ memory::TitansProjection titans_pair_projection(const memory::TitansConfig& conf
   EVOMEM_CHECK(config.input_dim == 2 * hidden);
   const at::Tensor identity = at::eye(hidden, at::TensorOptions().dtype(dtype));
   const at::Tensor zero = at::zeros({hidden, hidden}, at::TensorOptions().dtype(dtype));
-  const at::Tensor read_key = at::cat({identity, zero}, 1);    // [width, input_dim]
+  const at::Tensor read_key = at::cat({identity, zero}, 1);  // [width, input_dim]
   const at::Tensor read_value = at::cat({zero, identity}, 1);
   return memory::TitansProjection::given(config, read_key, read_value, read_key);
 }
 
-TitansEvaluator::TitansEvaluator(const memory::TitansConfig& config, const at::Tensor& embeddings, TitansVocabulary vocabulary)
+TitansEvaluator::TitansEvaluator(const memory::TitansConfig& config, const at::Tensor& embeddings,
+                                 TitansVocabulary vocabulary)
     : config_(config),
       embeddings_(whiten_token_embeddings(embeddings).to(memory::titans_dtype(config)).contiguous()),
       vocabulary_(std::move(vocabulary)),
@@ -77,8 +81,8 @@ at::Tensor TitansEvaluator::pair_features(const std::vector<std::vector<std::int
   std::vector<at::Tensor> rows;
   for (std::size_t b = 0; b < keys.size(); ++b) {
     const at::Tensor key_rows = embeddings_.index_select(0, index_tensor(keys[b]));
-    const at::Tensor value_rows =
-        values.empty() ? at::zeros_like(key_rows) : embeddings_.index_select(0, index_tensor(values[b]));
+    const at::Tensor value_rows = values.empty() ? at::zeros_like(key_rows)
+                                                 : embeddings_.index_select(0, index_tensor(values[b]));
     rows.push_back(at::cat({key_rows, value_rows}, 1));
   }
   return at::stack(rows);  // [B, T, 2 * hidden]
@@ -89,7 +93,8 @@ TitansScore TitansEvaluator::score(const std::vector<TitansStream>& streams, con
   if (streams.empty()) return result;
   const auto& first = streams.front();
   for (const auto& stream : streams) {
-    if (stream.task != first.task || stream.length() != first.length() || stream.queries.size() != first.queries.size()) {
+    if (stream.task != first.task || stream.length() != first.length() ||
+        stream.queries.size() != first.queries.size()) {
       throw InternalError("Titans streams of one batch must share task, length and query count");
     }
   }
@@ -155,7 +160,8 @@ TitansScore score_titans_task(const TitansEvaluator& evaluator, const memory::Ti
   for (std::int64_t start = 0; start < count; start += batch) {
     std::vector<TitansStream> streams;
     for (std::int64_t i = start; i < std::min(count, start + batch); ++i) {
-      streams.push_back(make_titans_stream(task, length, seed, first + static_cast<std::uint64_t>(i), evaluator.vocabulary(), options));
+      streams.push_back(make_titans_stream(task, length, seed, first + static_cast<std::uint64_t>(i),
+                                           evaluator.vocabulary(), options));
     }
     const TitansScore part = evaluator.score(streams, gates);
     total.correct += part.correct;

@@ -1,11 +1,10 @@
 #pragma once
 // Scores a Titans memory on streams of eval/titans_streams.h. The memory reads token
 // features of a backbone: step t of a stream is x_t = [e(key_t); e(value_t)], the whitened
-// embedding rows of its two tokens (see whiten_token_embeddings); keys and queries are read from the first half, values from the
-// second (fixed block projections), so the memory is asked to learn e(key) -> e(value). A
-// query is x = [e(key); 0]; it is answered right when, among the candidate values (the
-// vocabulary's digits or words, through the same value map), the one most similar in cosine
-// to the retrieved vector is the answer.
+// embedding rows of its two tokens (see whiten_token_embeddings); keys and queries are read from the first half, values
+// from the second (fixed block projections), so the memory is asked to learn e(key) -> e(value). A query is x =
+// [e(key); 0]; it is answered right when, among the candidate values (the vocabulary's digits or words, through the
+// same value map), the one most similar in cosine to the retrieved vector is the answer.
 
 #include <ATen/ATen.h>
 
@@ -14,10 +13,10 @@
 #include <map>
 #include <vector>
 
+#include "eval/titans_streams.h"
 #include "memory/titans/config.h"
 #include "memory/titans/gates.h"
 #include "memory/titans/projection.h"
-#include "eval/titans_streams.h"
 
 namespace evomem::eval {
 

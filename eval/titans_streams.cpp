@@ -42,7 +42,8 @@ TitansStream needle_stream(TitansStreamTask task, std::int64_t length, std::uint
   const std::set<std::int64_t> in_noise(vocabulary.noise.begin(), vocabulary.noise.end());
   // The needle's key never appears as a haystack key, so the query has one right answer.
   std::int64_t needle_key = pick(rng, vocabulary.words);
-  while (task == TitansStreamTask::kPasskey && in_noise.count(needle_key) != 0) needle_key = pick(rng, vocabulary.words);
+  while (task == TitansStreamTask::kPasskey && in_noise.count(needle_key) != 0)
+    needle_key = pick(rng, vocabulary.words);
   const std::int64_t answer = pick(rng, stream.word_answers ? vocabulary.words : vocabulary.digits);
   if (task == TitansStreamTask::kPasskey) {
     // Bigrams of the repeated noise text, starting at a random point of it.
@@ -78,7 +79,8 @@ TitansStream needle_stream(TitansStreamTask task, std::int64_t length, std::uint
     }
   }
   stream.depth = static_cast<double>(index % kDepthSteps) / static_cast<double>(kDepthSteps - 1);
-  const auto position = std::min<std::int64_t>(length - 1, static_cast<std::int64_t>(stream.depth * static_cast<double>(length)));
+  const auto position = std::min<std::int64_t>(length - 1,
+                                               static_cast<std::int64_t>(stream.depth * static_cast<double>(length)));
   stream.keys[static_cast<std::size_t>(position)] = needle_key;
   stream.values[static_cast<std::size_t>(position)] = answer;
   stream.queries.push_back({length, needle_key, answer});
@@ -163,11 +165,13 @@ TitansVocabulary TitansVocabulary::build(const tasks::SyntheticTokenizer& tokeni
   return vocabulary;
 }
 
-std::vector<std::int64_t> titans_query_steps(TitansStreamTask task, std::int64_t length, const TitansStreamOptions& options) {
+std::vector<std::int64_t> titans_query_steps(TitansStreamTask task, std::int64_t length,
+                                             const TitansStreamOptions& options) {
   if (task != TitansStreamTask::kRecallShift) return {length};
   std::vector<std::int64_t> ends;
   // A remainder shorter than a segment joins the last one, so every segment shows every key.
-  for (std::int64_t end = options.recall_segment; end + options.recall_segment <= length; end += options.recall_segment) {
+  for (std::int64_t end = options.recall_segment; end + options.recall_segment <= length;
+       end += options.recall_segment) {
     ends.push_back(end);
   }
   ends.push_back(length);
@@ -177,13 +181,15 @@ std::vector<std::int64_t> titans_query_steps(TitansStreamTask task, std::int64_t
 TitansStream make_titans_stream(TitansStreamTask task, std::int64_t length, std::uint64_t seed, std::uint64_t index,
                                 const TitansVocabulary& vocabulary, const TitansStreamOptions& options) {
   if (length < kMinimumLength) {
-    throw InputError("Titans streams need at least " + std::to_string(kMinimumLength) + " steps, got " + std::to_string(length));
+    throw InputError("Titans streams need at least " + std::to_string(kMinimumLength) + " steps, got " +
+                     std::to_string(length));
   }
   if (task == TitansStreamTask::kRecallShift &&
       (options.recall_keys < 1 || options.recall_keys > static_cast<std::int64_t>(vocabulary.words.size()) / 2 ||
        options.recall_segment < options.recall_keys || length < options.recall_keys)) {
-    throw InputError("recall_keys must be 1.." + std::to_string(vocabulary.words.size() / 2) +
-                     " and neither recall_segment (steps between shifts) nor the length below recall_keys, so that every segment shows every key");
+    throw InputError(
+        "recall_keys must be 1.." + std::to_string(vocabulary.words.size() / 2) +
+        " and neither recall_segment (steps between shifts) nor the length below recall_keys, so that every segment shows every key");
   }
   // Streams of different tasks and lengths are independent draws.
   const std::uint64_t stream_seed = seed ^ (0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(task) + 1)) ^

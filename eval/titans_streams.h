@@ -45,14 +45,14 @@ struct TitansVocabulary {
 };
 
 struct TitansQuery {
-  std::int64_t after = 0;   // asked once pairs [0, after) have been read
+  std::int64_t after = 0;  // asked once pairs [0, after) have been read
   std::int64_t key = 0;
   std::int64_t answer = 0;
 };
 
 struct TitansStream {
   TitansStreamTask task = TitansStreamTask::kPasskey;
-  std::vector<std::int64_t> keys;    // one pair per step
+  std::vector<std::int64_t> keys;  // one pair per step
   std::vector<std::int64_t> values;
   std::vector<TitansQuery> queries;  // ordered by `after`
   bool word_answers = false;         // candidates: the vocabulary's words (else its digits)
@@ -74,6 +74,7 @@ TitansStream make_titans_stream(TitansStreamTask task, std::int64_t length, std:
 
 // The steps after which a task's streams of `length` ask queries (the same for every stream,
 // so streams can share a batch).
-std::vector<std::int64_t> titans_query_steps(TitansStreamTask task, std::int64_t length, const TitansStreamOptions& options = {});
+std::vector<std::int64_t> titans_query_steps(TitansStreamTask task, std::int64_t length,
+                                             const TitansStreamOptions& options = {});
 
 }  // namespace evomem::eval

@@ -33,8 +33,10 @@ BoxTransform::BoxTransform(Eigen::VectorXd lower, Eigen::VectorXd upper, Eigen::
   for (Eigen::Index i = 0; i < dimension; ++i) {
     const double width = upper_[i] - lower_[i];
     const bool finite = std::isfinite(width);
-    margin_lower_[i] = finite ? std::min(width / 20.0, (1.0 + std::abs(lower_[i])) / 20.0) : (1.0 + std::abs(lower_[i])) / 20.0;
-    margin_upper_[i] = finite ? std::min(width / 20.0, (1.0 + std::abs(upper_[i])) / 20.0) : (1.0 + std::abs(upper_[i])) / 20.0;
+    margin_lower_[i] = finite ? std::min(width / 20.0, (1.0 + std::abs(lower_[i])) / 20.0)
+                              : (1.0 + std::abs(lower_[i])) / 20.0;
+    margin_upper_[i] = finite ? std::min(width / 20.0, (1.0 + std::abs(upper_[i])) / 20.0)
+                              : (1.0 + std::abs(upper_[i])) / 20.0;
   }
   active_ = true;
 }

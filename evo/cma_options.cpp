@@ -39,8 +39,8 @@ void validate(const CmaOptions& options) {
     throw InputError("initial sigma is " + std::to_string(options.sigma0) + "; it must be a positive finite number");
   }
   if (options.initial_mean.size() != 0 && options.initial_mean.size() != options.dimension) {
-    throw InputError("initial mean has " + std::to_string(options.initial_mean.size()) + " values for dimension " +
-                     n + "; give one value per coordinate or a constant");
+    throw InputError("initial mean has " + std::to_string(options.initial_mean.size()) + " values for dimension " + n +
+                     "; give one value per coordinate or a constant");
   }
   if (options.initial_mean.size() != 0 && !options.initial_mean.allFinite()) {
     throw InputError("initial mean contains NaN or inf; give finite values");
@@ -67,9 +67,9 @@ void validate(const CmaOptions& options) {
   if (options.parent_count < 0) {
     throw InputError("parent count is " + std::to_string(options.parent_count) + "; use a positive number or 0");
   }
-  const Eigen::Index lambda = options.population_size > 0
-                                  ? options.population_size
-                                  : 4 + static_cast<Eigen::Index>(std::floor(3.0 * std::log(double(options.dimension))));
+  const Eigen::Index lambda = options.population_size > 0 ? options.population_size
+                                                          : 4 + static_cast<Eigen::Index>(std::floor(
+                                                                    3.0 * std::log(double(options.dimension))));
   if (options.parent_count > lambda) {
     throw InputError("parent count " + std::to_string(options.parent_count) + " exceeds the population size " +
                      std::to_string(lambda) + "; use at most lambda parents");

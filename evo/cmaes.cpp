@@ -37,8 +37,9 @@ CmaEs::CmaEs(CmaOptions options) : options_(std::move(options)), rng_(options_.s
   if (mu_ < 1) mu_ = 1;
   set_parameters();
 
-  Eigen::VectorXd start = options_.initial_mean.size() != 0 ? options_.initial_mean
-                                                            : Eigen::VectorXd::Constant(n_, options_.initial_mean_value);
+  Eigen::VectorXd start = options_.initial_mean.size() != 0
+                              ? options_.initial_mean
+                              : Eigen::VectorXd::Constant(n_, options_.initial_mean_value);
   mean_ = to_internal(start);
   sigma_ = options_.sigma0;
   path_sigma_ = Eigen::VectorXd::Zero(n_);
@@ -101,7 +102,8 @@ void CmaEs::set_parameters() {
       for (Eigen::Index i = mu_; i < lambda_; ++i) weights_[i] = std::min(raw[i], 0.0) * scale;
     }
   }
-  decomposition_gap_ = std::max<Eigen::Index>(1, static_cast<Eigen::Index>(std::floor(1.0 / (10.0 * n * (c_1_ + c_mu_)))));
+  decomposition_gap_ = std::max<Eigen::Index>(1,
+                                              static_cast<Eigen::Index>(std::floor(1.0 / (10.0 * n * (c_1_ + c_mu_)))));
 }
 
 Eigen::VectorXd CmaEs::to_user(const Eigen::VectorXd& internal) const {
@@ -277,7 +279,8 @@ std::vector<Eigen::Index> CmaEs::rank(const std::vector<double>& internal_fitnes
   return order;
 }
 
-std::vector<bool> CmaEs::failed_evaluations(const std::vector<double>& fitness, const std::vector<bool>& missing) const {
+std::vector<bool> CmaEs::failed_evaluations(const std::vector<double>& fitness,
+                                            const std::vector<bool>& missing) const {
   if (!pending_) {
     throw InputError("tell() without a pending population at generation " + std::to_string(generation_) +
                      "; call ask() first and tell each population once");
@@ -380,7 +383,8 @@ void CmaEs::update_distribution(const std::vector<Eigen::Index>& order) {
   const double delta_h = h_sigma ? 0.0 : c_c_ * (2.0 - c_c_);
 
   const Eigen::VectorXd effective = effective_weights(order);
-  const RankUpdate update{y_, order, effective, path_c_, 1.0 + c_1_ * delta_h - c_1_ - c_mu_ * weights_.sum(), c_1_, c_mu_};
+  const RankUpdate update{y_,   order, effective, path_c_, 1.0 + c_1_ * delta_h - c_1_ - c_mu_ * weights_.sum(),
+                          c_1_, c_mu_};
   if (separable_) {
     SeparableCovarianceUpdate::apply(update, diagonal_);
   } else {
@@ -510,7 +514,8 @@ void CmaEs::restore(const StrategyState& state) {
     candidates = state.matrix("candidates", n_, population_size());
   }
   const std::int64_t injected_count = state.integer("injected_count");
-  if (injected_count < 0) throw FormatError(expected + " state has a negative injected count; the state file is corrupt");
+  if (injected_count < 0)
+    throw FormatError(expected + " state has a negative injected count; the state file is corrupt");
   Eigen::MatrixXd injected = state.matrix("injected", n_, injected_count);
 
   rng_ = rng;

@@ -22,7 +22,6 @@
 
 namespace evomem::evo {
 
-
 class CmaEs : public Strategy {
  public:
   explicit CmaEs(CmaOptions options);

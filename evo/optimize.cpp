@@ -16,7 +16,8 @@ OptimizeResult optimize(Strategy& strategy, const TestFunction& function) {
   while (!strategy.stop()) {
     const Eigen::MatrixXd& candidates = strategy.ask();
     fitness.resize(static_cast<std::size_t>(candidates.cols()));
-    for (Eigen::Index k = 0; k < candidates.cols(); ++k) fitness[static_cast<std::size_t>(k)] = function(candidates.col(k));
+    for (Eigen::Index k = 0; k < candidates.cols(); ++k)
+      fitness[static_cast<std::size_t>(k)] = function(candidates.col(k));
     strategy.tell(fitness);
   }
   OptimizeResult result;

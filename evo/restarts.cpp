@@ -100,7 +100,8 @@ void RestartStrategy::restart() {
                      large_evaluations_ <= small_evaluations_;
   if (large) {
     ++large_runs_;
-    large_lambda_ = static_cast<Eigen::Index>(std::ceil(static_cast<double>(large_lambda_) * restart_.population_factor));
+    large_lambda_ = static_cast<Eigen::Index>(
+        std::ceil(static_cast<double>(large_lambda_) * restart_.population_factor));
     current_is_large_ = true;
     start_run(large_lambda_, base_.sigma0);
     return;
@@ -108,13 +109,16 @@ void RestartStrategy::restart() {
   const double u = rng_.uniform();
   const double ratio = static_cast<double>(large_lambda_) / (2.0 * static_cast<double>(default_lambda_));
   const auto small_lambda = std::max<Eigen::Index>(
-      2, static_cast<Eigen::Index>(std::floor(static_cast<double>(default_lambda_) * std::pow(std::max(ratio, 1.0), u * u))));
+      2, static_cast<Eigen::Index>(
+             std::floor(static_cast<double>(default_lambda_) * std::pow(std::max(ratio, 1.0), u * u))));
   const double small_sigma = base_.sigma0 * std::pow(10.0, -2.0 * rng_.uniform());
   current_is_large_ = false;
   start_run(small_lambda, small_sigma);
 }
 
-const Eigen::VectorXd& RestartStrategy::best_solution() const { return has_best_ ? best_solution_ : run_->best_solution(); }
+const Eigen::VectorXd& RestartStrategy::best_solution() const {
+  return has_best_ ? best_solution_ : run_->best_solution();
+}
 
 double RestartStrategy::best_fitness() const { return has_best_ ? best_fitness_ : run_->best_fitness(); }
 

@@ -102,7 +102,8 @@ Eigen::VectorXd SearchSpace::from_named_values(const std::map<std::string, doubl
   for (Eigen::Index k = 0; k < dimension(); ++k) {
     const auto& name = parameters_[static_cast<std::size_t>(k)].name;
     auto it = values.find(name);
-    if (it == values.end()) throw InputError("no value for search parameter '" + name + "'; give every parameter a value");
+    if (it == values.end())
+      throw InputError("no value for search parameter '" + name + "'; give every parameter a value");
     vector[k] = it->second;
   }
   for (const auto& [name, value] : values) index_of(name);

@@ -41,7 +41,9 @@ bool tolx(const StopContext& c) {
   return small;
 }
 
-bool condition(const StopContext& c) { return c.stop.max_condition > 0.0 && c.condition_number() > c.stop.max_condition; }
+bool condition(const StopContext& c) {
+  return c.stop.max_condition > 0.0 && c.condition_number() > c.stop.max_condition;
+}
 
 // Hansen (2009): over the last 20% of the run (at least 120 + 30 n / lambda generations), the
 // median of the latest 30% of both the best and the median values is no better than the
@@ -49,8 +51,8 @@ bool condition(const StopContext& c) { return c.stop.max_condition > 0.0 && c.co
 bool stagnation(const StopContext& c) {
   if (!c.stop.stagnation) return false;
   const auto minimum = static_cast<std::size_t>(120 + std::ceil(30.0 * c.dimension / c.population));
-  const std::size_t span =
-      std::min(c.max_history, std::max(minimum, static_cast<std::size_t>(0.2 * static_cast<double>(c.generation))));
+  const std::size_t span = std::min(
+      c.max_history, std::max(minimum, static_cast<std::size_t>(0.2 * static_cast<double>(c.generation))));
   if (!(c.best_history.size() >= span && static_cast<std::size_t>(c.generation) >= span)) return false;
   const std::size_t part = std::max<std::size_t>(1, static_cast<std::size_t>(0.3 * static_cast<double>(span)));
   auto stagnant = [&](const std::vector<double>& history) {

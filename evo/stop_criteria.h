@@ -18,12 +18,12 @@ struct StopContext {
   std::int64_t generation = 0;   // generations done
   std::int64_t evaluations = 0;  // evaluations done
   bool has_best = false;
-  double best = 0.0;                         // best so far
-  double target = 0.0;                       // stop.target_fitness, internal
-  const std::vector<double>& valid;          // this generation's finite values
-  const std::vector<double>& best_history;   // best per generation, oldest first
-  const std::vector<double>& median_history; // median per generation, oldest first
-  std::size_t max_history = 0;               // the histories keep at most this many
+  double best = 0.0;                          // best so far
+  double target = 0.0;                        // stop.target_fitness, internal
+  const std::vector<double>& valid;           // this generation's finite values
+  const std::vector<double>& best_history;    // best per generation, oldest first
+  const std::vector<double>& median_history;  // median per generation, oldest first
+  std::size_t max_history = 0;                // the histories keep at most this many
   double dimension = 0.0;
   double population = 0.0;
   double sigma = 0.0;

@@ -6,9 +6,7 @@
 
 namespace evomem::evo {
 
-std::string to_string(Direction direction) {
-  return direction == Direction::kMinimize ? "minimize" : "maximize";
-}
+std::string to_string(Direction direction) { return direction == Direction::kMinimize ? "minimize" : "maximize"; }
 
 std::string to_string(StopReason reason) {
   switch (reason) {

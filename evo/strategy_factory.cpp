@@ -28,8 +28,7 @@ std::string to_string(StrategyKind kind) {
 
 std::unique_ptr<Strategy> make_strategy(StrategyKind kind, CmaOptions options, RestartOptions restart) {
   switch (kind) {
-    case StrategyKind::kCmaes:
-      return std::make_unique<CmaEs>(std::move(options));
+    case StrategyKind::kCmaes: return std::make_unique<CmaEs>(std::move(options));
     case StrategyKind::kSep:
       options.covariance = CovarianceModel::kSeparable;
       return std::make_unique<CmaEs>(std::move(options));

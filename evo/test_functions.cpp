@@ -33,7 +33,8 @@ double rastrigin(const Eigen::Ref<const Eigen::VectorXd>& x) {
 }  // namespace
 
 std::vector<std::string> test_function_names() {
-  return {"sphere", "ellipsoid", "rotated_ellipsoid", "rosenbrock", "rastrigin", "rotated_rastrigin", "cigar", "discus"};
+  return {"sphere", "ellipsoid", "rotated_ellipsoid", "rosenbrock", "rastrigin", "rotated_rastrigin",
+          "cigar",  "discus"};
 }
 
 Eigen::MatrixXd random_rotation(Eigen::Index dimension, std::uint64_t seed) {
@@ -62,9 +63,7 @@ TestFunction make_test_function(const std::string& name, Eigen::Index dimension,
     function.evaluate = [](const Eigen::Ref<const Eigen::VectorXd>& x) { return x.squaredNorm(); };
   } else if (name == "ellipsoid") {
     const Eigen::VectorXd weights = ellipsoid_weights(n);
-    function.evaluate = [weights](const Eigen::Ref<const Eigen::VectorXd>& x) {
-      return weights.dot(x.cwiseAbs2());
-    };
+    function.evaluate = [weights](const Eigen::Ref<const Eigen::VectorXd>& x) { return weights.dot(x.cwiseAbs2()); };
   } else if (name == "rotated_ellipsoid") {
     const Eigen::VectorXd weights = ellipsoid_weights(n);
     auto rotation = std::make_shared<const Eigen::MatrixXd>(random_rotation(n, rotation_seed));

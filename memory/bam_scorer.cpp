@@ -40,7 +40,8 @@ constexpr double kMasked = -1e30;
 
 }  // namespace
 
-at::Tensor BamScorer::score_masked(const at::Tensor& features, const at::Tensor& positions, const at::Tensor& valid) const {
+at::Tensor BamScorer::score_masked(const at::Tensor& features, const at::Tensor& positions,
+                                   const at::Tensor& valid) const {
   EVOMEM_CHECK(features.dim() == 4 && features.size(3) == feature_dim_, "BAM: features must be [b, h, n, F]");
   const auto batch = features.size(0);
   const auto heads = features.size(1);
@@ -54,7 +55,8 @@ at::Tensor BamScorer::score_masked(const at::Tensor& features, const at::Tensor&
   const at::Tensor key_valid = valid.reshape({groups, 1, n});
   const double scale = 1.0 / std::sqrt(static_cast<double>(attention_dim_));
   // Query rows in blocks so the score matrix stays under ~64 MB at long contexts.
-  const std::int64_t block = std::max<std::int64_t>(1, (std::int64_t{16} << 20) / std::max<std::int64_t>(1, groups * n));
+  const std::int64_t block = std::max<std::int64_t>(1,
+                                                    (std::int64_t{16} << 20) / std::max<std::int64_t>(1, groups * n));
   std::vector<at::Tensor> outputs;
   for (std::int64_t start = 0; start < n; start += block) {
     const std::int64_t rows = std::min(block, n - start);
@@ -85,19 +87,24 @@ at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positi
   // square) and needs no [n, n] comparison mask. The cache holds each token once per head,
   // so duplicates only come from hand-built inputs; they take the general masked path.
   constexpr std::int64_t kAbsent = std::numeric_limits<std::int64_t>::max();
-  const at::Tensor slot_keys = positions.reshape({groups, n}).masked_fill(valid.reshape({groups, n}).logical_not(), kAbsent);
+  const at::Tensor slot_keys =
+      positions.reshape({groups, n}).masked_fill(valid.reshape({groups, n}).logical_not(), kAbsent);
   const auto sorted = at::sort(slot_keys, /*stable=*/true, /*dim=*/1, /*descending=*/false);
   const at::Tensor& sorted_keys = std::get<0>(sorted);
   const at::Tensor& order = std::get<1>(sorted);
   const at::Tensor sorted_valid = sorted_keys.ne(kAbsent);
-  if (n > 1 && sorted_keys.narrow(1, 1, n - 1).eq(sorted_keys.narrow(1, 0, n - 1)).logical_and_(sorted_valid.narrow(1, 1, n - 1)).any().item<bool>()) {
+  if (n > 1 && sorted_keys.narrow(1, 1, n - 1)
+                   .eq(sorted_keys.narrow(1, 0, n - 1))
+                   .logical_and_(sorted_valid.narrow(1, 1, n - 1))
+                   .any()
+                   .item<bool>()) {
     return score_masked(features, positions, valid);
   }
   const at::Tensor x =
       features.reshape({groups, n, feature_dim_}).gather(1, order.unsqueeze(-1).expand({groups, n, feature_dim_}));
   // One product for q, k and v (the three weights are adjacent rows of one [3d, F] matrix).
-  const at::Tensor qkv_weight =
-      at::cat({parameter("bam.q.weight"), parameter("bam.k.weight"), parameter("bam.v.weight")}, 0);
+  const at::Tensor qkv_weight = at::cat(
+      {parameter("bam.q.weight"), parameter("bam.k.weight"), parameter("bam.v.weight")}, 0);
   const at::Tensor qkv_bias = at::cat({parameter("bam.q.bias"), parameter("bam.k.bias"), parameter("bam.v.bias")}, 0);
   const at::Tensor qkv = at::linear(x, qkv_weight, qkv_bias);  // [g, n, 3d]
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
@@ -106,7 +113,8 @@ at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positi
   const at::Tensor k_t = qkv.narrow(2, d, d).transpose(1, 2).contiguous();  // [g, d, n]
   const at::Tensor v = qkv.narrow(2, 2 * d, d).contiguous();
   const bool all_valid = sorted_valid.all().item<bool>();
-  const at::Tensor key_bias = at::zeros({groups, 1, n}, features.options()).masked_fill_(sorted_valid.logical_not().unsqueeze(1), kMasked);
+  const at::Tensor key_bias =
+      at::zeros({groups, 1, n}, features.options()).masked_fill_(sorted_valid.logical_not().unsqueeze(1), kMasked);
 
   const std::int64_t block = std::clamp<std::int64_t>(kMaxBlockFloats / (groups * n), 32, n);
   // Within a block's own slots, key j < query i is older: masked.
@@ -124,7 +132,7 @@ at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positi
     outputs.push_back(at::bmm(at::_softmax(logits, -1, false), v.narrow(1, start, keys)));
   }
   const at::Tensor attended = outputs.size() == 1 ? outputs.front() : at::cat(outputs, 1);  // [g, n, d]
-  const at::Tensor sorted_scores = read_out(x, attended);                                    // [g, n]
+  const at::Tensor sorted_scores = read_out(x, attended);                                   // [g, n]
   // Back to slot order; invalid slots score 0 (unspecified by the contract, never kept).
   return at::empty_like(sorted_scores)
       .scatter_(1, order, sorted_scores.masked_fill(sorted_valid.logical_not(), 0.0))

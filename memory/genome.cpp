@@ -32,7 +32,8 @@ const GenomeEntry* GenomeLayout::find(const std::string& name) const {
 std::string GenomeLayout::describe() const {
   std::ostringstream out;
   for (const auto& entry : entries_) {
-    out << entry.name << " " << core::shape_text(entry.shape) << " offset " << entry.offset << " size " << entry.size << "\n";
+    out << entry.name << " " << core::shape_text(entry.shape) << " offset " << entry.offset << " size " << entry.size
+        << "\n";
   }
   out << "total " << size_ << "\n";
   return out.str();

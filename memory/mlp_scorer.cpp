@@ -19,7 +19,8 @@ MlpScorer::MlpScorer(std::int64_t feature_dim, std::int64_t hidden, std::int64_t
   set_layout(std::move(layout));
 }
 
-at::Tensor MlpScorer::score(const at::Tensor& features, const at::Tensor& /*positions*/, const at::Tensor& /*valid*/) const {
+at::Tensor MlpScorer::score(const at::Tensor& features, const at::Tensor& /*positions*/,
+                            const at::Tensor& /*valid*/) const {
   at::Tensor hidden = features;
   for (std::int64_t layer = 0; layer < layers_; ++layer) {
     const std::string prefix = "mlp." + std::to_string(layer);

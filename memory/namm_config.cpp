@@ -8,12 +8,16 @@ const char* scorer_type_name(ScorerType type) { return type == ScorerType::kBam 
 const char* selection_mode_name(SelectionMode mode) { return mode == SelectionMode::kThreshold ? "threshold" : "topk"; }
 
 void NammConfig::validate() const {
-  auto fail = [](const std::string& field, const std::string& why) { throw ConfigError("NAMM config: " + field + " " + why); };
+  auto fail = [](const std::string& field, const std::string& why) {
+    throw ConfigError("NAMM config: " + field + " " + why);
+  };
   if (update_interval <= 0) fail("update_interval", "must be positive");
   if (spectrogram.n_fft < 2 || spectrogram.n_fft % 2 != 0) fail("spectrogram.n_fft", "must be even and at least 2");
-  if (spectrogram.hop <= 0 || spectrogram.n_fft % spectrogram.hop != 0) fail("spectrogram.hop", "must be positive and divide n_fft");
+  if (spectrogram.hop <= 0 || spectrogram.n_fft % spectrogram.hop != 0)
+    fail("spectrogram.hop", "must be positive and divide n_fft");
   if (update_interval % spectrogram.hop != 0) fail("update_interval", "must be a multiple of spectrogram.hop");
-  if (!(spectrogram.ema_coeff >= 0.0 && spectrogram.ema_coeff < 1.0)) fail("spectrogram.ema_coeff", "must be in [0, 1)");
+  if (!(spectrogram.ema_coeff >= 0.0 && spectrogram.ema_coeff < 1.0))
+    fail("spectrogram.ema_coeff", "must be in [0, 1)");
   if (recency.dims < 0 || recency.dims % 2 != 0) fail("recency.dims", "must be even and not negative");
   if (!(recency.max_period > 1.0)) fail("recency.max_period", "must be greater than 1");
   if (scorer.attention_dim <= 0) fail("scorer.attention_dim", "must be positive");
@@ -64,22 +68,27 @@ class Reader {
   }
   void integer(const core::Json& object, const std::string& path, const char* key, std::int64_t& out) const {
     if (!object.contains(key)) return;
-    if (!object.at(key).is_number_integer()) throw ConfigError(where_ + ": NAMM config field '" + path + "." + key + "' must be an integer");
+    if (!object.at(key).is_number_integer())
+      throw ConfigError(where_ + ": NAMM config field '" + path + "." + key + "' must be an integer");
     out = object.at(key).get<std::int64_t>();
   }
   void number(const core::Json& object, const std::string& path, const char* key, double& out) const {
     if (!object.contains(key)) return;
-    if (!object.at(key).is_number()) throw ConfigError(where_ + ": NAMM config field '" + path + "." + key + "' must be a number");
+    if (!object.at(key).is_number())
+      throw ConfigError(where_ + ": NAMM config field '" + path + "." + key + "' must be a number");
     out = object.at(key).get<double>();
   }
   void boolean(const core::Json& object, const std::string& path, const char* key, bool& out) const {
     if (!object.contains(key)) return;
-    if (!object.at(key).is_boolean()) throw ConfigError(where_ + ": NAMM config field '" + path + "." + key + "' must be true or false");
+    if (!object.at(key).is_boolean())
+      throw ConfigError(where_ + ": NAMM config field '" + path + "." + key + "' must be true or false");
     out = object.at(key).get<bool>();
   }
-  std::string string(const core::Json& object, const std::string& path, const char* key, const std::string& fallback) const {
+  std::string string(const core::Json& object, const std::string& path, const char* key,
+                     const std::string& fallback) const {
     if (!object.contains(key)) return fallback;
-    if (!object.at(key).is_string()) throw ConfigError(where_ + ": NAMM config field '" + path + "." + key + "' must be a string");
+    if (!object.at(key).is_string())
+      throw ConfigError(where_ + ": NAMM config field '" + path + "." + key + "' must be a string");
     return object.at(key).get<std::string>();
   }
   const std::string& where() const { return where_; }
@@ -102,25 +111,23 @@ NammConfig NammConfig::from_json(const core::Json& json, const std::string& wher
     }
   }
   reader.integer(json, "", "update_interval", config.update_interval);
-  reader.section(
-      "spectrogram",
-      [&](const core::Json& object, const std::string& path) {
-        reader.integer(object, path, "n_fft", config.spectrogram.n_fft);
-        reader.integer(object, path, "hop", config.spectrogram.hop);
-        reader.number(object, path, "ema_coeff", config.spectrogram.ema_coeff);
-        reader.boolean(object, path, "normalize", config.spectrogram.normalize);
-        if (reader.string(object, path, "window", "hann_periodic") != "hann_periodic") {
-          throw ConfigError(where + ": NAMM config field 'spectrogram.window' must be 'hann_periodic'");
-        }
-      },
-      {"n_fft", "hop", "window", "ema_coeff", "normalize"});
-  reader.section(
-      "recency",
-      [&](const core::Json& object, const std::string& path) {
-        reader.integer(object, path, "dims", config.recency.dims);
-        reader.number(object, path, "max_period", config.recency.max_period);
-      },
-      {"dims", "max_period"});
+  reader.section("spectrogram",
+                 [&](const core::Json& object, const std::string& path) {
+                   reader.integer(object, path, "n_fft", config.spectrogram.n_fft);
+                   reader.integer(object, path, "hop", config.spectrogram.hop);
+                   reader.number(object, path, "ema_coeff", config.spectrogram.ema_coeff);
+                   reader.boolean(object, path, "normalize", config.spectrogram.normalize);
+                   if (reader.string(object, path, "window", "hann_periodic") != "hann_periodic") {
+                     throw ConfigError(where + ": NAMM config field 'spectrogram.window' must be 'hann_periodic'");
+                   }
+                 },
+                 {"n_fft", "hop", "window", "ema_coeff", "normalize"});
+  reader.section("recency",
+                 [&](const core::Json& object, const std::string& path) {
+                   reader.integer(object, path, "dims", config.recency.dims);
+                   reader.number(object, path, "max_period", config.recency.max_period);
+                 },
+                 {"dims", "max_period"});
   reader.section(
       "scorer",
       [&](const core::Json& object, const std::string& path) {
@@ -137,25 +144,27 @@ NammConfig NammConfig::from_json(const core::Json& json, const std::string& wher
         reader.integer(object, path, "mlp_layers", config.scorer.mlp_layers);
       },
       {"type", "attention_dim", "mlp_hidden", "mlp_layers"});
-  reader.section(
-      "selection",
-      [&](const core::Json& object, const std::string& path) {
-        const std::string mode = reader.string(object, path, "mode", "threshold");
-        if (mode == "threshold") {
-          config.selection.mode = SelectionMode::kThreshold;
-        } else if (mode == "topk") {
-          config.selection.mode = SelectionMode::kTopK;
-        } else {
-          throw ConfigError(where + ": NAMM config field 'selection.mode' must be 'threshold' or 'topk', got '" + mode + "'");
-        }
-        reader.number(object, path, "threshold", config.selection.threshold);
-        if (object.contains("budget")) {
-          config.selection.budget = Budget::parse(reader.string(object, path, "budget", ""), where + ": selection.budget");
-        }
-        reader.boolean(object, path, "uniform_count", config.selection.uniform_count);
-        reader.boolean(object, path, "keep_newest", config.selection.keep_newest);
-      },
-      {"mode", "threshold", "budget", "uniform_count", "keep_newest"});
+  reader.section("selection",
+                 [&](const core::Json& object, const std::string& path) {
+                   const std::string mode = reader.string(object, path, "mode", "threshold");
+                   if (mode == "threshold") {
+                     config.selection.mode = SelectionMode::kThreshold;
+                   } else if (mode == "topk") {
+                     config.selection.mode = SelectionMode::kTopK;
+                   } else {
+                     throw ConfigError(where +
+                                       ": NAMM config field 'selection.mode' must be 'threshold' or 'topk', got '" +
+                                       mode + "'");
+                   }
+                   reader.number(object, path, "threshold", config.selection.threshold);
+                   if (object.contains("budget")) {
+                     config.selection.budget = Budget::parse(reader.string(object, path, "budget", ""),
+                                                             where + ": selection.budget");
+                   }
+                   reader.boolean(object, path, "uniform_count", config.selection.uniform_count);
+                   reader.boolean(object, path, "keep_newest", config.selection.keep_newest);
+                 },
+                 {"mode", "threshold", "budget", "uniform_count", "keep_newest"});
   config.validate();
   return config;
 }
@@ -167,7 +176,8 @@ std::string genome_config_mismatch(const NammConfig& file, const NammConfig& exp
     for (auto it = b.at(section).begin(); it != b.at(section).end(); ++it) {
       const core::Json& in_file = a.at(section).at(it.key());
       if (in_file != it.value()) {
-        return std::string(section) + "." + it.key() + ": " + in_file.dump() + " in the file, " + it.value().dump() + " expected";
+        return std::string(section) + "." + it.key() + ": " + in_file.dump() + " in the file, " + it.value().dump() +
+               " expected";
       }
     }
   }

@@ -13,10 +13,10 @@ namespace evomem::memory {
 
 // STFT of each cached token's attention column along the query axis, reduced by an EMA.
 struct SpectrogramConfig {
-  std::int64_t n_fft = 32;   // window length (periodic Hann); n_fft / 2 + 1 frequency bins
-  std::int64_t hop = 16;     // frame stride; must divide n_fft and the update interval
-  double ema_coeff = 0.99;   // per query token; a frame is worth ema_coeff^hop
-  bool normalize = true;     // running mean/variance per bin (frozen after the first evaluation)
+  std::int64_t n_fft = 32;  // window length (periodic Hann); n_fft / 2 + 1 frequency bins
+  std::int64_t hop = 16;    // frame stride; must divide n_fft and the update interval
+  double ema_coeff = 0.99;  // per query token; a frame is worth ema_coeff^hop
+  bool normalize = true;    // running mean/variance per bin (frozen after the first evaluation)
   std::int64_t bins() const { return n_fft / 2 + 1; }
 };
 
@@ -39,10 +39,10 @@ enum class SelectionMode { kThreshold, kTopK };
 
 struct SelectionConfig {
   SelectionMode mode = SelectionMode::kThreshold;
-  double threshold = 0.0;          // kThreshold: keep score >= threshold
-  Budget budget{true, 0.5};        // kTopK: tokens per head
-  bool uniform_count = false;      // published quirk: every head of a layer keeps the same count
-  bool keep_newest = true;         // the newest token is never evicted
+  double threshold = 0.0;      // kThreshold: keep score >= threshold
+  Budget budget{true, 0.5};    // kTopK: tokens per head
+  bool uniform_count = false;  // published quirk: every head of a layer keeps the same count
+  bool keep_newest = true;     // the newest token is never evicted
 };
 
 struct NammConfig {

@@ -22,7 +22,8 @@ void NormalizationStats::merge(const std::vector<double>& batch_mean, const std:
   const double total = count + batch_count;
   for (std::size_t i = 0; i < mean.size(); ++i) {
     const double delta = batch_mean[i] - mean[i];
-    const double m2 = variance[i] * count + batch_variance[i] * batch_count + delta * delta * count * batch_count / total;
+    const double m2 = variance[i] * count + batch_variance[i] * batch_count +
+                      delta * delta * count * batch_count / total;
     mean[i] += delta * batch_count / total;
     variance[i] = m2 / total;
   }
@@ -90,8 +91,9 @@ at::Tensor NammFeatures::compute(const model::AttentionObservation& observation)
   const auto tail_rows = n_fft - hop;
   const auto bins = config_.spectrogram.bins();
   if (queries % hop != 0) {
-    throw InputError("NAMM features: " + std::to_string(queries) + " attention rows at an update are not a multiple of the hop " +
-                     std::to_string(hop) + " (the update interval must be a multiple of the hop)");
+    throw InputError("NAMM features: " + std::to_string(queries) +
+                     " attention rows at an update are not a multiple of the hop " + std::to_string(hop) +
+                     " (the update interval must be a multiple of the hop)");
   }
   const auto float_options = attention.options().dtype(at::kFloat);
 
@@ -113,8 +115,8 @@ at::Tensor NammFeatures::compute(const model::AttentionObservation& observation)
 
   // A token receives frame f only if it existed at the frame's last query row
   // (f * hop + hop - 1 in this update's rows); rows of earlier tokens are negative.
-  const at::Tensor query_positions = observation.query_positions;  // [b, q]
-  const at::Tensor newest_query = std::get<0>(query_positions.max(1));  // [b]
+  const at::Tensor query_positions = observation.query_positions;                                // [b, q]
+  const at::Tensor newest_query = std::get<0>(query_positions.max(1));                           // [b]
   const at::Tensor token_rows = positions - (newest_query - (queries - 1)).view({batch, 1, 1});  // [b, h, n]
   const at::Tensor frame_last_rows = at::arange(frames, positions.options()) * hop + (hop - 1);
   const at::Tensor exists = token_rows.unsqueeze(2).le(frame_last_rows.view({1, 1, frames, 1}));  // [b, h, F, n]
@@ -124,8 +126,9 @@ at::Tensor NammFeatures::compute(const model::AttentionObservation& observation)
   const at::Tensor exponents = at::arange(frames - 1, -1, -1, at::TensorOptions().dtype(at::kDouble));
   const at::Tensor frame_weights = (at::pow(frame_coeff, exponents) * (1.0 - frame_coeff)).to(float_options);
   const at::Tensor weights = exists.to(at::kFloat) * frame_weights.view({1, 1, frames, 1});  // [b, h, F, n]
-  const at::Tensor update = spectrogram_.weighted_sum(tail_rows_view, attention, weights);  // [b, h, bins, n]
-  at::Tensor ema = update.permute({0, 1, 3, 2}) + old_ema * static_cast<float>(std::pow(coeff, static_cast<double>(queries)));
+  const at::Tensor update = spectrogram_.weighted_sum(tail_rows_view, attention, weights);   // [b, h, bins, n]
+  at::Tensor ema = update.permute({0, 1, 3, 2}) +
+                   old_ema * static_cast<float>(std::pow(coeff, static_cast<double>(queries)));
 
   state.ema = ema.contiguous();
   state.tail = attention.narrow(2, queries - tail_rows, tail_rows).to(at::kFloat).permute({0, 1, 3, 2}).contiguous();
@@ -143,19 +146,22 @@ at::Tensor NammFeatures::compute(const model::AttentionObservation& observation)
         const at::Tensor variance = ((values - mean).pow(2) * mask).sum({0, 1, 2}) / count;
         const at::Tensor mean_cpu = mean.cpu().contiguous();
         const at::Tensor variance_cpu = variance.cpu().contiguous();
-        normalization_.merge(std::vector<double>(mean_cpu.data_ptr<double>(), mean_cpu.data_ptr<double>() + bins),
-                             std::vector<double>(variance_cpu.data_ptr<double>(), variance_cpu.data_ptr<double>() + bins), count);
+        normalization_.merge(
+            std::vector<double>(mean_cpu.data_ptr<double>(), mean_cpu.data_ptr<double>() + bins),
+            std::vector<double>(variance_cpu.data_ptr<double>(), variance_cpu.data_ptr<double>() + bins), count);
       }
     }
     if (normalization_.count > 0) {
       const at::Tensor mean = at::tensor(normalization_.mean, at::kDouble).to(spectral.device());
-      const at::Tensor scale = at::tensor(normalization_.variance, at::kDouble).sqrt().clamp_min(1e-7).to(spectral.device());
+      const at::Tensor scale =
+          at::tensor(normalization_.variance, at::kDouble).sqrt().clamp_min(1e-7).to(spectral.device());
       spectral = ((spectral.to(at::kDouble) - mean) / scale).to(at::kFloat);
     }
   }
   if (config_.recency.dims == 0) return spectral.contiguous();
-  const at::Tensor newest_position =
-      positions.masked_fill(valid.logical_not(), std::numeric_limits<std::int64_t>::min()).amax({1, 2}, true);  // [b, 1, 1]
+  const at::Tensor newest_position = positions
+                                         .masked_fill(valid.logical_not(), std::numeric_limits<std::int64_t>::min())
+                                         .amax({1, 2}, true);  // [b, 1, 1]
   const at::Tensor ages = (newest_position - positions).clamp_min(0);
   return at::cat({recency_encoding(ages), spectral}, -1).contiguous();
 }

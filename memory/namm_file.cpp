@@ -23,7 +23,8 @@ bool is_hdf5(const std::filesystem::path& path) {
 // The layout a configuration implies (files are checked against it).
 GenomeLayout layout_for(const NammConfig& config) { return make_scorer(config.scorer, config.feature_dim())->layout(); }
 
-NammWeights assemble(const std::filesystem::path& path, const core::Json& config_json, const core::Json& normalization_json,
+NammWeights assemble(const std::filesystem::path& path, const core::Json& config_json,
+                     const core::Json& normalization_json,
                      const std::function<std::vector<float>(const GenomeEntry&)>& read_tensor,
                      const std::optional<NammConfig>& expected) {
   const std::string where = path.string();
@@ -44,7 +45,8 @@ NammWeights assemble(const std::filesystem::path& path, const core::Json& config
 
 void save_safetensors(const std::filesystem::path& path, const NammWeights& weights) {
   core::SafetensorsWriter writer;
-  for (const auto& entry : weights.genome.layout.entries()) writer.add_f32(entry.name, entry.shape, weights.genome.tensor(entry.name));
+  for (const auto& entry : weights.genome.layout.entries())
+    writer.add_f32(entry.name, entry.shape, weights.genome.tensor(entry.name));
   writer.set_metadata("format", kFormat);
   writer.set_metadata("version", kVersion);
   writer.set_metadata("config", weights.config.to_json().dump());
@@ -58,22 +60,28 @@ NammWeights load_safetensors(const std::filesystem::path& path, const std::optio
   const auto& metadata = file.metadata();
   auto field = [&](const char* key) -> const std::string& {
     const auto it = metadata.find(key);
-    if (it == metadata.end()) throw FormatError(path.string() + ": __metadata__ has no '" + key + "' (not a NAMM weights file)");
+    if (it == metadata.end())
+      throw FormatError(path.string() + ": __metadata__ has no '" + key + "' (not a NAMM weights file)");
     return it->second;
   };
-  if (field("format") != kFormat) throw FormatError(path.string() + ": __metadata__ format is '" + field("format") + "', expected '" + kFormat + "'");
+  if (field("format") != kFormat)
+    throw FormatError(path.string() + ": __metadata__ format is '" + field("format") + "', expected '" + kFormat + "'");
   const core::Json config = core::parse_json(field("config"), path.string() + " __metadata__ config");
-  const core::Json normalization = core::parse_json(field("normalization"), path.string() + " __metadata__ normalization");
-  return assemble(path, config, normalization, [&](const GenomeEntry& entry) {
-    const core::TensorView& view = file.tensor(entry.name);
-    if (view.dtype != core::DType::kF32 || view.shape != entry.shape) {
-      throw FormatError(path.string() + ": tensor '" + entry.name + "' is " + core::dtype_name(view.dtype) + " " +
-                        core::shape_text(view.shape) + ", expected F32 " + core::shape_text(entry.shape));
-    }
-    std::vector<float> values(static_cast<std::size_t>(entry.size));
-    std::memcpy(values.data(), view.data, values.size() * sizeof(float));
-    return values;
-  }, expected);
+  const core::Json normalization = core::parse_json(field("normalization"),
+                                                    path.string() + " __metadata__ normalization");
+  return assemble(
+      path, config, normalization,
+      [&](const GenomeEntry& entry) {
+        const core::TensorView& view = file.tensor(entry.name);
+        if (view.dtype != core::DType::kF32 || view.shape != entry.shape) {
+          throw FormatError(path.string() + ": tensor '" + entry.name + "' is " + core::dtype_name(view.dtype) + " " +
+                            core::shape_text(view.shape) + ", expected F32 " + core::shape_text(entry.shape));
+        }
+        std::vector<float> values(static_cast<std::size_t>(entry.size));
+        std::memcpy(values.data(), view.data, values.size() * sizeof(float));
+        return values;
+      },
+      expected);
 }
 
 void save_hdf5(const std::filesystem::path& path, const NammWeights& weights) {
@@ -103,24 +111,31 @@ NammWeights load_hdf5(const std::filesystem::path& path, const std::optional<Nam
     throw FormatError(path.string() + ": no 'format' = '" + kFormat + "' attribute (not a NAMM weights file)");
   }
   const core::Json config = core::parse_json(file.string_attribute("config"), path.string() + " attribute config");
-  const core::Json normalization = core::parse_json(file.string_attribute("normalization"), path.string() + " attribute normalization");
+  const core::Json normalization = core::parse_json(file.string_attribute("normalization"),
+                                                    path.string() + " attribute normalization");
   const auto group = file.group("genome");
-  return assemble(path, config, normalization, [&](const GenomeEntry& entry) {
-    if (!group.contains(entry.name)) throw FormatError(path.string() + ": dataset /genome/" + entry.name + " is missing");
-    const auto dataset = group.dataset(entry.name);
-    const auto shape = dataset.shape();
-    if (std::vector<std::int64_t>(shape.begin(), shape.end()) != entry.shape) {
-      throw FormatError(path.string() + ": dataset /genome/" + entry.name + " has shape " +
-                        core::shape_text(std::vector<std::int64_t>(shape.begin(), shape.end())) + ", expected " + core::shape_text(entry.shape));
-    }
-    return dataset.read<float>();
-  }, expected);
+  return assemble(
+      path, config, normalization,
+      [&](const GenomeEntry& entry) {
+        if (!group.contains(entry.name))
+          throw FormatError(path.string() + ": dataset /genome/" + entry.name + " is missing");
+        const auto dataset = group.dataset(entry.name);
+        const auto shape = dataset.shape();
+        if (std::vector<std::int64_t>(shape.begin(), shape.end()) != entry.shape) {
+          throw FormatError(path.string() + ": dataset /genome/" + entry.name + " has shape " +
+                            core::shape_text(std::vector<std::int64_t>(shape.begin(), shape.end())) + ", expected " +
+                            core::shape_text(entry.shape));
+        }
+        return dataset.read<float>();
+      },
+      expected);
 }
 
 }  // namespace
 
 void save_namm(const std::filesystem::path& path, const NammWeights& weights) {
-  EVOMEM_CHECK(weights.genome.layout == layout_for(weights.config), "save_namm: genome layout does not match the configuration");
+  EVOMEM_CHECK(weights.genome.layout == layout_for(weights.config),
+               "save_namm: genome layout does not match the configuration");
   if (is_hdf5(path)) {
     save_hdf5(path, weights);
   } else {

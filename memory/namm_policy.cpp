@@ -8,7 +8,10 @@
 namespace evomem::memory {
 
 NammPolicy::NammPolicy(const NammConfig& config)
-    : Policy(config.update_interval), config_(config), features_(config), scorer_(make_scorer(config.scorer, config.feature_dim())) {}
+    : Policy(config.update_interval),
+      config_(config),
+      features_(config),
+      scorer_(make_scorer(config.scorer, config.feature_dim())) {}
 
 std::string NammPolicy::spec() const {
   std::string text = "namm:";
@@ -34,7 +37,8 @@ at::Tensor NammPolicy::last_scores(std::int64_t layer) const {
   return last_scores_[static_cast<std::size_t>(layer)];
 }
 
-at::Tensor NammPolicy::select_tokens(const at::Tensor& scores, const at::Tensor& positions, const at::Tensor& valid) const {
+at::Tensor NammPolicy::select_tokens(const at::Tensor& scores, const at::Tensor& positions,
+                                     const at::Tensor& valid) const {
   const SelectionConfig& selection = config_.selection;
   const at::Tensor counts = count_valid(valid);
   at::Tensor keep;

@@ -29,7 +29,8 @@ PolicySpec parse_policy_spec(const std::string& text) {
   spec.text = text;
   const auto colon = text.find(':');
   spec.name = trim(text.substr(0, colon));
-  if (spec.name.empty()) throw ConfigError("policy spec '" + text + "': missing policy name (e.g. 'full', 'h2o:heavy=128,recent=128')");
+  if (spec.name.empty())
+    throw ConfigError("policy spec '" + text + "': missing policy name (e.g. 'full', 'h2o:heavy=128,recent=128')");
   if (colon == std::string::npos) return spec;
   const std::string rest = text.substr(colon + 1);
   std::size_t start = 0;
@@ -205,10 +206,9 @@ std::unique_ptr<Policy> make_snapkv(const PolicySpec& spec) {
   if (pooling != "avg" && pooling != "max") {
     throw ConfigError(reader.where() + ": pooling must be 'avg' or 'max', got '" + pooling + "'");
   }
-  return std::make_unique<SnapKVPolicy>(reader.get_int("window", 32), reader.get_int("kernel", 7),
-                                        reader.get_budget("budget", Budget{false, 512}),
-                                        pooling == "avg" ? SnapKVPolicy::Pooling::kAverage : SnapKVPolicy::Pooling::kMax,
-                                        interval_of(reader));
+  return std::make_unique<SnapKVPolicy>(
+      reader.get_int("window", 32), reader.get_int("kernel", 7), reader.get_budget("budget", Budget{false, 512}),
+      pooling == "avg" ? SnapKVPolicy::Pooling::kAverage : SnapKVPolicy::Pooling::kMax, interval_of(reader));
 }
 
 std::unique_ptr<Policy> make_random(const PolicySpec& spec) {
@@ -253,8 +253,8 @@ std::unique_ptr<Policy> make_namm(const PolicySpec& spec) {
 
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
-      {"full", make_full},       {"recency", make_recency}, {"streaming", make_streaming}, {"h2o", make_h2o},
-      {"l2", make_l2},           {"snapkv", make_snapkv},   {"random", make_random},       {"namm", make_namm},
+      {"full", make_full}, {"recency", make_recency}, {"streaming", make_streaming}, {"h2o", make_h2o},
+      {"l2", make_l2},     {"snapkv", make_snapkv},   {"random", make_random},       {"namm", make_namm},
   };
   return table;
 }
@@ -272,7 +272,8 @@ std::unique_ptr<Policy> make_policy(const std::string& text) {
   for (const auto& entry : factories()) {
     if (entry.first == spec.name) return entry.second(spec);
   }
-  throw ConfigError("policy spec '" + text + "': unknown policy '" + spec.name + "'; known policies: " + core::join(policy_names()));
+  throw ConfigError("policy spec '" + text + "': unknown policy '" + spec.name +
+                    "'; known policies: " + core::join(policy_names()));
 }
 
 }  // namespace evomem::memory

@@ -13,8 +13,8 @@
 namespace evomem::memory {
 
 struct PolicySpec {
-  std::string text;  // the spec as written
-  std::string name;  // before ':'
+  std::string text;                                          // the spec as written
+  std::string name;                                          // before ':'
   std::vector<std::pair<std::string, std::string>> options;  // in order of appearance
 };
 

@@ -22,12 +22,11 @@ at::Tensor keep_top(const at::Tensor& scores, const at::Tensor& valid, const at:
   EVOMEM_CHECK(scores.dim() == 3 && scores.sizes() == valid.sizes(), "keep_top: scores and valid must be [b, h, n]");
   const auto n = scores.size(2);
   if (n == 0) return valid.clone();
-  const at::Tensor masked =
-      scores.masked_fill(valid.logical_not(), -std::numeric_limits<double>::infinity());
+  const at::Tensor masked = scores.masked_fill(valid.logical_not(), -std::numeric_limits<double>::infinity());
   const auto sorted = at::sort(masked, /*stable=*/true, /*dim=*/2, /*descending=*/true);
   const at::Tensor order = std::get<1>(sorted);
-  const at::Tensor ranks = at::empty_like(order).scatter_(
-      2, order, at::arange(n, order.options()).expand_as(order).contiguous());
+  const at::Tensor ranks = at::empty_like(order).scatter_(2, order,
+                                                          at::arange(n, order.options()).expand_as(order).contiguous());
   return ranks.lt(counts.unsqueeze(-1)).logical_and_(valid);
 }
 

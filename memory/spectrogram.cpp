@@ -16,7 +16,8 @@ Spectrogram::Spectrogram(std::int64_t n_fft, std::int64_t hop) : n_fft_(n_fft), 
   const at::Tensor t = at::arange(n_fft_, at::kDouble);
   const at::Tensor k = at::arange(bins, at::kDouble);
   // Angles reduced modulo n_fft before scaling keep cos/sin accurate for large k * t.
-  const at::Tensor phase = at::remainder(k.unsqueeze(1) * t.unsqueeze(0), static_cast<double>(n_fft_)) * (2.0 * M_PI / n_fft_);
+  const at::Tensor phase = at::remainder(k.unsqueeze(1) * t.unsqueeze(0), static_cast<double>(n_fft_)) *
+                           (2.0 * M_PI / n_fft_);
   const at::Tensor w = window().unsqueeze(0);
   const at::Tensor full = at::cat({at::cos(phase) * w, -at::sin(phase) * w}, 0);  // [2 bins, n_fft]
   basis_ = full.view({2 * bins, n_fft_ / hop_, hop_}).permute({1, 0, 2}).contiguous().to(at::kFloat);
@@ -40,8 +41,11 @@ at::Tensor Spectrogram::frame_magnitudes(const at::Tensor& rows) const {
   // [g, hop, blocks * n]: row t of block j at column j * n + token. Frames 0 .. F - 1 then
   // read their part-th hop rows from one contiguous column range, so each part is a single
   // large product per group ([2 bins, hop] x [hop, F * n]) without copying overlapping frames.
-  const at::Tensor block_rows =
-      rows.to(at::kFloat).reshape({groups, blocks, hop_, n}).transpose(1, 2).contiguous().view({groups, hop_, blocks * n});
+  const at::Tensor block_rows = rows.to(at::kFloat)
+                                    .reshape({groups, blocks, hop_, n})
+                                    .transpose(1, 2)
+                                    .contiguous()
+                                    .view({groups, hop_, blocks * n});
   at::Tensor spectrum;  // [g, 2 bins, F * n]
   for (std::int64_t part = 0; part < parts; ++part) {
     const at::Tensor part_basis = basis[part].expand({groups, 2 * bins, hop_});
@@ -70,7 +74,8 @@ constexpr std::int64_t kChunkFloats = std::int64_t{1} << 20;
 
 }  // namespace
 
-at::Tensor Spectrogram::weighted_sum(const at::Tensor& leading_rows, const at::Tensor& rows, const at::Tensor& weights) const {
+at::Tensor Spectrogram::weighted_sum(const at::Tensor& leading_rows, const at::Tensor& rows,
+                                     const at::Tensor& weights) const {
   EVOMEM_CHECK(leading_rows.dim() == 4 && rows.dim() == 4, "spectrogram: rows must be [b, h, R, n]");
   const auto batch = rows.size(0);
   const auto heads = rows.size(1);
@@ -78,7 +83,8 @@ at::Tensor Spectrogram::weighted_sum(const at::Tensor& leading_rows, const at::T
   const auto n = rows.size(3);
   const auto lead = leading_rows.size(2);
   const auto total = lead + rows.size(2);
-  EVOMEM_CHECK(lead % hop_ == 0 && rows.size(2) % hop_ == 0 && leading_rows.size(3) == n, "spectrogram: row parts must be whole hops");
+  EVOMEM_CHECK(lead % hop_ == 0 && rows.size(2) % hop_ == 0 && leading_rows.size(3) == n,
+               "spectrogram: row parts must be whole hops");
   EVOMEM_CHECK(total >= n_fft_ && (total - n_fft_) % hop_ == 0, "spectrogram: row count must be n_fft + k * hop");
   const std::int64_t blocks = total / hop_;
   const std::int64_t parts = n_fft_ / hop_;
@@ -91,7 +97,8 @@ at::Tensor Spectrogram::weighted_sum(const at::Tensor& leading_rows, const at::T
   const at::Tensor lead_blocks = leading_rows.reshape({groups, lead / hop_, hop_, n});
   const at::Tensor row_blocks = rows.reshape({groups, rows.size(2) / hop_, hop_, n});
   at::Tensor out = at::empty({groups, bins, n}, options);
-  const std::int64_t chunk = std::clamp<std::int64_t>(kChunkFloats / (groups * 2 * bins * frames), 16, std::max<std::int64_t>(n, 1));
+  const std::int64_t chunk = std::clamp<std::int64_t>(kChunkFloats / (groups * 2 * bins * frames), 16,
+                                                      std::max<std::int64_t>(n, 1));
   // Reused across chunks: [g, hop, blocks, chunk] rows and the [g, 2 bins, F * chunk] spectrum.
   at::Tensor block_buffer = at::empty({groups, hop_, blocks, chunk}, options);
   at::Tensor spectrum_buffer = at::empty({groups, 2 * bins, frames * chunk}, options);

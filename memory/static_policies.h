@@ -47,7 +47,8 @@ class StreamingPolicy : public Policy {
 // the smallest L2 norm; layers in `skip_layers` keep everything.
 class L2NormPolicy : public Policy {
  public:
-  L2NormPolicy(Budget keep, std::vector<std::int64_t> skip_layers, std::int64_t update_interval = kDefaultUpdateInterval);
+  L2NormPolicy(Budget keep, std::vector<std::int64_t> skip_layers,
+               std::int64_t update_interval = kDefaultUpdateInterval);
   std::string name() const override { return "l2"; }
   std::string spec() const override;
   bool needs_attention() const override { return false; }

@@ -4,7 +4,8 @@
 
 namespace evomem::metrics {
 
-double classification(std::string_view prediction, std::string_view reference, const std::vector<std::string>& all_classes) {
+double classification(std::string_view prediction, std::string_view reference,
+                      const std::vector<std::string>& all_classes) {
   std::vector<std::string_view> matches;
   for (const auto& name : all_classes) {
     if (prediction.find(name) != std::string_view::npos) matches.emplace_back(name);

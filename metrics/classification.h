@@ -11,6 +11,7 @@ namespace evomem::metrics {
 // names that are a strict substring of the reference, removed the way the published loop
 // does it (removing while iterating skips the item after each removal); the score is
 // 1 / #remaining if the reference is among them, else 0.
-double classification(std::string_view prediction, std::string_view reference, const std::vector<std::string>& all_classes);
+double classification(std::string_view prediction, std::string_view reference,
+                      const std::vector<std::string>& all_classes);
 
 }  // namespace evomem::metrics

@@ -15,7 +15,8 @@ namespace {
 // "popular" and cannot start a match (they can still extend one).
 class DifflibMatcher {
  public:
-  DifflibMatcher(std::u32string_view a, std::u32string_view b) : a_(a), b_(b), length_(b.size() + 1, 0), next_(b.size() + 1, 0) {
+  DifflibMatcher(std::u32string_view a, std::u32string_view b)
+      : a_(a), b_(b), length_(b.size() + 1, 0), next_(b.size() + 1, 0) {
     for (std::size_t j = 0; j < b.size(); ++j) positions_[b[j]].push_back(j);
     if (b.size() >= 200) {
       const std::size_t threshold = b.size() / 100 + 1;

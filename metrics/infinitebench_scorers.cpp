@@ -77,9 +77,8 @@ const Answer& first_answer(const Answers& answers) {
 
 bool contains(const Answers& answers, std::u32string_view text) {
   const std::string utf8 = core::code_points_to_utf8(text);
-  return std::any_of(answers.begin(), answers.end(), [&](const Answer& answer) {
-    return answer.kind == Answer::Kind::kString && answer.text == utf8;
-  });
+  return std::any_of(answers.begin(), answers.end(),
+                     [&](const Answer& answer) { return answer.kind == Answer::Kind::kString && answer.text == utf8; });
 }
 
 }  // namespace
@@ -126,7 +125,8 @@ double choice_score(std::string_view prediction, const Answers& answers) {
   }
   for (const auto& word : python_split(text)) {
     // `word in "ABCD"` is a substring test: "A", "BC", "ABCD" all pass.
-    if (std::u32string_view(U"ABCD").find(word) != std::u32string_view::npos) return contains(answers, word) ? 1.0 : 0.0;
+    if (std::u32string_view(U"ABCD").find(word) != std::u32string_view::npos)
+      return contains(answers, word) ? 1.0 : 0.0;
   }
   return 0.0;
 }
@@ -167,7 +167,8 @@ double math_find_score(std::string_view prediction, const Answers& answers) {
   if (label.kind == Answer::Kind::kInteger) {
     // int("3.5") raises in the published scorer; such a prediction cannot be right.
     if (has_fraction) return 0.0;
-    return python_int(core::utf8_to_code_points(ascii)) == python_int(core::utf8_to_code_points(label.text)) ? 1.0 : 0.0;
+    return python_int(core::utf8_to_code_points(ascii)) == python_int(core::utf8_to_code_points(label.text)) ? 1.0
+                                                                                                             : 0.0;
   }
   return std::strtod(ascii.c_str(), nullptr) == std::strtod(label.text.c_str(), nullptr) ? 1.0 : 0.0;
 }

@@ -34,10 +34,14 @@ bool is_dictionary_char(char32_t c) {
   if (c < 128) {
     if ((c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z')) return true;
     switch (c) {
-      case '+': case '#': case '&': case '.': case '_': case '%': case '-':
-        return true;
-      default:
-        return false;
+      case '+':
+      case '#':
+      case '&':
+      case '.':
+      case '_':
+      case '%':
+      case '-': return true;
+      default: return false;
     }
   }
   return false;
@@ -406,8 +410,7 @@ void JiebaSegmenter::cut_hmm(std::u32string_view han, std::vector<std::u32string
       for (const int previous : kPrevious[y]) {
         const double candidate = score[t - 1][previous] + transition_[previous][y] + emission;
         // Python's max over (probability, state letter): ties go to the later letter.
-        if (best_state < 0 || candidate > best ||
-            (candidate == best && kStates[previous] > kStates[best_state])) {
+        if (best_state < 0 || candidate > best || (candidate == best && kStates[previous] > kStates[best_state])) {
           best = candidate;
           best_state = previous;
         }

@@ -80,42 +80,31 @@ double score_prediction(Metric metric, std::string_view prediction, const Refere
     return score;
   };
   switch (metric) {
-    case Metric::kQaF1:
-      return best([&](const std::string& answer) { return qa_f1(prediction, answer); });
-    case Metric::kQaF1Zh:
-      return best([&](const std::string& answer) { return qa_f1_zh(prediction, answer); });
+    case Metric::kQaF1: return best([&](const std::string& answer) { return qa_f1(prediction, answer); });
+    case Metric::kQaF1Zh: return best([&](const std::string& answer) { return qa_f1_zh(prediction, answer); });
     case Metric::kRouge:
       return best([&](const std::string& answer) { return rouge_l(prediction, answer, options.rouge); });
     case Metric::kRougeZh:
       return best([&](const std::string& answer) { return rouge_zh(prediction, answer, options.rouge); });
     case Metric::kClassification:
-      return best([&](const std::string& answer) { return classification(prediction, answer, references.all_classes); });
+      return best(
+          [&](const std::string& answer) { return classification(prediction, answer, references.all_classes); });
     case Metric::kRetrieval:
       return best([&](const std::string& answer) { return retrieval_score(prediction, answer); });
     case Metric::kRetrievalZh:
       return best([&](const std::string& answer) { return retrieval_zh_score(prediction, answer); });
-    case Metric::kCount:
-      return best([&](const std::string& answer) { return count_score(prediction, answer); });
+    case Metric::kCount: return best([&](const std::string& answer) { return count_score(prediction, answer); });
     case Metric::kCodeSim:
       return best([&](const std::string& answer) { return code_sim(prediction, answer, options.code_sim_ratio); });
-    case Metric::kPasskey:
-      return passkey_score(prediction, answers);
-    case Metric::kKvRetrieval:
-      return kv_retrieval_score(prediction, answers);
-    case Metric::kChoice:
-      return choice_score(prediction, answers);
-    case Metric::kDialogue:
-      return dialogue_score(prediction, answers);
-    case Metric::kMathFind:
-      return math_find_score(prediction, answers);
-    case Metric::kCodeRun:
-      return code_run_score(prediction, answers);
-    case Metric::kCodeDebug:
-      return code_debug_score(prediction, answers);
-    case Metric::kRougeLsum:
-      return best([&](const std::string& answer) { return rouge_lsum(prediction, answer); });
-    case Metric::kStringMatchAll:
-      return string_match_all_score(prediction, answers);
+    case Metric::kPasskey: return passkey_score(prediction, answers);
+    case Metric::kKvRetrieval: return kv_retrieval_score(prediction, answers);
+    case Metric::kChoice: return choice_score(prediction, answers);
+    case Metric::kDialogue: return dialogue_score(prediction, answers);
+    case Metric::kMathFind: return math_find_score(prediction, answers);
+    case Metric::kCodeRun: return code_run_score(prediction, answers);
+    case Metric::kCodeDebug: return code_debug_score(prediction, answers);
+    case Metric::kRougeLsum: return best([&](const std::string& answer) { return rouge_lsum(prediction, answer); });
+    case Metric::kStringMatchAll: return string_match_all_score(prediction, answers);
   }
   throw InternalError("unhandled metric");
 }

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "metrics/code_sim.h"
 #include "metrics/answer.h"
+#include "metrics/code_sim.h"
 #include "metrics/rouge.h"
 
 namespace evomem::metrics {
@@ -25,14 +25,14 @@ enum class Metric {
   kCount,
   kCodeSim,
   // InfiniteBench (compute_scores.py): the scorer sees the whole answer list.
-  kPasskey,        // passkey, number_string
+  kPasskey,  // passkey, number_string
   kKvRetrieval,
-  kChoice,         // longbook_choice_eng
-  kDialogue,       // longdialogue_qa_eng
+  kChoice,    // longbook_choice_eng
+  kDialogue,  // longdialogue_qa_eng
   kMathFind,
   kCodeRun,
   kCodeDebug,
-  kRougeLsum,      // longbook_sum_eng (max over answers)
+  kRougeLsum,  // longbook_sum_eng (max over answers)
   // RULER (the synthetic tasks): fraction of the answers contained in the prediction.
   kStringMatchAll,
 };
@@ -49,8 +49,8 @@ struct ScoreOptions {
 
 // What a metric needs besides the prediction.
 struct References {
-  std::vector<Answer> answers;  // LongBench answers are all strings
-  std::vector<std::string> all_classes;      // classification only
+  std::vector<Answer> answers;           // LongBench answers are all strings
+  std::vector<std::string> all_classes;  // classification only
 };
 
 References string_references(const std::vector<std::string>& answers, const std::vector<std::string>& all_classes = {});

@@ -27,7 +27,8 @@ double token_f1(const std::vector<std::u32string>& prediction, const std::vector
 }
 
 double qa_f1(std::string_view prediction, std::string_view reference) {
-  return token_f1(normalized_words(core::utf8_to_code_points(prediction)), normalized_words(core::utf8_to_code_points(reference)));
+  return token_f1(normalized_words(core::utf8_to_code_points(prediction)),
+                  normalized_words(core::utf8_to_code_points(reference)));
 }
 
 namespace {

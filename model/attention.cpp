@@ -47,14 +47,15 @@ AttentionResult grouped_attention(const AttentionInputs& inputs, bool want_group
   at::Tensor valid_mask;
   if (inputs.valid.defined()) valid_mask = at::logical_not(inputs.valid).view({batch, kv_heads, 1, 1, n_slots});
 
-  const std::int64_t score_bytes_per_query =
-      batch * heads * n_slots * static_cast<std::int64_t>(reduced_precision ? 6 : 4);
-  const std::int64_t block = std::clamp<std::int64_t>(max_block_bytes / std::max<std::int64_t>(score_bytes_per_query, 1),
-                                                      1, std::max<std::int64_t>(n_queries, 1));
+  const std::int64_t score_bytes_per_query = batch * heads * n_slots *
+                                             static_cast<std::int64_t>(reduced_precision ? 6 : 4);
+  const std::int64_t block = std::clamp<std::int64_t>(
+      max_block_bytes / std::max<std::int64_t>(score_bytes_per_query, 1), 1, std::max<std::int64_t>(n_queries, 1));
 
   at::Tensor output = at::empty({batch, kv_heads, group, n_queries, head_dim}, queries.options());
   AttentionResult result;
-  if (want_group_probs) result.group_probs = at::empty({batch, kv_heads, n_queries, n_slots}, queries.options().dtype(at::kFloat));
+  if (want_group_probs)
+    result.group_probs = at::empty({batch, kv_heads, n_queries, n_slots}, queries.options().dtype(at::kFloat));
 
   for (std::int64_t start = 0; start < n_queries; start += block) {
     const std::int64_t count = std::min(block, n_queries - start);
@@ -67,8 +68,8 @@ AttentionResult grouped_attention(const AttentionInputs& inputs, bool want_group
     at::Tensor scores =
         model::matmul(q, keys_t.narrow(-1, 0, visible_end)).view({batch, kv_heads, group, count, visible_end});
     if (count > 1) {
-      const at::Tensor future = at::ones({count, count}, at::TensorOptions().dtype(at::kBool).device(queries.device()))
-                                    .triu(1);
+      const at::Tensor future =
+          at::ones({count, count}, at::TensorOptions().dtype(at::kBool).device(queries.device())).triu(1);
       scores.narrow(4, own_first, count).masked_fill_(future, masked);
     }
     if (valid_mask.defined()) scores.masked_fill_(valid_mask.narrow(-1, 0, visible_end), masked);
@@ -81,9 +82,11 @@ AttentionResult grouped_attention(const AttentionInputs& inputs, bool want_group
     const at::Tensor probs_v =
         (reduced_precision ? probs.to(dtype) : probs).view({batch, kv_heads, group * count, visible_end});
     output.narrow(3, start, count)
-        .copy_(model::matmul(probs_v, inputs.values.narrow(2, 0, visible_end)).view({batch, kv_heads, group, count, head_dim}));
+        .copy_(model::matmul(probs_v, inputs.values.narrow(2, 0, visible_end))
+                   .view({batch, kv_heads, group, count, head_dim}));
   }
-  result.output = output.view({batch, heads, n_queries, head_dim}).transpose(1, 2).reshape({batch, n_queries, heads * head_dim});
+  result.output =
+      output.view({batch, heads, n_queries, head_dim}).transpose(1, 2).reshape({batch, n_queries, heads * head_dim});
   return result;
 }
 

@@ -15,10 +15,10 @@
 namespace evomem::model {
 
 struct AttentionInputs {
-  at::Tensor queries;      // [batch, heads, n_queries, head_dim], post-RoPE
-  at::Tensor keys;         // [batch, kv_heads, n_slots, head_dim], post-RoPE
-  at::Tensor values;       // [batch, kv_heads, n_slots, head_dim]
-  at::Tensor valid;        // [batch, kv_heads, n_slots] bool, or undefined when all slots are valid
+  at::Tensor queries;  // [batch, heads, n_queries, head_dim], post-RoPE
+  at::Tensor keys;     // [batch, kv_heads, n_slots, head_dim], post-RoPE
+  at::Tensor values;   // [batch, kv_heads, n_slots, head_dim]
+  at::Tensor valid;    // [batch, kv_heads, n_slots] bool, or undefined when all slots are valid
   // Slot of the first query's own token: query i may see slots <= first_query_slot + i.
   std::int64_t first_query_slot = 0;
   double scale = 1.0;

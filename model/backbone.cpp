@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "model/cpu_half.h"
 #include "model/attention.h"
+#include "model/cpu_half.h"
 
 namespace evomem::model {
 
@@ -60,7 +60,8 @@ at::Tensor Backbone::prefill(const at::Tensor& tokens, const PrefillOptions& opt
     // Update points must fall on step ends, so a chunk never crosses one.
     if (interval > 0) count = std::min(count, interval - tokens_seen_ % interval);
     const at::Tensor step_tokens = tokens.narrow(1, start, count);
-    const at::Tensor step_valid = options.token_valid.defined() ? options.token_valid.narrow(1, start, count) : at::Tensor();
+    const at::Tensor step_valid = options.token_valid.defined() ? options.token_valid.narrow(1, start, count)
+                                                                : at::Tensor();
     at::Tensor step_logits = forward_step(step_tokens, step_valid, options.observer, options.all_logits);
     if (options.all_logits) {
       logits.push_back(step_logits);
@@ -103,7 +104,8 @@ Backbone::StepTokens Backbone::step_tokens(const at::Tensor& tokens_in, const at
     step.query_positions = step.positions.masked_fill(at::logical_not(step.token_valid), -1);
     next_positions_ = next_positions_ + steps.select(1, count - 1);
   } else {
-    step.positions = next_positions_.unsqueeze(1) + at::arange(count, at::TensorOptions().dtype(at::kLong).device(device_));
+    step.positions = next_positions_.unsqueeze(1) +
+                     at::arange(count, at::TensorOptions().dtype(at::kLong).device(device_));
     step.query_positions = step.positions;
     next_positions_ = next_positions_ + count;
   }
@@ -145,8 +147,8 @@ void Backbone::observe_and_evict(std::int64_t layer, const at::Tensor& group_pro
   cache_.evict(layer, *keep);
 }
 
-at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor& token_valid_in, AttentionObserver* observer,
-                                  bool all_logits) {
+at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor& token_valid_in,
+                                  AttentionObserver* observer, bool all_logits) {
   const StepTokens step = step_tokens(tokens_in, token_valid_in);
   const std::int64_t batch = step.tokens.size(0);
   const std::int64_t count = step.tokens.size(1);
@@ -192,7 +194,8 @@ at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor&
     hidden = hidden + model::linear(attention.output, w.o_proj);
     const at::Tensor gate_up = model::linear(rms_norm(hidden, w.post_norm), w.gate_up_proj);
     const std::int64_t intermediate = config_.intermediate_size;
-    const at::Tensor activated = model::silu(gate_up.narrow(-1, 0, intermediate)) * gate_up.narrow(-1, intermediate, intermediate);
+    const at::Tensor activated = model::silu(gate_up.narrow(-1, 0, intermediate)) *
+                                 gate_up.narrow(-1, intermediate, intermediate);
     hidden = hidden + model::linear(activated, w.down_proj);
   }
   // Only the positions whose logits are wanted go through the (large) vocabulary projection.

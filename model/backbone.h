@@ -22,10 +22,10 @@
 namespace evomem::model {
 
 struct PrefillOptions {
-  std::int64_t chunk_size = 512;         // tokens per forward step (<= 0: the whole prompt)
+  std::int64_t chunk_size = 512;  // tokens per forward step (<= 0: the whole prompt)
   AttentionObserver* observer = nullptr;
-  at::Tensor token_valid;                // [batch, n] bool; undefined = no padding
-  bool all_logits = false;               // logits of every position instead of the last
+  at::Tensor token_valid;   // [batch, n] bool; undefined = no padding
+  bool all_logits = false;  // logits of every position instead of the last
 };
 
 class Backbone {

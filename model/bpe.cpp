@@ -250,7 +250,8 @@ void BpeModel::merge_word(std::string_view word, std::vector<TokenId>& out) cons
       id = static_cast<std::int32_t>(*found);
     }
     const auto index = static_cast<std::int32_t>(symbols.size());
-    symbols.push_back({id, index - 1, index + 1, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(length)});
+    symbols.push_back(
+        {id, index - 1, index + 1, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(length)});
     offset += length;
   }
   symbols.back().next = -1;

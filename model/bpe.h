@@ -66,8 +66,7 @@ class BpeModel {
     std::int32_t merged_id;
   };
   static std::uint64_t pair_key(std::int32_t left, std::int32_t right) {
-    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(left)) << 32) |
-           static_cast<std::uint32_t>(right);
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(left)) << 32) | static_cast<std::uint32_t>(right);
   }
   void merge_word(std::string_view word, std::vector<TokenId>& out) const;
   // Byte fallback or unk for a character missing from the vocabulary; unk tokens fuse only

@@ -75,8 +75,8 @@ RopeScaling parse_rope_scaling(const core::JsonObject& root, std::int64_t max_po
       throw ConfigError(object.describe("original_max_position_embeddings") + " must be positive");
     }
   } else {
-    scaling.original_max_position_embeddings =
-        object.integer_or("original_max_position_embeddings", max_position_embeddings);
+    scaling.original_max_position_embeddings = object.integer_or("original_max_position_embeddings",
+                                                                 max_position_embeddings);
   }
   return scaling;
 }
@@ -115,7 +115,8 @@ LlamaConfig parse_config(const core::Json& document, const std::string& where) {
       throw ConfigError(root.describe("architectures") + " must be a list of architecture names");
     }
     const std::string name = architectures.front().get<std::string>();
-    if (std::find(kSupportedArchitectures.begin(), kSupportedArchitectures.end(), name) == kSupportedArchitectures.end()) {
+    if (std::find(kSupportedArchitectures.begin(), kSupportedArchitectures.end(), name) ==
+        kSupportedArchitectures.end()) {
       throw ConfigError(root.describe("architectures") + " names '" + name +
                         "', which evomem cannot run (supported: LlamaForCausalLM)");
     }
@@ -130,8 +131,8 @@ LlamaConfig parse_config(const core::Json& document, const std::string& where) {
   config.intermediate_size = positive(root, "intermediate_size");
   config.num_hidden_layers = positive(root, "num_hidden_layers");
   config.num_attention_heads = positive(root, "num_attention_heads");
-  config.num_key_value_heads =
-      root.has("num_key_value_heads") ? positive(root, "num_key_value_heads") : config.num_attention_heads;
+  config.num_key_value_heads = root.has("num_key_value_heads") ? positive(root, "num_key_value_heads")
+                                                               : config.num_attention_heads;
   if (config.num_attention_heads % config.num_key_value_heads != 0) {
     throw ConfigError(root.describe("num_key_value_heads") + " (" + std::to_string(config.num_key_value_heads) +
                       ") must divide num_attention_heads (" + std::to_string(config.num_attention_heads) + ")");
@@ -140,7 +141,8 @@ LlamaConfig parse_config(const core::Json& document, const std::string& where) {
     config.head_dim = positive(root, "head_dim");
   } else {
     if (config.hidden_size % config.num_attention_heads != 0) {
-      throw ConfigError(root.describe("hidden_size") + " must be a multiple of num_attention_heads when head_dim is absent");
+      throw ConfigError(root.describe("hidden_size") +
+                        " must be a multiple of num_attention_heads when head_dim is absent");
     }
     config.head_dim = config.hidden_size / config.num_attention_heads;
   }
@@ -151,7 +153,7 @@ LlamaConfig parse_config(const core::Json& document, const std::string& where) {
   config.rms_norm_eps = root.number_or("rms_norm_eps", config.rms_norm_eps);
   config.rope_theta = root.number_or("rope_theta", config.rope_theta);
   config.max_position_embeddings = root.has("max_position_embeddings") ? positive(root, "max_position_embeddings")
-                                                                        : config.max_position_embeddings;
+                                                                       : config.max_position_embeddings;
   config.rope_scaling = parse_rope_scaling(root, config.max_position_embeddings);
   config.tie_word_embeddings = root.boolean_or("tie_word_embeddings", false);
   config.bos_token_ids = token_id_list(root, "bos_token_id");

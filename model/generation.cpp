@@ -34,7 +34,8 @@ std::vector<GenerationResult> generate(Backbone& backbone, const std::vector<std
   }
 
   std::set<std::int64_t> stop_ids(options.stop_token_ids.begin(), options.stop_token_ids.end());
-  if (options.use_config_eos) stop_ids.insert(backbone.config().eos_token_ids.begin(), backbone.config().eos_token_ids.end());
+  if (options.use_config_eos)
+    stop_ids.insert(backbone.config().eos_token_ids.begin(), backbone.config().eos_token_ids.end());
 
   // Left padding puts every prompt's last token in the same column, so one decode step
   // serves the whole batch.

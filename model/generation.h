@@ -16,12 +16,12 @@ using DecodeFunction = std::function<std::string(const std::vector<std::int64_t>
 
 struct GenerationOptions {
   std::int64_t max_new_tokens = 64;
-  std::int64_t chunk_size = 512;                // prefill chunk
-  std::vector<std::int64_t> stop_token_ids;     // empty: the config's eos_token_ids
-  bool use_config_eos = true;                   // also stop at config.json's EOS ids
-  std::vector<std::string> stop_strings;        // stop once the decoded text contains one
-  DecodeFunction decode;                        // required when stop_strings is not empty
-  AttentionObserver* observer = nullptr;        // watches prefill and decode
+  std::int64_t chunk_size = 512;             // prefill chunk
+  std::vector<std::int64_t> stop_token_ids;  // empty: the config's eos_token_ids
+  bool use_config_eos = true;                // also stop at config.json's EOS ids
+  std::vector<std::string> stop_strings;     // stop once the decoded text contains one
+  DecodeFunction decode;                     // required when stop_strings is not empty
+  AttentionObserver* observer = nullptr;     // watches prefill and decode
 };
 
 struct GenerationResult {

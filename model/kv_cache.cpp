@@ -65,31 +65,33 @@ std::int64_t KvCache::append(std::int64_t layer_index, const at::Tensor& keys, c
 
 at::Tensor KvCache::keys(std::int64_t layer) const {
   const Layer& entry = layers_.at(static_cast<std::size_t>(layer));
-  return entry.keys.defined() ? entry.keys.narrow(2, 0, entry.length)
-                              : at::empty({batch_size_, kv_heads_, 0, head_dim_}, at::TensorOptions().device(device_).dtype(dtype_));
+  return entry.keys.defined()
+             ? entry.keys.narrow(2, 0, entry.length)
+             : at::empty({batch_size_, kv_heads_, 0, head_dim_}, at::TensorOptions().device(device_).dtype(dtype_));
 }
 
 at::Tensor KvCache::values(std::int64_t layer) const {
   const Layer& entry = layers_.at(static_cast<std::size_t>(layer));
-  return entry.values.defined() ? entry.values.narrow(2, 0, entry.length)
-                                : at::empty({batch_size_, kv_heads_, 0, head_dim_}, at::TensorOptions().device(device_).dtype(dtype_));
+  return entry.values.defined()
+             ? entry.values.narrow(2, 0, entry.length)
+             : at::empty({batch_size_, kv_heads_, 0, head_dim_}, at::TensorOptions().device(device_).dtype(dtype_));
 }
 
 at::Tensor KvCache::positions(std::int64_t layer) const {
   const Layer& entry = layers_.at(static_cast<std::size_t>(layer));
-  return entry.positions.defined() ? entry.positions.narrow(2, 0, entry.length)
-                                   : at::empty({batch_size_, kv_heads_, 0}, at::TensorOptions().device(device_).dtype(at::kLong));
+  return entry.positions.defined()
+             ? entry.positions.narrow(2, 0, entry.length)
+             : at::empty({batch_size_, kv_heads_, 0}, at::TensorOptions().device(device_).dtype(at::kLong));
 }
 
 at::Tensor KvCache::valid(std::int64_t layer) const {
   const Layer& entry = layers_.at(static_cast<std::size_t>(layer));
-  return entry.valid.defined() ? entry.valid.narrow(2, 0, entry.length)
-                               : at::empty({batch_size_, kv_heads_, 0}, at::TensorOptions().device(device_).dtype(at::kBool));
+  return entry.valid.defined()
+             ? entry.valid.narrow(2, 0, entry.length)
+             : at::empty({batch_size_, kv_heads_, 0}, at::TensorOptions().device(device_).dtype(at::kBool));
 }
 
-at::Tensor KvCache::key_norms(std::int64_t layer) const {
-  return keys(layer).to(at::kFloat).norm(2, {-1});
-}
+at::Tensor KvCache::key_norms(std::int64_t layer) const { return keys(layer).to(at::kFloat).norm(2, {-1}); }
 
 at::Tensor KvCache::valid_counts(std::int64_t layer) const { return valid(layer).sum(-1); }
 

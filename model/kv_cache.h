@@ -33,8 +33,8 @@ class KvCache {
   // Appends `n` tokens to `layer`: keys/values [batch, kv_heads, n, head_dim] (post-RoPE),
   // positions [batch, n] int64, token_valid [batch, n] bool (undefined = all valid; false for
   // left padding). Returns the slot index of the first new token.
-  std::int64_t append(std::int64_t layer, const at::Tensor& keys, const at::Tensor& values,
-                      const at::Tensor& positions, const at::Tensor& token_valid);
+  std::int64_t append(std::int64_t layer, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& positions,
+                      const at::Tensor& token_valid);
 
   // Slots in use (valid or padding) in `layer`; the views below cover exactly these.
   std::int64_t length(std::int64_t layer) const { return layers_.at(static_cast<std::size_t>(layer)).length; }

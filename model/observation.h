@@ -31,13 +31,13 @@ namespace evomem::model {
 // What a memory policy sees of one layer at an update point.
 struct AttentionObservation {
   std::int64_t layer = 0;
-  std::int64_t tokens_seen = 0;   // tokens processed so far, this update included
-  at::Tensor attention;           // [batch, kv_heads, n_queries, n_slots] float32 (undefined
-                                  // unless needs_attention())
-  at::Tensor query_positions;     // [batch, n_queries] int64; -1 for padding queries
-  at::Tensor positions;           // [batch, kv_heads, n_slots] int64 original token positions
-  at::Tensor key_norms;           // [batch, kv_heads, n_slots] float32 L2 norms of the keys
-  at::Tensor valid;               // [batch, kv_heads, n_slots] bool (false: padding or evicted)
+  std::int64_t tokens_seen = 0;  // tokens processed so far, this update included
+  at::Tensor attention;          // [batch, kv_heads, n_queries, n_slots] float32 (undefined
+                                 // unless needs_attention())
+  at::Tensor query_positions;    // [batch, n_queries] int64; -1 for padding queries
+  at::Tensor positions;          // [batch, kv_heads, n_slots] int64 original token positions
+  at::Tensor key_norms;          // [batch, kv_heads, n_slots] float32 L2 norms of the keys
+  at::Tensor valid;              // [batch, kv_heads, n_slots] bool (false: padding or evicted)
 };
 
 // Implemented by memory policies (module memory); called by the backbone.

@@ -27,9 +27,7 @@ const ByteLevelAlphabet& alphabet() {
   return instance;
 }
 
-std::string field_name(const std::string& where, const std::string& field) {
-  return where + ": field '" + field + "'";
-}
+std::string field_name(const std::string& where, const std::string& field) { return where + ": field '" + field + "'"; }
 
 const core::Json* find_field(const core::Json& config, const char* name) {
   const auto it = config.find(name);
@@ -115,7 +113,8 @@ class SplitPreTokenizer final : public PreTokenizer {
       if (regex_) {
         regex_->find_all(piece, matches);
       } else if (!literal_.empty()) {
-        for (std::size_t at = piece.find(literal_); at != std::string::npos; at = piece.find(literal_, at + literal_.size())) {
+        for (std::size_t at = piece.find(literal_); at != std::string::npos;
+             at = piece.find(literal_, at + literal_.size())) {
           matches.push_back({at, at + literal_.size()});
         }
       }
@@ -190,8 +189,9 @@ SplitBehavior parse_behavior(const std::string& text, const std::string& field) 
   if (text == "MergedWithPrevious") return SplitBehavior::kMergedWithPrevious;
   if (text == "MergedWithNext") return SplitBehavior::kMergedWithNext;
   if (text == "Contiguous") return SplitBehavior::kContiguous;
-  throw InputError(field + " is \"" + text +
-                   "\"; supported: \"Removed\", \"Isolated\", \"MergedWithPrevious\", \"MergedWithNext\", \"Contiguous\"");
+  throw InputError(
+      field + " is \"" + text +
+      "\"; supported: \"Removed\", \"Isolated\", \"MergedWithPrevious\", \"MergedWithNext\", \"Contiguous\"");
 }
 
 }  // namespace
@@ -229,9 +229,7 @@ std::vector<std::string_view> split_pieces(std::string_view text, const std::vec
   std::vector<Segment> merged;
   merged.reserve(segments.size());
   switch (behavior) {
-    case SplitBehavior::kIsolated:
-      merged = segments;
-      break;
+    case SplitBehavior::kIsolated: merged = segments; break;
     case SplitBehavior::kRemoved:
       for (const Segment& segment : segments) {
         if (!segment.is_match) merged.push_back(segment);
@@ -304,7 +302,8 @@ std::unique_ptr<PreTokenizer> PreTokenizer::from_json(const core::Json& config, 
     } else if (const core::Json* text = find_field(*pattern, "String"); text != nullptr && text->is_string()) {
       literal = text->get<std::string>();
     } else {
-      throw FormatError(pattern_field + " must be {\"Regex\": \"...\"} or {\"String\": \"...\"}, got " + pattern->dump());
+      throw FormatError(pattern_field + " must be {\"Regex\": \"...\"} or {\"String\": \"...\"}, got " +
+                        pattern->dump());
     }
     const SplitBehavior behavior = parse_behavior(string_field(config, "behavior", "Isolated", where, field),
                                                   field_name(where, field + ".behavior"));
@@ -330,7 +329,8 @@ std::unique_ptr<PreTokenizer> PreTokenizer::from_json(const core::Json& config, 
     } else if (!bool_field(config, "add_prefix_space", true, where, field)) {
       prepend = MetaspacePreTokenizer::Prepend::kNever;
     }
-    return std::make_unique<MetaspacePreTokenizer>(replacement, prepend, bool_field(config, "split", true, where, field));
+    return std::make_unique<MetaspacePreTokenizer>(replacement, prepend,
+                                                   bool_field(config, "split", true, where, field));
   }
   if (type == "Sequence") {
     const core::Json* steps = find_field(config, "pretokenizers");

@@ -18,7 +18,8 @@ namespace {
 
 at::Tensor random_tensor(const LlamaConfig& config, const std::string& name, std::uint64_t seed) {
   const std::vector<std::int64_t> shape = expected_tensor_shape(config, name);
-  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed ^ (std::hash<std::string>{}(name) * 0x9E3779B97F4A7C15ULL));
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(
+      seed ^ (std::hash<std::string>{}(name)*0x9E3779B97F4A7C15ULL));
   const auto options = at::TensorOptions().dtype(at::kFloat);
   const bool is_norm = name.find("norm") != std::string::npos;
   if (is_norm) return 1.0 + 0.1 * at::normal(0.0, 1.0, shape, generator, options);

@@ -20,8 +20,7 @@ at::Tensor default_inverse_frequencies(double base, std::int64_t head_dim) {
 at::Tensor rope_inverse_frequencies(const LlamaConfig& config, std::int64_t sequence_length) {
   const RopeScaling& scaling = config.rope_scaling;
   switch (scaling.type) {
-    case RopeScaling::Type::kNone:
-      return default_inverse_frequencies(config.rope_theta, config.head_dim);
+    case RopeScaling::Type::kNone: return default_inverse_frequencies(config.rope_theta, config.head_dim);
     case RopeScaling::Type::kLinear:
       return default_inverse_frequencies(config.rope_theta, config.head_dim) / scaling.factor;
     case RopeScaling::Type::kDynamic: {

@@ -13,11 +13,10 @@ namespace evomem::model {
 
 namespace {
 
-std::string field_name(const std::string& where, const std::string& field) {
-  return where + ": field '" + field + "'";
-}
+std::string field_name(const std::string& where, const std::string& field) { return where + ": field '" + field + "'"; }
 
-bool flag(const core::Json& entry, const char* name, bool fallback, const std::string& where, const std::string& field) {
+bool flag(const core::Json& entry, const char* name, bool fallback, const std::string& where,
+          const std::string& field) {
   const auto it = entry.find(name);
   if (it == entry.end() || it->is_null()) return fallback;
   if (!it->is_boolean()) {
@@ -63,7 +62,7 @@ std::optional<std::string> config_token(const core::Json& config, const char* na
 // transformers' clean_up_tokenization, in its order.
 std::string clean_up_tokenization(std::string text) {
   static const std::pair<const char*, const char*> kRules[] = {
-      {" .", "."}, {" ?", "?"},     {" !", "!"},     {" ,", ","},     {" ' ", "'"},
+      {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
       {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   for (const auto& [from, to] : kRules) {
     const std::string pattern = from;
@@ -116,7 +115,7 @@ Tokenizer Tokenizer::load(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(file)) file /= "tokenizer.json";
   if (!std::filesystem::exists(file)) {
     throw InputError(file.string() + ": no such tokenizer file (expected a Hugging Face tokenizer.json or a folder "
-                     "holding one)");
+                                     "holding one)");
   }
   const core::Json document = core::read_json_file(file);
   const std::filesystem::path config_file = file.parent_path() / "tokenizer_config.json";
@@ -199,8 +198,10 @@ void Tokenizer::read_post_processor(const core::Json& processor, const std::stri
       after_sequence = true;
       continue;
     }
-    if (!item.contains("SpecialToken") || !item["SpecialToken"].contains("id") || !item["SpecialToken"]["id"].is_string()) {
-      throw FormatError(field_name(where, item_field) + " must be {\"SpecialToken\": {\"id\": ...}} or {\"Sequence\": ...}");
+    if (!item.contains("SpecialToken") || !item["SpecialToken"].contains("id") ||
+        !item["SpecialToken"]["id"].is_string()) {
+      throw FormatError(field_name(where, item_field) +
+                        " must be {\"SpecialToken\": {\"id\": ...}} or {\"Sequence\": ...}");
     }
     const std::string token_name = item["SpecialToken"]["id"].get<std::string>();
     if (specials == processor.end() || !specials->contains(token_name) || !(*specials)[token_name].contains("ids") ||
@@ -235,7 +236,8 @@ Tokenizer Tokenizer::from_json(const core::Json& document, const core::Json* con
                         describe_component(pre_tokenizer, "pretokenizers") + ", decoder " +
                         describe_component(decoder, "decoders");
 
-  if (const core::Json* added = optional_component(document, "added_tokens")) tokenizer.read_added_tokens(*added, where);
+  if (const core::Json* added = optional_component(document, "added_tokens"))
+    tokenizer.read_added_tokens(*added, where);
   if (const core::Json* processor = optional_component(document, "post_processor")) {
     tokenizer.read_post_processor(*processor, "post_processor", where);
   }
@@ -267,8 +269,8 @@ Tokenizer Tokenizer::from_json(const core::Json& document, const core::Json* con
         const bool add_bos = !config->contains("add_bos_token") || (*config)["add_bos_token"] == true;
         const bool add_eos = config->contains("add_eos_token") && (*config)["add_eos_token"] == true;
         if ((add_bos && !tokenizer.bos_id_) || (add_eos && !tokenizer.eos_id_)) {
-          throw FormatError(where + ": tokenizer_config.json asks for " + (add_bos ? "add_bos_token" : "add_eos_token") +
-                            " but its token is not in the vocabulary");
+          throw FormatError(where + ": tokenizer_config.json asks for " +
+                            (add_bos ? "add_bos_token" : "add_eos_token") + " but its token is not in the vocabulary");
         }
         tokenizer.prefix_ids_.clear();
         tokenizer.suffix_ids_.clear();

@@ -8,12 +8,10 @@ namespace evomem::model {
 
 namespace {
 
-std::string field_name(const std::string& where, const std::string& field) {
-  return where + ": field '" + field + "'";
-}
+std::string field_name(const std::string& where, const std::string& field) { return where + ": field '" + field + "'"; }
 
-std::string string_or(const core::Json& config, const char* name, const std::string& fallback,
-                      const std::string& where, const std::string& field) {
+std::string string_or(const core::Json& config, const char* name, const std::string& fallback, const std::string& where,
+                      const std::string& field) {
   const auto it = config.find(name);
   if (it == config.end() || it->is_null()) return fallback;
   if (!it->is_string()) throw FormatError(field_name(where, field + "." + name) + " must be a string");
@@ -216,7 +214,7 @@ std::unique_ptr<Decoder> Decoder::from_json(const core::Json& config, const std:
     if (pattern == config.end() || !pattern->is_object() || !pattern->contains("String") ||
         !(*pattern)["String"].is_string()) {
       throw InputError(field_name(where, field + ".pattern") + " must be {\"String\": \"...\"} (regex patterns are not "
-                       "supported in decoders)");
+                                                               "supported in decoders)");
     }
     return std::make_unique<ReplaceDecoder>((*pattern)["String"].get<std::string>(),
                                             string_or(config, "content", "", where, field));

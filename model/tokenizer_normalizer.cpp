@@ -9,9 +9,7 @@ namespace evomem::model {
 
 namespace {
 
-std::string field_name(const std::string& where, const std::string& field) {
-  return where + ": field '" + field + "'";
-}
+std::string field_name(const std::string& where, const std::string& field) { return where + ": field '" + field + "'"; }
 
 std::string required_string(const core::Json& config, const char* name, const std::string& where,
                             const std::string& field) {
@@ -45,7 +43,8 @@ class ReplaceNormalizer final : public Normalizer {
     if (regex_) {
       regex_->find_all(text, matches);
     } else if (!literal_.empty()) {
-      for (std::size_t at = text.find(literal_); at != std::string::npos; at = text.find(literal_, at + literal_.size())) {
+      for (std::size_t at = text.find(literal_); at != std::string::npos;
+           at = text.find(literal_, at + literal_.size())) {
         matches.push_back({at, at + literal_.size()});
       }
     }
@@ -104,7 +103,8 @@ std::unique_ptr<Normalizer> Normalizer::from_json(const core::Json& config, cons
     } else if (const auto text = pattern->find("String"); text != pattern->end() && text->is_string()) {
       literal = text->get<std::string>();
     } else {
-      throw FormatError(pattern_field + " must be {\"Regex\": \"...\"} or {\"String\": \"...\"}, got " + pattern->dump());
+      throw FormatError(pattern_field + " must be {\"Regex\": \"...\"} or {\"String\": \"...\"}, got " +
+                        pattern->dump());
     }
     return std::make_unique<ReplaceNormalizer>(std::move(regex), std::move(literal),
                                                required_string(config, "content", where, field));

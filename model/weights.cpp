@@ -39,8 +39,8 @@ at::Tensor read_tensor(const core::SafetensorsCheckpoint& checkpoint, const Llam
   const std::string where = checkpoint.file_of(name).string() + ": tensor '" + name + "'";
   const std::vector<std::int64_t> expected = expected_tensor_shape(config, name);
   if (view.shape != expected) {
-    throw FormatError(where + " has shape " + core::shape_text(view.shape) + ", expected " + core::shape_text(expected) +
-                      " from config.json");
+    throw FormatError(where + " has shape " + core::shape_text(view.shape) + ", expected " +
+                      core::shape_text(expected) + " from config.json");
   }
   const std::optional<c10::ScalarType> stored = torch_dtype_of(view.dtype);
   if (!stored) {
@@ -176,13 +176,14 @@ LlamaWeights assemble_weights(const LlamaConfig& config, const std::function<at:
     const std::string prefix = layer_prefix(layer);
     LayerWeights layer_weights;
     layer_weights.input_norm = place(load(prefix + "input_layernorm.weight"));
-    layer_weights.qkv_proj = place(at::cat({load(prefix + "self_attn.q_proj.weight"), load(prefix + "self_attn.k_proj.weight"),
-                                            load(prefix + "self_attn.v_proj.weight")},
-                                           0));
+    layer_weights.qkv_proj = place(
+        at::cat({load(prefix + "self_attn.q_proj.weight"), load(prefix + "self_attn.k_proj.weight"),
+                 load(prefix + "self_attn.v_proj.weight")},
+                0));
     layer_weights.o_proj = place(load(prefix + "self_attn.o_proj.weight"));
     layer_weights.post_norm = place(load(prefix + "post_attention_layernorm.weight"));
-    layer_weights.gate_up_proj =
-        place(at::cat({load(prefix + "mlp.gate_proj.weight"), load(prefix + "mlp.up_proj.weight")}, 0));
+    layer_weights.gate_up_proj = place(
+        at::cat({load(prefix + "mlp.gate_proj.weight"), load(prefix + "mlp.up_proj.weight")}, 0));
     layer_weights.down_proj = place(load(prefix + "mlp.down_proj.weight"));
     weights.layers.push_back(std::move(layer_weights));
   }

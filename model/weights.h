@@ -19,19 +19,19 @@ namespace evomem::model {
 
 // One decoder layer. Linear weights are [out, in] as in the checkpoint.
 struct LayerWeights {
-  at::Tensor input_norm;      // [hidden]
-  at::Tensor qkv_proj;        // [(heads + 2 * kv_heads) * head_dim, hidden]
-  at::Tensor o_proj;          // [hidden, heads * head_dim]
-  at::Tensor post_norm;       // [hidden]
-  at::Tensor gate_up_proj;    // [2 * intermediate, hidden]
-  at::Tensor down_proj;       // [hidden, intermediate]
+  at::Tensor input_norm;    // [hidden]
+  at::Tensor qkv_proj;      // [(heads + 2 * kv_heads) * head_dim, hidden]
+  at::Tensor o_proj;        // [hidden, heads * head_dim]
+  at::Tensor post_norm;     // [hidden]
+  at::Tensor gate_up_proj;  // [2 * intermediate, hidden]
+  at::Tensor down_proj;     // [hidden, intermediate]
 };
 
 struct LlamaWeights {
-  at::Tensor embed_tokens;    // [vocab, hidden]
+  at::Tensor embed_tokens;  // [vocab, hidden]
   std::vector<LayerWeights> layers;
-  at::Tensor final_norm;      // [hidden]
-  at::Tensor lm_head;         // [vocab, hidden]; the same tensor as embed_tokens when tied
+  at::Tensor final_norm;  // [hidden]
+  at::Tensor lm_head;     // [vocab, hidden]; the same tensor as embed_tokens when tied
 };
 
 struct LoadOptions {

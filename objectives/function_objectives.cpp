@@ -93,7 +93,7 @@ std::vector<search::WorkItem> SleepObjective::plan(std::int64_t generation, cons
 }
 
 search::GenerationOutcome SleepObjective::aggregate(std::int64_t generation, const std::vector<search::WorkItem>& items,
-                                            const std::vector<search::ItemResult>& results) {
+                                                    const std::vector<search::ItemResult>& results) {
   EVOMEM_CHECK(items.size() == results.size(), "one result per planned item");
   std::int64_t candidates = 0;
   for (const search::WorkItem& item : items) candidates = std::max(candidates, item.candidate + 1);
@@ -152,7 +152,8 @@ FaultInjectingObjective::FaultInjectingObjective(search::Objective& inner, Fault
   validate(options_);
 }
 
-FaultInjectingObjective::FaultInjectingObjective(std::unique_ptr<search::Objective> inner, FaultOptions options, int rank)
+FaultInjectingObjective::FaultInjectingObjective(std::unique_ptr<search::Objective> inner, FaultOptions options,
+                                                 int rank)
     : owned_(std::move(inner)), inner_(*owned_), options_(options), rank_(rank) {
   validate(options_);
 }

@@ -60,7 +60,7 @@ class SleepObjective : public search::Objective {
   // One item per candidate and batch, candidate-major, kind 0.
   std::vector<search::WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) override;
   search::GenerationOutcome aggregate(std::int64_t generation, const std::vector<search::WorkItem>& items,
-                              const std::vector<search::ItemResult>& results) override;
+                                      const std::vector<search::ItemResult>& results) override;
   std::vector<double> evaluate(const search::WorkItem& item) override;
 
   // How long evaluate(item) sleeps.
@@ -73,8 +73,8 @@ class SleepObjective : public search::Objective {
 };
 
 struct FaultOptions {
-  double p_throw = 0.0;       // probability that an evaluation throws
-  double p_hang = 0.0;        // probability that it first stalls for hang_seconds
+  double p_throw = 0.0;  // probability that an evaluation throws
+  double p_hang = 0.0;   // probability that it first stalls for hang_seconds
   double hang_seconds = 0.0;
   std::uint64_t seed = 1;
 };
@@ -99,20 +99,22 @@ class FaultInjectingObjective : public search::Objective {
   Eigen::VectorXd initial_mean() const override { return inner_.initial_mean(); }
   std::vector<std::string> task_names() const override { return inner_.task_names(); }
   std::vector<search::WorkItem> plan_setup() override { return inner_.plan_setup(); }
-  void accept_setup(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) override {
+  void accept_setup(const std::vector<search::WorkItem>& items,
+                    const std::vector<search::ItemResult>& results) override {
     inner_.accept_setup(items, results);
   }
   std::vector<search::WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) override {
     return inner_.plan(generation, population);
   }
   search::GenerationOutcome aggregate(std::int64_t generation, const std::vector<search::WorkItem>& items,
-                              const std::vector<search::ItemResult>& results) override {
+                                      const std::vector<search::ItemResult>& results) override {
     return inner_.aggregate(generation, items, results);
   }
   std::vector<search::WorkItem> plan_check(std::int64_t generation, const Eigen::VectorXd& genome) override {
     return inner_.plan_check(generation, genome);
   }
-  search::CandidateOutcome aggregate_check(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) override {
+  search::CandidateOutcome aggregate_check(const std::vector<search::WorkItem>& items,
+                                           const std::vector<search::ItemResult>& results) override {
     return inner_.aggregate_check(items, results);
   }
   search::ObjectiveState state() const override { return inner_.state(); }

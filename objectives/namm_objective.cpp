@@ -8,11 +8,11 @@
 #include "core/config_table.h"
 #include "core/error.h"
 #include "core/logging.h"
+#include "eval/runner.h"
 #include "memory/namm_policy.h"
+#include "metrics/metric.h"
 #include "model/backbone.h"
 #include "model/tokenizer.h"
-#include "metrics/metric.h"
-#include "eval/runner.h"
 #include "tasks/synthetic/generators.h"
 #include "tasks/synthetic/random.h"
 #include "tasks/synthetic/suite.h"
@@ -52,7 +52,8 @@ std::vector<std::vector<SampleRef>> batches_of(const std::vector<SampleRef>& ref
   std::vector<std::vector<SampleRef>> batches;
   for (std::size_t start = 0; start < refs.size(); start += static_cast<std::size_t>(size)) {
     const auto end = std::min(refs.size(), start + static_cast<std::size_t>(size));
-    batches.emplace_back(refs.begin() + static_cast<std::ptrdiff_t>(start), refs.begin() + static_cast<std::ptrdiff_t>(end));
+    batches.emplace_back(refs.begin() + static_cast<std::ptrdiff_t>(start),
+                         refs.begin() + static_cast<std::ptrdiff_t>(end));
   }
   return batches;
 }
@@ -65,7 +66,8 @@ const core::ConfigTable<NammObjectiveSettings>& namm_table() {
     core::ConfigTable<NammObjectiveSettings> t;
     t.string("backbone", "models/evomem-tiny", "Backbone checkpoint folder", &S::backbone)
         .string("policy", "namm", "NAMM policy spec (selection and update interval, see docs/memory.md)", &S::policy)
-        .string("tasks_file", "", "Extra task definitions (TOML) for non-built-in tasks read from files", &S::tasks_file)
+        .string("tasks_file", "", "Extra task definitions (TOML) for non-built-in tasks read from files",
+                &S::tasks_file)
         .integer("samples_per_task", 4, "Samples per task per generation (the same for every member)",
                  &S::samples_per_task)
         .integer("batch_size", 2, "Samples per work item", &S::batch_size)
@@ -76,8 +78,8 @@ const core::ConfigTable<NammObjectiveSettings>& namm_table() {
                  &S::heldout_interval)
         .integer("heldout_samples", 8, "Held-out samples per task", &S::heldout_samples)
         .integer("chunk_size", 256, "Prefill chunk (tokens)", &S::chunk_size)
-        .integer("context_window", 32768, "Prompts longer than this minus max_new_tokens keep their first and last halves",
-                 &S::context_window);
+        .integer("context_window", 32768,
+                 "Prompts longer than this minus max_new_tokens keep their first and last halves", &S::context_window);
     return t;
   }();
   return table;
@@ -181,8 +183,11 @@ struct NammObjective::Impl {
           std::vector<tasks::EvalSample> samples;
           if (count == 0) return samples;
           for (const auto& sample : tasks::generate_synthetic(options, functions)) {
-            samples.push_back({sample.id, "synthetic " + sample.id, {{"context", sample.context}, {"input", sample.input}},
-                               metrics::string_references(sample.answers), {}});
+            samples.push_back({sample.id,
+                               "synthetic " + sample.id,
+                               {{"context", sample.context}, {"input", sample.input}},
+                               metrics::string_references(sample.answers),
+                               {}});
           }
           return samples;
         };
@@ -195,7 +200,8 @@ struct NammObjective::Impl {
       } else {
         pool.spec = registry.get(task.name);
         auto samples = tasks::load_task_samples(pool.spec, task.file);
-        const auto heldout = std::min<std::size_t>(samples.size() / 2, static_cast<std::size_t>(settings.heldout_samples));
+        const auto heldout = std::min<std::size_t>(samples.size() / 2,
+                                                   static_cast<std::size_t>(settings.heldout_samples));
         pool.heldout.assign(samples.end() - static_cast<std::ptrdiff_t>(heldout), samples.end());
         samples.resize(samples.size() - heldout);
         pool.train = std::move(samples);
@@ -240,8 +246,9 @@ struct NammObjective::Impl {
 
   // Every item of a kind over `refs`: one per batch; reference items only for batches with
   // a sample whose full-cache score is not cached yet.
-  std::vector<search::WorkItem> items_for(const std::vector<SampleRef>& refs, std::int64_t generation, std::int64_t kind,
-                                  std::int64_t candidate, const std::vector<double>& genome) const {
+  std::vector<search::WorkItem> items_for(const std::vector<SampleRef>& refs, std::int64_t generation,
+                                          std::int64_t kind, std::int64_t candidate,
+                                          const std::vector<double>& genome) const {
     std::vector<search::WorkItem> items;
     const auto batches = batches_of(refs, settings.batch_size);
     const bool reference = kind == kReference || kind == kCheckReference;
@@ -264,8 +271,9 @@ struct NammObjective::Impl {
 
   // Scores of one candidate's (or the check's) samples from the results, with the reference
   // items of the same call filling the cache first.
-  search::CandidateOutcome outcome(const std::vector<SampleRef>& refs, const std::vector<const search::ItemResult*>& results,
-                           const std::map<std::int64_t, double>& cache) const {
+  search::CandidateOutcome outcome(const std::vector<SampleRef>& refs,
+                                   const std::vector<const search::ItemResult*>& results,
+                                   const std::map<std::int64_t, double>& cache) const {
     search::CandidateOutcome outcome;
     outcome.task_scores.assign(pools.size(), kNaN);
     std::vector<double> sums(pools.size(), 0.0), references(pools.size(), 0.0), counts(pools.size(), 0.0);
@@ -302,7 +310,8 @@ struct NammObjective::Impl {
   }
 
   void learn_references(const std::vector<SampleRef>& refs, const std::vector<search::WorkItem>& items,
-                        const std::vector<search::ItemResult>& results, std::int64_t kind, std::map<std::int64_t, double>& cache) {
+                        const std::vector<search::ItemResult>& results, std::int64_t kind,
+                        std::map<std::int64_t, double>& cache) {
     const auto batches = batches_of(refs, settings.batch_size);
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (items[i].kind != kind) continue;
@@ -312,7 +321,8 @@ struct NammObjective::Impl {
         continue;
       }
       const auto& batch = batches.at(static_cast<std::size_t>(items[i].batch));
-      for (std::size_t s = 0; s < batch.size(); ++s) cache[reference_key(batch[s])] = results[i].values[kValuesPerSample * s];
+      for (std::size_t s = 0; s < batch.size(); ++s)
+        cache[reference_key(batch[s])] = results[i].values[kValuesPerSample * s];
     }
   }
 
@@ -387,7 +397,8 @@ std::vector<search::WorkItem> NammObjective::plan_setup() {
   return {item};
 }
 
-void NammObjective::accept_setup(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) {
+void NammObjective::accept_setup(const std::vector<search::WorkItem>& items,
+                                 const std::vector<search::ItemResult>& results) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (items[i].kind != kCalibration) continue;
     if (!results[i].ok) throw Error("NAMM calibration failed on every attempt: " + results[i].error);
@@ -416,18 +427,19 @@ std::vector<search::WorkItem> NammObjective::plan(std::int64_t generation, const
 }
 
 search::GenerationOutcome NammObjective::aggregate(std::int64_t generation, const std::vector<search::WorkItem>& items,
-                                           const std::vector<search::ItemResult>& results) {
+                                                   const std::vector<search::ItemResult>& results) {
   const auto refs = impl_->generation_samples(generation);
   impl_->learn_references(refs, items, results, kReference, impl_->train_reference);
   std::int64_t candidates = 0;
   for (const auto& item : items) candidates = std::max(candidates, item.candidate + 1);
   const auto batches = (refs.size() + static_cast<std::size_t>(impl_->settings.batch_size) - 1) /
                        static_cast<std::size_t>(impl_->settings.batch_size);
-  std::vector<std::vector<const search::ItemResult*>> per_candidate(static_cast<std::size_t>(candidates),
-                                                            std::vector<const search::ItemResult*>(batches, nullptr));
+  std::vector<std::vector<const search::ItemResult*>> per_candidate(
+      static_cast<std::size_t>(candidates), std::vector<const search::ItemResult*>(batches, nullptr));
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (items[i].kind == kMember) {
-      per_candidate[static_cast<std::size_t>(items[i].candidate)][static_cast<std::size_t>(items[i].batch)] = &results[i];
+      per_candidate[static_cast<std::size_t>(items[i].candidate)][static_cast<std::size_t>(items[i].batch)] =
+          &results[i];
     }
   }
   search::GenerationOutcome outcome;
@@ -443,12 +455,14 @@ std::vector<search::WorkItem> NammObjective::plan_check(std::int64_t generation,
   const auto refs = impl_->heldout_samples();
   std::vector<search::WorkItem> items;
   if (impl_->settings.normalize) items = impl_->items_for(refs, generation, kCheckReference, -1, {});
-  auto checks = impl_->items_for(refs, generation, kCheck, -1, std::vector<double>(genome.data(), genome.data() + genome.size()));
+  auto checks = impl_->items_for(refs, generation, kCheck, -1,
+                                 std::vector<double>(genome.data(), genome.data() + genome.size()));
   items.insert(items.end(), std::make_move_iterator(checks.begin()), std::make_move_iterator(checks.end()));
   return items;
 }
 
-search::CandidateOutcome NammObjective::aggregate_check(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) {
+search::CandidateOutcome NammObjective::aggregate_check(const std::vector<search::WorkItem>& items,
+                                                        const std::vector<search::ItemResult>& results) {
   const auto refs = impl_->heldout_samples();
   impl_->learn_references(refs, items, results, kCheckReference, impl_->heldout_reference);
   std::vector<const search::ItemResult*> batch_results(batches_of(refs, impl_->settings.batch_size).size(), nullptr);
@@ -476,9 +490,11 @@ search::ObjectiveState NammObjective::state() const {
   if (impl_->normalization) {
     const auto& stats = *impl_->normalization;
     state.set_real("normalization_count", stats.count);
-    state.set_vector("normalization_mean", Eigen::Map<const Eigen::VectorXd>(stats.mean.data(), static_cast<Eigen::Index>(stats.mean.size())));
-    state.set_vector("normalization_variance",
-                     Eigen::Map<const Eigen::VectorXd>(stats.variance.data(), static_cast<Eigen::Index>(stats.variance.size())));
+    state.set_vector("normalization_mean", Eigen::Map<const Eigen::VectorXd>(
+                                               stats.mean.data(), static_cast<Eigen::Index>(stats.mean.size())));
+    state.set_vector(
+        "normalization_variance",
+        Eigen::Map<const Eigen::VectorXd>(stats.variance.data(), static_cast<Eigen::Index>(stats.variance.size())));
   }
   return state;
 }
@@ -526,8 +542,8 @@ std::vector<double> NammObjective::evaluate(const search::WorkItem& item) {
   const auto refs = heldout ? impl.heldout_samples() : impl.generation_samples(item.generation);
   const auto batches = batches_of(refs, impl.settings.batch_size);
   if (item.batch < 0 || item.batch >= static_cast<std::int64_t>(batches.size())) {
-    throw InternalError("work item " + std::to_string(item.id) + " names batch " + std::to_string(item.batch) +
-                        " of " + std::to_string(batches.size()));
+    throw InternalError("work item " + std::to_string(item.id) + " names batch " + std::to_string(item.batch) + " of " +
+                        std::to_string(batches.size()));
   }
   const auto& batch = batches[static_cast<std::size_t>(item.batch)];
   if (item.kind == kReference || item.kind == kCheckReference) return impl.run_batch(batch, heldout, nullptr);
@@ -550,10 +566,11 @@ memory::NammWeights namm_weights_from_state(const NammObjectiveSettings& setting
   weights.config = policy->config();
   weights.genome = policy->genome();
   if (static_cast<Eigen::Index>(weights.genome.values.size()) != genome.size()) {
-    throw FormatError("the run's genome has " + std::to_string(genome.size()) + " values; its NAMM configuration expects " +
-                      std::to_string(weights.genome.values.size()));
+    throw FormatError("the run's genome has " + std::to_string(genome.size()) +
+                      " values; its NAMM configuration expects " + std::to_string(weights.genome.values.size()));
   }
-  for (Eigen::Index i = 0; i < genome.size(); ++i) weights.genome.values[static_cast<std::size_t>(i)] = static_cast<float>(genome[i]);
+  for (Eigen::Index i = 0; i < genome.size(); ++i)
+    weights.genome.values[static_cast<std::size_t>(i)] = static_cast<float>(genome[i]);
   const auto stats = normalization_from(state, weights.config.spectrogram.bins());
   if (!stats) throw FormatError("the run holds no NAMM normalisation statistics (it stopped before its calibration)");
   weights.normalization = *stats;

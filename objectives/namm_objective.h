@@ -20,18 +20,18 @@
 #include <string>
 #include <vector>
 
+#include "memory/namm_file.h"
 #include "search/evolve_config.h"
 #include "search/objective.h"
-#include "memory/namm_file.h"
 
 namespace evomem::objectives {
 
 struct NammTaskSettings {
   std::string name;
   double weight = 1.0;
-  std::string file;                // empty: synthetic, generated
-  std::int64_t length = 2048;      // synthetic prompt tokens
-  std::int64_t pool = 64;          // training pool size (synthetic)
+  std::string file;            // empty: synthetic, generated
+  std::int64_t length = 2048;  // synthetic prompt tokens
+  std::int64_t pool = 64;      // training pool size (synthetic)
   std::int64_t from_generation = 0;
 };
 
@@ -74,12 +74,14 @@ class NammObjective : public search::Objective {
   std::vector<std::string> task_names() const override;
 
   std::vector<search::WorkItem> plan_setup() override;
-  void accept_setup(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) override;
+  void accept_setup(const std::vector<search::WorkItem>& items,
+                    const std::vector<search::ItemResult>& results) override;
   std::vector<search::WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) override;
   search::GenerationOutcome aggregate(std::int64_t generation, const std::vector<search::WorkItem>& items,
-                              const std::vector<search::ItemResult>& results) override;
+                                      const std::vector<search::ItemResult>& results) override;
   std::vector<search::WorkItem> plan_check(std::int64_t generation, const Eigen::VectorXd& genome) override;
-  search::CandidateOutcome aggregate_check(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) override;
+  search::CandidateOutcome aggregate_check(const std::vector<search::WorkItem>& items,
+                                           const std::vector<search::ItemResult>& results) override;
   search::ObjectiveState state() const override;
   void restore(const search::ObjectiveState& state) override;
 

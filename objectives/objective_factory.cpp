@@ -1,9 +1,9 @@
 #include "objectives/objective_factory.h"
 
-#include "objectives/function_objectives.h"
-#include "objectives/titans_objective.h"
 #include "core/config_table.h"
 #include "core/error.h"
+#include "objectives/function_objectives.h"
+#include "objectives/titans_objective.h"
 
 namespace evomem::objectives {
 namespace {
@@ -43,7 +43,8 @@ const core::ConfigTable<FaultOptions>& fault_table() {
   return table;
 }
 
-std::unique_ptr<search::Objective> make_plain_objective(const search::EvolveConfig& config, ObjectiveRole role, const std::string& device) {
+std::unique_ptr<search::Objective> make_plain_objective(const search::EvolveConfig& config, ObjectiveRole role,
+                                                        const std::string& device) {
   if (config.objective_kind == "function") {
     FunctionSettings function;
     function_table().read(config.config, function);
@@ -71,8 +72,8 @@ core::ConfigSchema run_schema() {
   return schema;
 }
 
-std::unique_ptr<search::Objective> make_objective(const search::EvolveConfig& config, ObjectiveRole role, const std::string& device,
-                                          int rank) {
+std::unique_ptr<search::Objective> make_objective(const search::EvolveConfig& config, ObjectiveRole role,
+                                                  const std::string& device, int rank) {
   auto objective = make_plain_objective(config, role, device);
   FaultOptions faults;
   fault_table().read(config.config, faults);

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "search/evolve_config.h"
 #include "objectives/namm_objective.h"
+#include "search/evolve_config.h"
 #include "search/objective.h"
 
 namespace evomem::objectives {
@@ -19,7 +19,7 @@ core::ConfigSchema run_schema();
 
 // `device` matters only to workers of objectives that hold a model. With faults.* set, a
 // worker's objective throws or stalls at random (FaultInjectingObjective, seeded by `rank`).
-std::unique_ptr<search::Objective> make_objective(const search::EvolveConfig& config, ObjectiveRole role, const std::string& device = "cpu",
-                                          int rank = 0);
+std::unique_ptr<search::Objective> make_objective(const search::EvolveConfig& config, ObjectiveRole role,
+                                                  const std::string& device = "cpu", int rank = 0);
 
 }  // namespace evomem::objectives

@@ -20,7 +20,6 @@ std::uint64_t heldout_seed(std::uint64_t run_seed) { return run_seed ^ 0xA5A5A5A
 
 std::int64_t batches(std::int64_t samples, std::int64_t batch) { return (samples + batch - 1) / batch; }
 
-
 const core::ConfigTable<TitansObjectiveSettings>& titans_table() {
   static const core::ConfigTable<TitansObjectiveSettings> table = [] {
     using S = TitansObjectiveSettings;
@@ -30,11 +29,13 @@ const core::ConfigTable<TitansObjectiveSettings>& titans_table() {
     };
     const auto stream_tasks = [](const std::string& text) {
       std::vector<eval::TitansStreamTask> tasks;
-      for (const auto& name : core::split(text)) tasks.push_back(eval::parse_titans_stream_task(name, "objective.titans.tasks"));
+      for (const auto& name : core::split(text))
+        tasks.push_back(eval::parse_titans_stream_task(name, "objective.titans.tasks"));
       return tasks;
     };
     core::ConfigTable<TitansObjectiveSettings> t;
-    t.string("backbone", "models/evomem-tiny", "Checkpoint folder whose token embeddings are the features", &S::backbone)
+    t.string("backbone", "models/evomem-tiny", "Checkpoint folder whose token embeddings are the features",
+             &S::backbone)
         .parsed("gates", "constant", "constant (alpha, eta, theta) or data_dependent", {"constant", "data_dependent"},
                 gate_mode, &S::memory, &M::gate_mode)
         .number("theta_max", 1.0, "Data-dependent gates: theta_t = theta_max * sigmoid(...)", &S::memory, &M::theta_max)
@@ -47,7 +48,8 @@ const core::ConfigTable<TitansObjectiveSettings>& titans_table() {
         .number("grad_clip", 0.0, "Max L2 norm of one token's gradient (0: off)", &S::memory, &M::grad_clip)
         .number("init_scale", 0.01, "Scale of the memory's Xavier-uniform initial weights", &S::memory, &M::init_scale)
         .integer("memory_seed", 0, "Seed of the memory's initial weights", &S::memory, &M::seed)
-        .parsed("tasks", "passkey,number,word,recall_shift", "Stream tasks, comma-separated", {}, stream_tasks, &S::tasks)
+        .parsed("tasks", "passkey,number,word,recall_shift", "Stream tasks, comma-separated", {}, stream_tasks,
+                &S::tasks)
         .integer("length", 4096, "Steps of the streams each generation reads", &S::length)
         .integer("samples", 8, "Streams per task per generation (the same for every member)", &S::samples)
         .integer("batch", 8, "Streams per work item", &S::batch)
@@ -73,7 +75,8 @@ void add_titans_keys(core::ConfigSchema& schema) { titans_table().declare(schema
 TitansObjectiveSettings titans_objective_settings(const search::EvolveConfig& config) {
   TitansObjectiveSettings s;
   titans_table().read(config.config, s, kTitansSection);
-  if (s.tasks.empty()) throw ConfigError("objective.titans.tasks names no task; use passkey, number, word, recall_shift");
+  if (s.tasks.empty())
+    throw ConfigError("objective.titans.tasks names no task; use passkey, number, word, recall_shift");
   s.seed = config.run.seed;
   if (s.samples < 1) throw ConfigError("objective.titans.samples must be >= 1");
   if (s.batch < 1) throw ConfigError("objective.titans.batch must be >= 1");
@@ -105,10 +108,10 @@ memory::TitansConfig titans_memory_config(const TitansObjectiveSettings& setting
 struct TitansObjective::Impl {
   TitansObjectiveSettings settings;
   std::unique_ptr<eval::TitansEvaluator> evaluator;  // workers only
-  memory::TitansConfig layout_config;                 // titans_memory_config: the genome layout
+  memory::TitansConfig layout_config;                // titans_memory_config: the genome layout
 
   std::vector<search::WorkItem> items(std::int64_t generation, std::int64_t kind, std::int64_t candidate,
-                              const double* genome, Eigen::Index size, std::int64_t samples) const {
+                                      const double* genome, Eigen::Index size, std::int64_t samples) const {
     std::vector<search::WorkItem> out;
     for (std::size_t task = 0; task < settings.tasks.size(); ++task) {
       for (std::int64_t b = 0; b < batches(samples, settings.batch); ++b) {
@@ -125,8 +128,9 @@ struct TitansObjective::Impl {
   }
 
   // Per task: accuracy over the items of one candidate (NaN if any item failed).
-  std::vector<double> task_accuracies(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results,
-                                      std::int64_t candidate, std::int64_t samples) const {
+  std::vector<double> task_accuracies(const std::vector<search::WorkItem>& items,
+                                      const std::vector<search::ItemResult>& results, std::int64_t candidate,
+                                      std::int64_t samples) const {
     const std::size_t tasks = settings.tasks.size();
     std::vector<double> correct(tasks, 0.0), asked(tasks, 0.0);
     std::vector<bool> failed(tasks, false);
@@ -162,7 +166,8 @@ struct TitansObjective::Impl {
   }
 };
 
-TitansObjective::TitansObjective(TitansObjectiveSettings settings, ObjectiveRole role) : impl_(std::make_unique<Impl>()) {
+TitansObjective::TitansObjective(TitansObjectiveSettings settings, ObjectiveRole role)
+    : impl_(std::make_unique<Impl>()) {
   impl_->settings = std::move(settings);
   // The coordinator needs only the genome layout, which config.json alone gives.
   impl_->layout_config = titans_memory_config(impl_->settings);
@@ -192,14 +197,16 @@ std::vector<std::string> TitansObjective::task_names() const {
 std::vector<search::WorkItem> TitansObjective::plan(std::int64_t generation, const Eigen::MatrixXd& population) {
   std::vector<search::WorkItem> all;
   for (Eigen::Index c = 0; c < population.cols(); ++c) {
-    auto items = impl_->items(generation, kMember, c, population.col(c).data(), population.rows(), impl_->settings.samples);
+    auto items = impl_->items(generation, kMember, c, population.col(c).data(), population.rows(),
+                              impl_->settings.samples);
     all.insert(all.end(), items.begin(), items.end());
   }
   return all;
 }
 
-search::GenerationOutcome TitansObjective::aggregate(std::int64_t /*generation*/, const std::vector<search::WorkItem>& items,
-                                             const std::vector<search::ItemResult>& results) {
+search::GenerationOutcome TitansObjective::aggregate(std::int64_t /*generation*/,
+                                                     const std::vector<search::WorkItem>& items,
+                                                     const std::vector<search::ItemResult>& results) {
   std::int64_t candidates = 0;
   for (const auto& item : items) candidates = std::max(candidates, item.candidate + 1);
   search::GenerationOutcome outcome;
@@ -215,7 +222,8 @@ std::vector<search::WorkItem> TitansObjective::plan_check(std::int64_t generatio
   return impl_->items(generation, kCheck, -1, genome.data(), genome.size(), s.heldout_samples);
 }
 
-search::CandidateOutcome TitansObjective::aggregate_check(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) {
+search::CandidateOutcome TitansObjective::aggregate_check(const std::vector<search::WorkItem>& items,
+                                                          const std::vector<search::ItemResult>& results) {
   return impl_->outcome(impl_->task_accuracies(items, results, -1, impl_->settings.heldout_samples));
 }
 
@@ -232,10 +240,10 @@ std::vector<double> TitansObjective::evaluate(const search::WorkItem& item) {
   }
   std::vector<float> values(item.genome.begin(), item.genome.end());
   const auto gates = memory::TitansGates::from_genome(impl_->layout_config, values);
-  const auto score = eval::score_titans_task(*impl_->evaluator, gates, s.tasks[task], check ? s.heldout_length : s.length,
-                                              check ? heldout_seed(s.seed) : generation_seed(s.seed, item.generation),
-                                              static_cast<std::uint64_t>(first), std::min(s.batch, samples - first), s.batch,
-                                              s.streams);
+  const auto score = eval::score_titans_task(
+      *impl_->evaluator, gates, s.tasks[task], check ? s.heldout_length : s.length,
+      check ? heldout_seed(s.seed) : generation_seed(s.seed, item.generation), static_cast<std::uint64_t>(first),
+      std::min(s.batch, samples - first), s.batch, s.streams);
   return {static_cast<double>(score.correct), static_cast<double>(score.queries)};
 }
 

@@ -11,27 +11,27 @@
 #include <string>
 #include <vector>
 
-#include "search/evolve_config.h"
-#include "objectives/namm_objective.h"
-#include "search/objective.h"
+#include "eval/titans_streams.h"
 #include "memory/titans/config.h"
 #include "memory/titans/gates.h"
-#include "eval/titans_streams.h"
+#include "objectives/namm_objective.h"
+#include "search/evolve_config.h"
+#include "search/objective.h"
 
 namespace evomem::objectives {
 
 struct TitansObjectiveSettings {
-  std::string backbone;            // its token embeddings are the features
-  memory::TitansConfig memory;     // everything but the pair layout (eval/titans_evaluation.h)
+  std::string backbone;         // its token embeddings are the features
+  memory::TitansConfig memory;  // everything but the pair layout (eval/titans_evaluation.h)
   std::vector<eval::TitansStreamTask> tasks;
   eval::TitansStreamOptions streams;
-  std::int64_t length = 4096;      // steps of the streams a generation reads
-  std::int64_t samples = 8;        // streams per task per generation
-  std::int64_t batch = 8;          // streams per work item
+  std::int64_t length = 4096;  // steps of the streams a generation reads
+  std::int64_t samples = 8;    // streams per task per generation
+  std::int64_t batch = 8;      // streams per work item
   std::int64_t heldout_length = 16384;
   std::int64_t heldout_samples = 16;
   std::int64_t heldout_interval = 5;
-  std::uint64_t seed = 0;          // run.seed
+  std::uint64_t seed = 0;  // run.seed
 };
 
 // Declares the keys of [objective.titans].
@@ -63,9 +63,10 @@ class TitansObjective : public search::Objective {
 
   std::vector<search::WorkItem> plan(std::int64_t generation, const Eigen::MatrixXd& population) override;
   search::GenerationOutcome aggregate(std::int64_t generation, const std::vector<search::WorkItem>& items,
-                              const std::vector<search::ItemResult>& results) override;
+                                      const std::vector<search::ItemResult>& results) override;
   std::vector<search::WorkItem> plan_check(std::int64_t generation, const Eigen::VectorXd& genome) override;
-  search::CandidateOutcome aggregate_check(const std::vector<search::WorkItem>& items, const std::vector<search::ItemResult>& results) override;
+  search::CandidateOutcome aggregate_check(const std::vector<search::WorkItem>& items,
+                                           const std::vector<search::ItemResult>& results) override;
 
   std::vector<double> evaluate(const search::WorkItem& item) override;
 

@@ -15,7 +15,8 @@ memory::GenomeLayout layout_of(const TitansObjectiveSettings& settings) {
 
 }  // namespace
 
-void save_titans_params(const std::filesystem::path& path, const std::string& config_text, const Eigen::VectorXd& genome) {
+void save_titans_params(const std::filesystem::path& path, const std::string& config_text,
+                        const Eigen::VectorXd& genome) {
   const auto settings = titans_objective_settings(config_text, path.string() + " (run configuration)");
   const auto layout = layout_of(settings);
   if (layout.size() != genome.size()) {
@@ -23,7 +24,8 @@ void save_titans_params(const std::filesystem::path& path, const std::string& co
                      std::to_string(layout.size()) + " values)");
   }
   memory::Genome values = memory::Genome::zeros(layout);
-  for (Eigen::Index i = 0; i < genome.size(); ++i) values.values[static_cast<std::size_t>(i)] = static_cast<float>(genome[i]);
+  for (Eigen::Index i = 0; i < genome.size(); ++i)
+    values.values[static_cast<std::size_t>(i)] = static_cast<float>(genome[i]);
   core::SafetensorsWriter writer;
   for (const auto& entry : layout.entries()) writer.add_f32(entry.name, entry.shape, values.tensor(entry.name));
   writer.set_metadata("format", kFormat);

@@ -15,13 +15,14 @@
 namespace evomem::objectives {
 
 struct TitansParams {
-  std::string config_text;     // the run configuration
+  std::string config_text;  // the run configuration
   TitansObjectiveSettings settings;
-  std::vector<float> genome;   // in TitansGates::layout order
+  std::vector<float> genome;  // in TitansGates::layout order
 };
 
 // `genome` must have the layout the settings give (InputError otherwise).
-void save_titans_params(const std::filesystem::path& path, const std::string& config_text, const Eigen::VectorXd& genome);
+void save_titans_params(const std::filesystem::path& path, const std::string& config_text,
+                        const Eigen::VectorXd& genome);
 // FormatError naming the file and what is missing or wrong.
 TitansParams load_titans_params(const std::filesystem::path& path);
 

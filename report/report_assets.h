@@ -4,7 +4,7 @@
 
 namespace evomem::report {
 
-const char* report_style();           // report/assets/report.css
+const char* report_style();  // report/assets/report.css
 // Runs first, so that it also records errors of the scripts after it (a syntax error
 // included): the browser test reads them back from the DOM.
 const char* report_error_recorder();  // report/assets/error_recorder.js

@@ -152,17 +152,20 @@ SampleRetention read_sample(const h5::Group& group) {
   sample.text = text.front();
   for (std::size_t t = 0; t < tokens; ++t) {
     const auto begin = offsets[2 * t], end = offsets[2 * t + 1];
-    if (begin < 0 || end < begin || end > static_cast<std::int64_t>(sample.text.size()) || classes[t] >= kTokenClassCount) {
+    if (begin < 0 || end < begin || end > static_cast<std::int64_t>(sample.text.size()) ||
+        classes[t] >= kTokenClassCount) {
       throw FormatError(group.describe() + ": token " + std::to_string(t) + " has bad char_offsets or token_class");
     }
     sample.char_begin.push_back(begin);
     sample.char_end.push_back(end);
-    sample.token_texts.push_back(sample.text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
+    sample.token_texts.push_back(
+        sample.text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
     sample.token_classes.push_back(static_cast<TokenClass>(classes[t]));
   }
   const auto kinds = group.dataset("span_kind").read_strings();
   const auto ranges = group.read<std::int64_t>("span_tokens");
-  if (ranges.size() != 2 * kinds.size()) throw FormatError(group.describe() + ": span_kind and span_tokens differ in length");
+  if (ranges.size() != 2 * kinds.size())
+    throw FormatError(group.describe() + ": span_kind and span_tokens differ in length");
   for (std::size_t s = 0; s < kinds.size(); ++s) sample.spans.push_back({kinds[s], ranges[2 * s], ranges[2 * s + 1]});
   const auto evicted = group.group("evicted_at");
   for (std::int64_t layer = 0; layer < sample.layers; ++layer) {
@@ -193,7 +196,8 @@ RetentionSet read_set(const h5::Group& group) {
   RetentionSet set;
   set.policy = group.string_attribute("policy");
   const auto samples = group.group("samples");
-  for (const auto& name : group.dataset("sample_order").read_strings()) set.samples.push_back(read_sample(samples.group(name)));
+  for (const auto& name : group.dataset("sample_order").read_strings())
+    set.samples.push_back(read_sample(samples.group(name)));
   set.summary = read_summary(group.group("summary"));
   return set;
 }
@@ -225,8 +229,9 @@ RetentionFile read_retention_file(const std::filesystem::path& path) {
                       "\" attribute); write one with `evomem analyze`");
   }
   if (file.int_attribute("format_version") != kFormatVersion) {
-    throw FormatError(path.string() + ": retention file format_version " + std::to_string(file.int_attribute("format_version")) +
-                      ", this evomem reads version " + std::to_string(kFormatVersion));
+    throw FormatError(path.string() + ": retention file format_version " +
+                      std::to_string(file.int_attribute("format_version")) + ", this evomem reads version " +
+                      std::to_string(kFormatVersion));
   }
   RetentionFile content;
   content.backbone = file.string_attribute("backbone");

@@ -21,8 +21,8 @@ struct RetentionSet {
 };
 
 struct RetentionFile {
-  std::string backbone;      // checkpoint folder
-  std::string command_line;  // how the file was made
+  std::string backbone;            // checkpoint folder
+  std::string command_line;        // how the file was made
   std::vector<RetentionSet> sets;  // the analysed policy, then the compared one (if any)
 };
 

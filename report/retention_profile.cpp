@@ -26,8 +26,8 @@ void check_sample_shape(const SampleRetention& sample) {
   for (std::size_t layer = 0; layer < sample.evicted_at.size(); ++layer) {
     if (sample.evicted_at[layer].size() != expected) {
       throw InputError(where + ": layer " + std::to_string(layer) + " has " +
-                       std::to_string(sample.evicted_at[layer].size()) + " eviction entries, expected kv_heads * tokens = " +
-                       std::to_string(expected));
+                       std::to_string(sample.evicted_at[layer].size()) +
+                       " eviction entries, expected kv_heads * tokens = " + std::to_string(expected));
     }
   }
 }
@@ -53,8 +53,8 @@ RetentionProfile retention_profile(const std::vector<SampleRetention>& samples, 
     check_sample_shape(sample);
     if (sample.layers != layers || sample.kv_heads != kv_heads) {
       throw InputError("retention profile: sample '" + sample.id + "' has " + std::to_string(sample.layers) +
-                       " layers x " + std::to_string(sample.kv_heads) + " KV heads but sample '" +
-                       samples.front().id + "' has " + std::to_string(layers) + " x " + std::to_string(kv_heads) +
+                       " layers x " + std::to_string(sample.kv_heads) + " KV heads but sample '" + samples.front().id +
+                       "' has " + std::to_string(layers) + " x " + std::to_string(kv_heads) +
                        "; profile records of one backbone only");
     }
   }

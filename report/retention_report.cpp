@@ -197,7 +197,8 @@ std::vector<std::pair<std::string, std::string>> render_retention_report_svgs(co
     profiles.push_back({policy.spec, retention_profile(*policy.samples, input.bins)});
   }
   for (std::size_t p = 0; p < profiles.size(); ++p) {
-    const std::string name = profiles.size() == 1 ? "heatmap.svg" : "heatmap_" + std::string(1, static_cast<char>('a' + p)) + ".svg";
+    const std::string name = profiles.size() == 1 ? "heatmap.svg"
+                                                  : "heatmap_" + std::string(1, static_cast<char>('a' + p)) + ".svg";
     files.emplace_back(name, render_retention_heatmap_svg(profiles[p].profile, profiles[p].spec));
   }
   files.emplace_back("curves.svg", render_retention_curves_svg(profiles));
@@ -224,8 +225,8 @@ std::string render_retention_report(const ReportInput& input) {
     double score_sum = 0.0;
     for (const SampleRetention& sample : samples) score_sum += sample.score;
     html += "<p class=\"meta\">" + std::string(comparing ? "policy " + policy_letter(p) : "policy") + ": <code>" +
-            markup_escape(input.policies[p].spec) + "</code> \xC2\xB7 " + std::to_string(samples.size()) +
-            " sample" + (samples.size() == 1 ? "" : "s");
+            markup_escape(input.policies[p].spec) + "</code> \xC2\xB7 " + std::to_string(samples.size()) + " sample" +
+            (samples.size() == 1 ? "" : "s");
     if (!samples.empty()) {
       html += " \xC2\xB7 mean score " + table_number(score_sum / static_cast<double>(samples.size()), 3);
     }

@@ -19,15 +19,15 @@
 namespace evomem::report {
 
 struct ReportPolicy {
-  std::string spec;                                        // canonical policy spec
+  std::string spec;                                       // canonical policy spec
   const std::vector<SampleRetention>* samples = nullptr;  // not owned; must outlive the call
-  std::vector<LayerRetentionSummary> summary;              // summarize_retention(*samples)
+  std::vector<LayerRetentionSummary> summary;             // summarize_retention(*samples)
 };
 
 struct ReportInput {
   std::string title;
-  std::string backbone;                 // a label: checkpoint path or "built-in"
-  std::vector<ReportPolicy> policies;   // one, or two to compare
+  std::string backbone;                // a label: checkpoint path or "built-in"
+  std::vector<ReportPolicy> policies;  // one, or two to compare
   std::optional<FitnessHistory> fitness;
   std::int64_t bins = kDefaultProfileBins;  // relative-position bins of the heatmap and curves
 };

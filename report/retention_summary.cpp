@@ -86,8 +86,9 @@ std::vector<LayerRetentionSummary> summarize_retention(const std::vector<SampleR
   std::vector<Tally> tallies(static_cast<std::size_t>(layers));
   for (const auto& sample : samples) {
     if (sample.layers != layers || static_cast<std::int64_t>(sample.evicted_at.size()) != layers) {
-      throw InputError("retention records of sample '" + sample.id + "' have " + std::to_string(sample.evicted_at.size()) +
-                       " layers, expected " + std::to_string(layers) + ": summarise samples of one backbone together");
+      throw InputError("retention records of sample '" + sample.id + "' have " +
+                       std::to_string(sample.evicted_at.size()) + " layers, expected " + std::to_string(layers) +
+                       ": summarise samples of one backbone together");
     }
     const std::int64_t tokens = sample.tokens();
     std::vector<char> is_answer(static_cast<std::size_t>(tokens), 0);
@@ -99,7 +100,8 @@ std::vector<LayerRetentionSummary> summarize_retention(const std::vector<SampleR
     }
     for (std::int64_t layer = 0; layer < layers; ++layer) {
       Tally& tally = tallies[static_cast<std::size_t>(layer)];
-      if (static_cast<std::int64_t>(tally.age_counts.size()) < tokens) tally.age_counts.resize(static_cast<std::size_t>(tokens), 0);
+      if (static_cast<std::int64_t>(tally.age_counts.size()) < tokens)
+        tally.age_counts.resize(static_cast<std::size_t>(tokens), 0);
       for (std::int64_t head = 0; head < sample.kv_heads; ++head) {
         for (std::int64_t t = 0; t < tokens; ++t) {
           const bool kept = sample.kept(layer, head, t);
@@ -135,7 +137,8 @@ std::string retention_summary_csv(const std::string& policy, const std::vector<L
   std::string csv;
   if (with_header) {
     csv = "policy,layer,entries,retained,age_mean,age_median,preamble_kept,needle_recall";
-    for (int c = 0; c < kTokenClassCount; ++c) csv += std::string(",kept_") + token_class_name(static_cast<TokenClass>(c));
+    for (int c = 0; c < kTokenClassCount; ++c)
+      csv += std::string(",kept_") + token_class_name(static_cast<TokenClass>(c));
     csv += "\n";
   }
   // A spec holds commas ("h2o:heavy=128,recent=128"): quote it as RFC 4180 says.

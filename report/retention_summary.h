@@ -14,15 +14,15 @@
 namespace evomem::report {
 
 struct LayerRetentionSummary {
-  std::int64_t layer = 0;     // -1: all layers together
-  std::int64_t entries = 0;   // (sample, head, token) entries
-  double retained = 0.0;      // kept entries / entries
+  std::int64_t layer = 0;    // -1: all layers together
+  std::int64_t entries = 0;  // (sample, head, token) entries
+  double retained = 0.0;     // kept entries / entries
   // Age of a kept entry: tokens processed after it (last position - its position).
   double age_mean = 0.0;
   double age_median = 0.0;
-  double preamble_kept = 0.0;   // over preamble entries; NaN when no sample has a preamble
-  double needle_recall = 0.0;   // over entries of "answer" spans; NaN when no sample has one
-  std::array<double, kTokenClassCount> class_kept{};          // NaN for a class with no entry
+  double preamble_kept = 0.0;                         // over preamble entries; NaN when no sample has a preamble
+  double needle_recall = 0.0;                         // over entries of "answer" spans; NaN when no sample has one
+  std::array<double, kTokenClassCount> class_kept{};  // NaN for a class with no entry
   std::array<std::int64_t, kTokenClassCount> class_entries{};
 };
 

@@ -69,8 +69,8 @@ std::string line(double x1, double y1, double x2, double y2, const std::string& 
 
 std::string rect(double x, double y, double width, double height, const std::string& fill,
                  const std::string& extra = "", const std::string& tooltip = "") {
-  std::string out = "<rect x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(width) +
-                    "\" height=\"" + coord(height) + "\" fill=\"" + fill + "\"" + (extra.empty() ? "" : " " + extra);
+  std::string out = "<rect x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(width) + "\" height=\"" +
+                    coord(height) + "\" fill=\"" + fill + "\"" + (extra.empty() ? "" : " " + extra);
   if (tooltip.empty()) return out + "/>";
   return out + "><title>" + markup_escape(tooltip) + "</title></rect>";
 }
@@ -125,7 +125,7 @@ std::string layer_colour(std::int64_t layer, std::int64_t layers) {
 
 // Round tick steps (1, 2, 5 x 10^k) giving about `target` intervals over [low, high].
 struct Ticks {
-  double low = 0.0;   // axis range, widened to whole steps
+  double low = 0.0;  // axis range, widened to whole steps
   double high = 1.0;
   double step = 0.25;
 };
@@ -225,11 +225,12 @@ std::string render_retention_heatmap_svg(const RetentionProfile& profile, const 
   const double legend_x = left + plot_width + 28.0;
   const double width = legend_x + 100.0;
   const double height = top + plot_height + 52.0;
-  const std::string subtitle = std::to_string(profile.samples) + " sample" + (profile.samples == 1 ? "" : "s") +
-                               ", " + std::to_string(profile.bins) + " position bins, mean over KV heads";
+  const std::string subtitle = std::to_string(profile.samples) + " sample" + (profile.samples == 1 ? "" : "s") + ", " +
+                               std::to_string(profile.bins) + " position bins, mean over KV heads";
 
   std::string svg = svg_open(width, height);
-  svg += text_at(12, 22, "Kept fraction by layer and relative position", "start", "font-size=\"15\" font-weight=\"bold\"");
+  svg += text_at(12, 22, "Kept fraction by layer and relative position", "start",
+                 "font-size=\"15\" font-weight=\"bold\"");
   // The spec on a line of its own, shortened to the chart's width: a NAMM spec with its file
   // path would otherwise stretch the chart (the page shows every spec in full).
   svg += text_at(12, 40, elide(policy_spec, static_cast<std::size_t>((width - 24.0) / kCharWidth)), "start",
@@ -249,8 +250,8 @@ std::string render_retention_heatmap_svg(const RetentionProfile& profile, const 
     for (std::int64_t bin = 0; bin < profile.bins; ++bin) {
       const auto b = static_cast<std::size_t>(bin);
       const double kept = pooled ? profile.all_layers_kept[b] : profile.kept[static_cast<std::size_t>(row)][b];
-      const std::int64_t entries =
-          pooled ? profile.all_layers_entries[b] : profile.entries[static_cast<std::size_t>(row)][b];
+      const std::int64_t entries = pooled ? profile.all_layers_entries[b]
+                                          : profile.entries[static_cast<std::size_t>(row)][b];
       svg += rect(left + static_cast<double>(bin) * cell_width, y, cell_width, cell_height,
                   entries > 0 ? kept_fraction_colour(kept) : kEmptyColour, "",
                   heatmap_cell_tooltip(row_name, bin, profile.bins, kept, entries)) +
@@ -304,8 +305,9 @@ std::string render_retention_curves_svg(const std::vector<PolicyProfile>& polici
   const double height = top + plot_height + 56.0;
 
   std::string svg = svg_open(width, height);
-  svg += text_at(12, 22, policies.size() == 1 ? "Kept fraction by relative position, per layer"
-                                               : "Kept fraction by relative position, per layer: policies compared",
+  svg += text_at(12, 22,
+                 policies.size() == 1 ? "Kept fraction by relative position, per layer"
+                                      : "Kept fraction by relative position, per layer: policies compared",
                  "start", "font-size=\"15\" font-weight=\"bold\"");
 
   for (std::size_t p = 0; p < policies.size(); ++p) {
@@ -334,8 +336,8 @@ std::string render_retention_curves_svg(const std::vector<PolicyProfile>& polici
 
     std::vector<double> xs(static_cast<std::size_t>(profile.bins));
     for (std::int64_t bin = 0; bin < profile.bins; ++bin) {
-      xs[static_cast<std::size_t>(bin)] =
-          x0 + panel_width * (static_cast<double>(bin) + 0.5) / static_cast<double>(profile.bins);
+      xs[static_cast<std::size_t>(bin)] = x0 + panel_width * (static_cast<double>(bin) + 0.5) /
+                                                   static_cast<double>(profile.bins);
     }
     auto to_y = [&](const std::vector<double>& kept) {
       std::vector<double> ys(kept.size());
@@ -406,8 +408,12 @@ std::string render_fitness_svg(const FitnessHistory& history) {
     y_low = 0.0;
     y_high = 1.0;
   }
-  double x_low = points > 0 ? static_cast<double>(*std::min_element(history.generation.begin(), history.generation.end())) : 0.0;
-  double x_high = points > 0 ? static_cast<double>(*std::max_element(history.generation.begin(), history.generation.end())) : 1.0;
+  double x_low = points > 0
+                     ? static_cast<double>(*std::min_element(history.generation.begin(), history.generation.end()))
+                     : 0.0;
+  double x_high = points > 0
+                      ? static_cast<double>(*std::max_element(history.generation.begin(), history.generation.end()))
+                      : 1.0;
   const Ticks y_ticks = nice_ticks(y_low, y_high, 5);
   Ticks x_ticks = nice_ticks(x_low, x_high, 8);
   x_ticks.step = std::max(x_ticks.step, 1.0);  // generations are whole numbers
@@ -416,9 +422,7 @@ std::string render_fitness_svg(const FitnessHistory& history) {
 
   const double bottom = top + plot_height;
   auto to_x = [&](double generation) { return left + plot_width * (generation - x_low) / (x_high - x_low); };
-  auto to_y = [&](double value) {
-    return bottom - plot_height * (value - y_ticks.low) / (y_ticks.high - y_ticks.low);
-  };
+  auto to_y = [&](double value) { return bottom - plot_height * (value - y_ticks.low) / (y_ticks.high - y_ticks.low); };
 
   std::string svg = svg_open(width, height);
   svg += text_at(12, 22, title, "start", "font-size=\"15\" font-weight=\"bold\"");

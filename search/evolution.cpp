@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "core/error.h"
@@ -36,8 +36,8 @@ Evolution::Evolution(const EvolveConfig& config, Objective& objective, Executor&
   if (resume_from) {
     run_ = std::move(*resume_from);
     if (run_.objective_kind != objective.kind()) {
-      throw FormatError("the run file holds a '" + run_.objective_kind + "' run, the configuration a '" + objective.kind() +
-                        "' objective");
+      throw FormatError("the run file holds a '" + run_.objective_kind + "' run, the configuration a '" +
+                        objective.kind() + "' objective");
     }
     strategy_->restore(run_.strategy);
     objective_.restore(run_.objective);
@@ -109,15 +109,18 @@ void Evolution::log_generation(const GenerationRecord& record, double elapsed_se
   const auto done = static_cast<double>(run_.history.size());
   std::string eta = "?";
   if (config_.run.generations > 0) {
-    const double per_generation = elapsed_seconds / std::max(1.0, static_cast<double>(run_.history.size() - first_generation_));
+    const double per_generation = elapsed_seconds /
+                                  std::max(1.0, static_cast<double>(run_.history.size() - first_generation_));
     eta = core::Progress::format_duration(per_generation * (static_cast<double>(config_.run.generations) - done));
   }
-  const double evals_per_second =
-      record.wall_seconds > 0 ? static_cast<double>(record.fitness.size()) / record.wall_seconds : 0.0;
+  const double evals_per_second = record.wall_seconds > 0
+                                      ? static_cast<double>(record.fitness.size()) / record.wall_seconds
+                                      : 0.0;
   core::log::info("generation {}{}: best {:.4f} mean {:.4f} median {:.4f} sigma {:.4g}{} | {:.2f} evals/s, "
                   "{} failed items ({} errors, {} timeouts), ETA {}",
-                  record.generation + 1, config_.run.generations > 0 ? "/" + std::to_string(config_.run.generations) : "",
-                  record.best, record.mean, record.median, record.sigma, retained_text(record.mean_retained), evals_per_second,
+                  record.generation + 1,
+                  config_.run.generations > 0 ? "/" + std::to_string(config_.run.generations) : "", record.best,
+                  record.mean, record.median, record.sigma, retained_text(record.mean_retained), evals_per_second,
                   record.failed_items, record.errors, record.timeouts, eta);
 }
 
@@ -150,7 +153,8 @@ const RunCheckpoint& Evolution::run() {
     auto items = objective_.plan(generation, population);
     const auto results = execute(items);
     const auto outcome = objective_.aggregate(generation, items, results);
-    EVOMEM_CHECK(static_cast<Eigen::Index>(outcome.candidates.size()) == population.cols(), "one outcome per candidate");
+    EVOMEM_CHECK(static_cast<Eigen::Index>(outcome.candidates.size()) == population.cols(),
+                 "one outcome per candidate");
     std::vector<double> fitness;
     for (const auto& candidate : outcome.candidates) fitness.push_back(candidate.fitness);
     strategy_->tell(fitness);

@@ -18,12 +18,14 @@ const core::ConfigTable<EvolveConfig>& evolve_table() {
     const EvolveConfig d;
     const evo::CmaOptions cma;
     core::ConfigTable<EvolveConfig> t;
-    t.integer("run.seed", static_cast<std::int64_t>(d.run.seed), "Seed of the strategy and of every sample draw", &C::run, &R::seed)
+    t.integer("run.seed", static_cast<std::int64_t>(d.run.seed), "Seed of the strategy and of every sample draw",
+              &C::run, &R::seed)
         .integer("run.generations", d.run.generations, "Generations to run (0: until the strategy stops)", &C::run,
                  &R::generations)
         .number("run.time_limit_minutes", d.run.time_limit_minutes, "Stop after the generation crossing this (0: none)",
                 &C::run, &R::time_limit_minutes)
-        .string("run.output", d.run.output, "Run file (HDF5), rewritten atomically every generation", &C::run, &R::output)
+        .string("run.output", d.run.output, "Run file (HDF5), rewritten atomically every generation", &C::run,
+                &R::output)
         .integer("run.checkpoint_interval", d.run.checkpoint_interval,
                  "Generations between run-file writes (full covariance at large n: each write is n^2 doubles twice)",
                  &C::run, &R::checkpoint_interval)
@@ -53,8 +55,9 @@ const core::ConfigTable<EvolveConfig>& evolve_table() {
         .string("worker.device", d.worker.device, "cpu, cuda, cuda:N or auto (cuda:<node-local rank> when present)",
                 &C::worker, &W::device)
         .integer("worker.threads", d.worker.threads, "LibTorch threads per worker", &C::worker, &W::threads)
-        .parsed("objective.kind", d.objective_kind, "What a genome is evaluated on", {"namm", "titans", "function"},
-                [](const std::string& kind) { return kind; }, &C::objective_kind);
+        .parsed(
+            "objective.kind", d.objective_kind, "What a genome is evaluated on", {"namm", "titans", "function"},
+            [](const std::string& kind) { return kind; }, &C::objective_kind);
     return t;
   }();
   return table;

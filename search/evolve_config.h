@@ -6,30 +6,30 @@
 #include <cstdint>
 #include <string>
 
-#include "search/executor.h"
 #include "core/config.h"
 #include "evo/cmaes.h"
 #include "evo/strategy_factory.h"
+#include "search/executor.h"
 
 namespace evomem::search {
 
 struct RunSettings {
   std::uint64_t seed = 1;
-  std::int64_t generations = 20;     // stop after this many generations (0: strategy's own criteria)
-  double time_limit_minutes = 0.0;   // stop after the generation that crosses it (0: none)
-  std::string output = "run.h5";     // the run file, rewritten atomically
+  std::int64_t generations = 20;         // stop after this many generations (0: strategy's own criteria)
+  double time_limit_minutes = 0.0;       // stop after the generation that crosses it (0: none)
+  std::string output = "run.h5";         // the run file, rewritten atomically
   std::int64_t checkpoint_interval = 1;  // generations between run-file writes (and at the end)
 };
 
 struct StrategySettings {
   evo::StrategyKind kind = evo::StrategyKind::kSep;
-  evo::CmaOptions cma;               // dimension and initial mean come from the objective
+  evo::CmaOptions cma;  // dimension and initial mean come from the objective
   evo::RestartOptions restart;
 };
 
 struct WorkerSettings {
-  std::string device = "auto";       // cpu, cuda, cuda:N or auto (see cluster/device_choice.h)
-  std::int64_t threads = 1;          // LibTorch threads per worker process
+  std::string device = "auto";  // cpu, cuda, cuda:N or auto (see cluster/device_choice.h)
+  std::int64_t threads = 1;     // LibTorch threads per worker process
 };
 
 struct EvolveConfig {

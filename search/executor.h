@@ -12,9 +12,9 @@
 #include <memory>
 #include <vector>
 
+#include "core/error.h"
 #include "search/objective.h"
 #include "search/work_item.h"
-#include "core/error.h"
 
 namespace evomem::search {
 
@@ -25,11 +25,11 @@ struct ExecutorOptions {
 
 // Cumulative counts since the executor started.
 struct ExecutorStats {
-  std::int64_t items = 0;         // items asked for
-  std::int64_t dispatches = 0;    // items sent to workers, duplicates and retries included
-  std::int64_t errors = 0;        // evaluations that threw
-  std::int64_t timeouts = 0;      // items re-dispatched because they ran past the timeout
-  std::int64_t failed_items = 0;  // items returned with ok = false
+  std::int64_t items = 0;            // items asked for
+  std::int64_t dispatches = 0;       // items sent to workers, duplicates and retries included
+  std::int64_t errors = 0;           // evaluations that threw
+  std::int64_t timeouts = 0;         // items re-dispatched because they ran past the timeout
+  std::int64_t failed_items = 0;     // items returned with ok = false
   std::int64_t dropped_results = 0;  // results that came after their item was settled (late
                                      // duplicates, or an earlier run's stragglers): discarded
 };

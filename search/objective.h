@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "search/work_item.h"
 #include "evo/strategy.h"
+#include "search/work_item.h"
 
 namespace evomem::search {
 
@@ -58,7 +58,9 @@ class Objective {
 
   // Coordinator: a periodic check of one genome (the distribution mean) on samples the search
   // never sees; no items = no check in this generation.
-  virtual std::vector<WorkItem> plan_check(std::int64_t /*generation*/, const Eigen::VectorXd& /*genome*/) { return {}; }
+  virtual std::vector<WorkItem> plan_check(std::int64_t /*generation*/, const Eigen::VectorXd& /*genome*/) {
+    return {};
+  }
   virtual CandidateOutcome aggregate_check(const std::vector<WorkItem>& /*items*/,
                                            const std::vector<ItemResult>& /*results*/) {
     return {};

@@ -138,7 +138,8 @@ void read_checks(const core::h5::Group& checks, RunCheckpoint& run) {
   const auto scores = read_series<double>(checks, "task_scores", count * tasks);
   for (std::size_t c = 0; c < count; ++c) {
     const auto begin = scores.begin() + static_cast<std::ptrdiff_t>(c * tasks);
-    run.checks.push_back({generations[c], fitness[c], retained[c], std::vector<double>(begin, begin + static_cast<std::ptrdiff_t>(tasks))});
+    run.checks.push_back({generations[c], fitness[c], retained[c],
+                          std::vector<double>(begin, begin + static_cast<std::ptrdiff_t>(tasks))});
   }
 }
 
@@ -184,7 +185,8 @@ RunCheckpoint load_run(const std::filesystem::path& path) {
     throw FormatError(where + ": run file format_version " + std::to_string(file.int_attribute("format_version")) +
                       "; this evomem reads version " + std::to_string(kFormatVersion));
   }
-  if (!file.has_attribute("complete")) throw FormatError(where + ": incomplete run file (written by an interrupted save)");
+  if (!file.has_attribute("complete"))
+    throw FormatError(where + ": incomplete run file (written by an interrupted save)");
   RunCheckpoint run;
   run.objective_kind = file.string_attribute("objective");
   run.next_item_id = file.int_attribute("next_item_id");

@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "search/objective.h"
 #include "evo/strategy.h"
+#include "search/objective.h"
 
 namespace evomem::search {
 
@@ -42,10 +42,10 @@ struct GenerationRecord {
   double best = 0.0;                // best fitness of the generation
   double mean = 0.0;                // over members that did not fail
   double median = 0.0;
-  double sigma = 0.0;               // after the update
+  double sigma = 0.0;  // after the update
   double mean_retained = 0.0;
-  std::int64_t evaluations = 0;     // cumulative, strategy's count
-  std::int64_t failed_items = 0;    // in this generation
+  std::int64_t evaluations = 0;   // cumulative, strategy's count
+  std::int64_t failed_items = 0;  // in this generation
   std::int64_t errors = 0;
   std::int64_t timeouts = 0;
   double wall_seconds = 0.0;

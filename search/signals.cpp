@@ -60,12 +60,9 @@ int stop_signal() { return g_stop_signal.load(); }
 
 const char* signal_name(int signal_number) {
   switch (signal_number) {
-    case SIGINT:
-      return "SIGINT";
-    case SIGTERM:
-      return "SIGTERM";
-    default:
-      return "a signal";
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    default: return "a signal";
   }
 }
 

@@ -54,9 +54,7 @@ class Reader {
     if (size > 0) std::memcpy(values.data(), data, size * sizeof(double));
     return values;
   }
-  void finish() const {
-    EVOMEM_CHECK(offset_ == bytes_.size(), std::string(what_) + " message has trailing bytes");
-  }
+  void finish() const { EVOMEM_CHECK(offset_ == bytes_.size(), std::string(what_) + " message has trailing bytes"); }
 
  private:
   const char* take(std::uint64_t size) {

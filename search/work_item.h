@@ -10,7 +10,7 @@
 namespace evomem::search {
 
 struct WorkItem {
-  std::int64_t id = 0;          // unique within a run; results are matched by it
+  std::int64_t id = 0;  // unique within a run; results are matched by it
   std::int64_t generation = 0;
   std::int64_t candidate = -1;  // column of the population; -1 for items outside it
   std::int64_t batch = 0;       // which batch of the generation's samples (objective-defined)
@@ -21,11 +21,11 @@ struct WorkItem {
 struct ItemResult {
   std::int64_t id = 0;
   bool ok = false;
-  std::string error;            // when !ok: why (a worker's exception message, "timed out", ...)
-  std::vector<double> values;   // objective-defined (per-sample scores, cache statistics, ...)
-  double seconds = 0.0;         // evaluation time on the worker
-  int worker = 0;               // rank that produced it (0 for the local executor)
-  std::int64_t attempts = 0;    // dispatches of the item, the successful one included
+  std::string error;           // when !ok: why (a worker's exception message, "timed out", ...)
+  std::vector<double> values;  // objective-defined (per-sample scores, cache statistics, ...)
+  double seconds = 0.0;        // evaluation time on the worker
+  int worker = 0;              // rank that produced it (0 for the local executor)
+  std::int64_t attempts = 0;   // dispatches of the item, the successful one included
 };
 
 // Flat byte encodings for messages (host byte order: every rank of a job runs the same build).

@@ -60,7 +60,8 @@ void for_each_infinitebench_sample(const std::filesystem::path& path,
 
 std::vector<InfiniteBenchSample> read_infinitebench_file(const std::filesystem::path& path, std::size_t limit) {
   std::vector<InfiniteBenchSample> samples;
-  for_each_infinitebench_sample(path, [&](InfiniteBenchSample&& sample) { samples.push_back(std::move(sample)); }, limit);
+  for_each_infinitebench_sample(
+      path, [&](InfiniteBenchSample&& sample) { samples.push_back(std::move(sample)); }, limit);
   return samples;
 }
 

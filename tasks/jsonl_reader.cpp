@@ -64,7 +64,8 @@ std::string required_string(const JsonlRecord& record, const std::string& field)
 
 std::int64_t required_integer(const JsonlRecord& record, const std::string& field) {
   const core::Json& value = field_value(record, field);
-  if (!value.is_number_integer()) field_error(record, field, std::string("must be an integer, got ") + value.type_name());
+  if (!value.is_number_integer())
+    field_error(record, field, std::string("must be an integer, got ") + value.type_name());
   return value.get<std::int64_t>();
 }
 
@@ -73,8 +74,9 @@ std::vector<std::string> string_list(const JsonlRecord& record, const std::strin
   std::vector<std::string> items;
   if (value.is_null() && allow_null) return items;
   if (!value.is_array()) {
-    field_error(record, field,
-                std::string("must be a list of strings") + (allow_null ? " or null" : "") + ", got " + value.type_name());
+    field_error(
+        record, field,
+        std::string("must be a list of strings") + (allow_null ? " or null" : "") + ", got " + value.type_name());
   }
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (!value[i].is_string()) {

@@ -20,8 +20,9 @@ std::vector<ContextSpan> context_spans(const JsonlRecord& record, std::size_t co
     const core::Json& span = entry.contains("char_span") ? entry["char_span"] : core::Json();
     if (!span.is_array() || span.size() != 2 || !span[0].is_number_unsigned() || !span[1].is_number_unsigned() ||
         span[0].get<std::size_t>() > span[1].get<std::size_t>() || span[1].get<std::size_t>() > context_bytes) {
-      field_error(record, "needles", item + " needs \"char_span\": [begin, end] with 0 <= begin <= end <= " +
-                                          std::to_string(context_bytes) + " (bytes of the context)");
+      field_error(record, "needles",
+                  item + " needs \"char_span\": [begin, end] with 0 <= begin <= end <= " +
+                      std::to_string(context_bytes) + " (bytes of the context)");
     }
     spans.push_back({entry["kind"].get<std::string>(), span[0].get<std::size_t>(), span[1].get<std::size_t>()});
   }
@@ -54,7 +55,8 @@ void for_each_longbench_sample(const std::filesystem::path& path, const std::fun
 
 std::vector<LongBenchSample> read_longbench_file(const std::filesystem::path& path, std::size_t limit) {
   std::vector<LongBenchSample> samples;
-  for_each_longbench_sample(path, [&](LongBenchSample&& sample) { samples.push_back(std::move(sample)); }, limit);
+  for_each_longbench_sample(
+      path, [&](LongBenchSample&& sample) { samples.push_back(std::move(sample)); }, limit);
   return samples;
 }
 

@@ -21,14 +21,14 @@ struct ContextSpan {
 };
 
 struct LongBenchSample {
-  std::string input;                     // question / instruction (may be empty, e.g. lcc)
-  std::string context;                   // the long document(s)
-  std::vector<std::string> answers;      // every accepted answer; never empty
-  std::int64_t length = 0;               // words (English) or characters (Chinese), as published
-  std::string dataset;                   // e.g. "qasper"
-  std::string language;                  // "en" / "zh"
-  std::vector<std::string> all_classes;  // class names for trec/lsht; empty where null
-  std::string id;                        // "_id"
+  std::string input;                       // question / instruction (may be empty, e.g. lcc)
+  std::string context;                     // the long document(s)
+  std::vector<std::string> answers;        // every accepted answer; never empty
+  std::int64_t length = 0;                 // words (English) or characters (Chinese), as published
+  std::string dataset;                     // e.g. "qasper"
+  std::string language;                    // "en" / "zh"
+  std::vector<std::string> all_classes;    // class names for trec/lsht; empty where null
+  std::string id;                          // "_id"
   std::vector<ContextSpan> context_spans;  // from the optional "needles" field
 };
 

@@ -46,7 +46,8 @@ PredictionScores score_predictions_file(const TaskSpec& task, const std::filesys
           break;
         }
       }
-      if (answer_field.empty()) field_error(record, "answers", "is missing (also looked for 'ground_truth' and 'label')");
+      if (answer_field.empty())
+        field_error(record, "answers", "is missing (also looked for 'ground_truth' and 'label')");
       const core::Json& value = record.value.at(answer_field);
       if (value.is_array()) {
         for (const auto& item : value) line.references.answers.push_back(answer_value(record, answer_field, item));
@@ -62,7 +63,8 @@ PredictionScores score_predictions_file(const TaskSpec& task, const std::filesys
   double total = 0.0;
   for (auto& line : lines) {
     line.references.all_classes = last_classes;
-    const double score = metrics::score_prediction(task.metric, line.prediction, line.references, task.first_line_only, options);
+    const double score = metrics::score_prediction(task.metric, line.prediction, line.references, task.first_line_only,
+                                                   options);
     scores.sample_scores.push_back(score);
     total += score;
   }

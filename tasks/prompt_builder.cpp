@@ -118,7 +118,8 @@ PromptFields infinitebench_fields(const InfiniteBenchSample& sample) {
 }
 
 ChatTemplate ChatTemplate::llama3() {
-  return {"<|start_header_id|>user<|end_header_id|>\n\n", "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"};
+  return {"<|start_header_id|>user<|end_header_id|>\n\n",
+          "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"};
 }
 
 Prompt build_prompt(const TaskSpec& task, const PromptFields& fields, const TokenizerFunctions& tokenizer,

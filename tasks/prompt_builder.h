@@ -51,9 +51,9 @@ struct ChatTemplate {
 
 struct PromptOptions {
   bool add_bos = true;
-  bool use_chat_template = false;          // only for tasks that allow it (TaskSpec)
+  bool use_chat_template = false;  // only for tasks that allow it (TaskSpec)
   ChatTemplate chat_template = ChatTemplate::llama3();
-  std::size_t context_window = 32768;      // prompt + answer must fit: prompt <= window - max_new_tokens
+  std::size_t context_window = 32768;  // prompt + answer must fit: prompt <= window - max_new_tokens
 };
 
 // A tokenized prompt.

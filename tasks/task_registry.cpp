@@ -49,8 +49,9 @@ const TaskDefinition kLongBench[] = {
      "words.\n\nThe following are given passages.\n{context}\n\nAnswer the question based on the given passages. "
      "Only give me the answer and do not output any other words.\n\nQuestion: {input}\nAnswer:",
      32, metrics::Metric::kQaF1},
-    {"dureader", "请基于给定的文章回答下述问题。\n\n文章：{context}\n\n请基于上述文章回答下面的问题。\n\n问题：{input}\n回答：", 128,
-     metrics::Metric::kRougeZh},
+    {"dureader",
+     "请基于给定的文章回答下述问题。\n\n文章：{context}\n\n请基于上述文章回答下面的问题。\n\n问题：{input}\n回答：",
+     128, metrics::Metric::kRougeZh},
     {"gov_report",
      "You are given a report by a government agency. Write a one-page summary of the report.\n\nReport:\n{context}"
      "\n\nNow, write a one-page summary of the report.\n\nSummary:",
@@ -67,15 +68,15 @@ const TaskDefinition kLongBench[] = {
     {"vcsum", "下面有一段会议记录，请你阅读后，写一段总结，总结会议的内容。\n会议记录：\n{context}\n\n会议总结：", 512,
      metrics::Metric::kRougeZh},
     {"trec",
-     "Please determine the type of the question below. Here are some examples of questions.\n\n{context}\n{input}",
-     64, metrics::Metric::kClassification},
+     "Please determine the type of the question below. Here are some examples of questions.\n\n{context}\n{input}", 64,
+     metrics::Metric::kClassification},
     {"triviaqa",
      "Answer the question based on the given passage. Only give me the answer and do not output any other words. "
      "The following are some examples.\n\n{context}\n\n{input}",
      32, metrics::Metric::kQaF1},
     {"samsum",
-     "Summarize the dialogue into a few short sentences. The following are some examples.\n\n{context}\n\n{input}",
-     128, metrics::Metric::kRouge},
+     "Summarize the dialogue into a few short sentences. The following are some examples.\n\n{context}\n\n{input}", 128,
+     metrics::Metric::kRouge},
     {"lsht", "请判断给定新闻的类别，下面是一些例子。\n\n{context}\n{input}", 64, metrics::Metric::kClassification},
     {"passage_count",
      "There are some paragraphs below sourced from Wikipedia. Some of them may be duplicates. Please carefully read "
@@ -93,7 +94,8 @@ const TaskDefinition kLongBench[] = {
      "以下是若干段落文字，以及其中一个段落的摘要。请确定给定的摘要出自哪一段。\n\n{context}\n\n下面是一个摘要\n\n{input}\n\n请输入摘要所属段落的编号。答案格式必须是\"段落1\"，\"段落2\"等格式\n\n答案是：",
      32, metrics::Metric::kRetrievalZh},
     {"lcc", "Please complete the code given below. \n{context}Next line of code:\n", 64, metrics::Metric::kCodeSim},
-    {"repobench-p", "Please complete the code given below. \n{context}{input}Next line of code:\n", 64, metrics::Metric::kCodeSim},
+    {"repobench-p", "Please complete the code given below. \n{context}{input}Next line of code:\n", 64,
+     metrics::Metric::kCodeSim},
 };
 
 // InfiniteBench: the templates its base-model evaluation uses (src/prompt.py,
@@ -108,8 +110,9 @@ const TaskDefinition kInfiniteBench[] = {
      "There is an important info hidden inside a lot of irrelevant text. Find it. I will quiz you about the important "
      "information there.\n\n{context}\n\n{input}\n\nThe sequence of digits is",
      12, metrics::Metric::kPasskey},
-    {"kv_retrieval", "Extract the value corresponding to the specified key in the JSON object below.\n\n{context}\n\n{input}",
-     50, metrics::Metric::kKvRetrieval},
+    {"kv_retrieval",
+     "Extract the value corresponding to the specified key in the JSON object below.\n\n{context}\n\n{input}", 50,
+     metrics::Metric::kKvRetrieval},
     {"longbook_sum_eng", "Summarize the book below.\n\n{context}\n\nSummary:", 1200, metrics::Metric::kRougeLsum},
     {"longbook_choice_eng",
      "Read the book and answer the question.\n\n{context}\n\nQuestion: {question}\nA. {OPTION_A}\nB. {OPTION_B}\nC. "
@@ -190,7 +193,8 @@ bool TaskRegistry::contains(const std::string& name) const { return tasks_.count
 const TaskSpec& TaskRegistry::get(const std::string& name) const {
   const auto found = tasks_.find(name);
   if (found == tasks_.end()) {
-    throw InputError("unknown task '" + name + "'; known tasks: " + core::join(names()) + " (or add one from a TOML file, see docs/tasks.md)");
+    throw InputError("unknown task '" + name + "'; known tasks: " + core::join(names()) +
+                     " (or add one from a TOML file, see docs/tasks.md)");
   }
   return found->second;
 }
@@ -230,8 +234,8 @@ void TaskRegistry::add_from_config(const core::Config& input, const std::string&
     const std::string metric_text = config.get_string(prefix + "metric");
     const auto metric = metrics::parse_metric(metric_text);
     if (!metric) {
-      throw ConfigError(source + ": key '" + prefix + "metric' is '" + metric_text + "', not one of: " +
-                        core::join(metrics::metric_names()));
+      throw ConfigError(source + ": key '" + prefix + "metric' is '" + metric_text +
+                        "', not one of: " + core::join(metrics::metric_names()));
     }
     task.metric = *metric;
     const std::int64_t max_new_tokens = config.get_int(prefix + "max_new_tokens");

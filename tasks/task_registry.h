@@ -27,12 +27,12 @@ struct TaskSpec {
   std::string prompt_template;
   int max_new_tokens = 0;
   metrics::Metric metric = metrics::Metric::kQaF1;
-  bool first_line_only = false;            // LongBench's rule for trec, triviaqa, samsum, lsht
-  std::vector<std::string> stop_strings;   // generation also stops at these (samsum: "\n")
+  bool first_line_only = false;           // LongBench's rule for trec, triviaqa, samsum, lsht
+  std::vector<std::string> stop_strings;  // generation also stops at these (samsum: "\n")
   // LongBench's pred.py never wraps few-shot and code tasks in a chat template.
   bool chat_template_allowed = true;
-  std::string data_file;                   // file name inside the benchmark's data folder
-  std::string source;                      // where the definition comes from (for `tasks list`)
+  std::string data_file;  // file name inside the benchmark's data folder
+  std::string source;     // where the definition comes from (for `tasks list`)
 };
 
 // One row of a built-in task table (the published prompt, generation length and metric).

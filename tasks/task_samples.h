@@ -25,8 +25,8 @@ struct EvalSample {
 // Reads the task's samples from `path` (LongBench or InfiniteBench layout, as the task says).
 // `count` = 0 keeps every sample; otherwise `count` samples are chosen uniformly without
 // replacement with a generator seeded by `seed`, kept in file order.
-std::vector<EvalSample> load_task_samples(const TaskSpec& task, const std::filesystem::path& path, std::size_t count = 0,
-                                          std::uint64_t seed = 0);
+std::vector<EvalSample> load_task_samples(const TaskSpec& task, const std::filesystem::path& path,
+                                          std::size_t count = 0, std::uint64_t seed = 0);
 
 // The data file of a task inside a benchmark folder: <folder>/<data_file>, or
 // <folder>/data/<data_file> (the layout of LongBench's data.zip) when only that exists.

@@ -40,10 +40,12 @@ Example make_example(const tasks::SyntheticSample& sample, const model::Tokenize
     }
   };
   const std::string prompt = tasks::fill_template(tasks::synthetic_task_spec(sample.task).prompt_template,
-                                           {{"context", sample.context}, {"input", sample.input}}, sample.task);
-  const auto pairs = sample.task == "synth_kv_retrieval" && extra_kv_queries > 0 ? kv_pairs(sample.context)
-                                                                                 : std::vector<std::pair<std::string, std::string>>{};
-  const auto asked = std::find_if(pairs.begin(), pairs.end(), [&](const auto& kv) { return kv.second == sample.answers.at(0); });
+                                                  {{"context", sample.context}, {"input", sample.input}}, sample.task);
+  const auto pairs = sample.task == "synth_kv_retrieval" && extra_kv_queries > 0
+                         ? kv_pairs(sample.context)
+                         : std::vector<std::pair<std::string, std::string>>{};
+  const auto asked = std::find_if(pairs.begin(), pairs.end(),
+                                  [&](const auto& kv) { return kv.second == sample.answers.at(0); });
   const std::size_t key_at = asked != pairs.end() ? sample.input.find(asked->first) : std::string::npos;
   if (key_at != std::string::npos && core::ends_with(prompt, sample.input)) {
     append(prompt.substr(0, prompt.size() - sample.input.size()), context_weight);
@@ -124,14 +126,16 @@ Example make_copy_drill(std::size_t length, tasks::SyntheticRng& rng, const mode
 // always unique, so the circuit pays off from the first step it half-works, which the copy
 // drills' codes over ten digits or sixteen hex characters do not offer. `alphabet` ids
 // spread evenly over the ordinary tokens [0, vocabulary) are drawn (0: all).
-Example make_induction_drill(std::size_t length, tasks::SyntheticRng& rng, std::int64_t vocabulary, std::int64_t alphabet) {
+Example make_induction_drill(std::size_t length, tasks::SyntheticRng& rng, std::int64_t vocabulary,
+                             std::int64_t alphabet) {
   Example example;
   example.task = "induction_drill";
   const std::size_t listed = std::max<std::size_t>(8, length / 2);
   const auto symbols = static_cast<std::uint64_t>(alphabet > 0 ? std::min(alphabet, vocabulary) : vocabulary);
   example.tokens.push_back(vocabulary);  // BOS: the id after the last ordinary token
   for (std::size_t i = 0; i < listed; ++i) {
-    example.tokens.push_back(static_cast<std::int64_t>(rng.below(symbols) * static_cast<std::uint64_t>(vocabulary) / symbols));
+    example.tokens.push_back(
+        static_cast<std::int64_t>(rng.below(symbols) * static_cast<std::uint64_t>(vocabulary) / symbols));
   }
   example.weights.assign(example.tokens.size(), 0.0f);
   while (example.tokens.size() < length) {

@@ -48,6 +48,7 @@ Example make_copy_drill(std::size_t length, tasks::SyntheticRng& rng, const mode
 // An induction drill of `length` tokens: BOS (id `vocabulary`), random tokens, then spans of
 // them again; weight 1 on every repeated token after a span's first. `alphabet` ids spread
 // evenly over [0, vocabulary) are drawn (0: all).
-Example make_induction_drill(std::size_t length, tasks::SyntheticRng& rng, std::int64_t vocabulary, std::int64_t alphabet);
+Example make_induction_drill(std::size_t length, tasks::SyntheticRng& rng, std::int64_t vocabulary,
+                             std::int64_t alphabet);
 
 }  // namespace evomem::training

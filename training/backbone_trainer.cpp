@@ -19,22 +19,22 @@
 #include "model/backbone.h"
 #include "model/tokenizer.h"
 #include "model/weights.h"
-#include "training/backbone_examples.h"
-#include "training/backbone_growth.h"
-#include "training/backbone_trainer_model.h"
-#include "training/backbone_training_step.h"
-#include "training/bpe_trainer.h"
 #include "tasks/prompt_builder.h"
 #include "tasks/synthetic/generators.h"
 #include "tasks/synthetic/random.h"
 #include "tasks/synthetic/suite.h"
 #include "tasks/synthetic/tokenizer.h"
+#include "training/backbone_examples.h"
+#include "training/backbone_growth.h"
+#include "training/backbone_trainer_model.h"
+#include "training/backbone_training_step.h"
+#include "training/bpe_trainer.h"
 
 namespace evomem::training {
 namespace {
 
 tasks::SyntheticSample draw_sample(const std::string& task, std::size_t length, double depth, std::uint64_t seed,
-                            const tasks::SyntheticTokenizer& functions) {
+                                   const tasks::SyntheticTokenizer& functions) {
   tasks::SyntheticOptions options;
   options.task = task;
   options.length = length;
@@ -69,15 +69,17 @@ struct ExampleMaker {
     tasks::SyntheticRng rng(plan.seed);
     switch (plan.kind) {
       case ExamplePlan::Kind::kCopyDrill: return make_copy_drill(plan.length, rng, tokenizer);
-      case ExamplePlan::Kind::kInductionDrill: return make_induction_drill(plan.length, rng, vocabulary, drill_alphabet);
+      case ExamplePlan::Kind::kInductionDrill:
+        return make_induction_drill(plan.length, rng, vocabulary, drill_alphabet);
       case ExamplePlan::Kind::kTask: break;
     }
-    return make_example(draw_sample(plan.task, plan.length, plan.depth, plan.seed, functions), tokenizer, context_weight,
-                        extra_kv_queries, rng.next());
+    return make_example(draw_sample(plan.task, plan.length, plan.depth, plan.seed, functions), tokenizer,
+                        context_weight, extra_kv_queries, rng.next());
   }
 };
 
-std::vector<Example> make_examples(const std::vector<ExamplePlan>& plans, const ExampleMaker& maker, std::int64_t threads) {
+std::vector<Example> make_examples(const std::vector<ExamplePlan>& plans, const ExampleMaker& maker,
+                                   std::int64_t threads) {
   std::vector<Example> examples(plans.size());
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
@@ -122,7 +124,8 @@ double learning_rate_at(const BackboneTrainingConfig& config, std::int64_t step)
 
 // Share of examples whose answer tokens are all the argmax of the teacher-forced logits; that
 // is exactly when greedy decoding writes the answer.
-std::vector<std::pair<std::string, double>> exact_match(const TrainableLlama& llama, const std::vector<Example>& held_out,
+std::vector<std::pair<std::string, double>> exact_match(const TrainableLlama& llama,
+                                                        const std::vector<Example>& held_out,
                                                         const std::vector<std::string>& tasks) {
   torch::NoGradGuard no_grad;
   std::vector<std::pair<std::string, double>> scores;
@@ -159,7 +162,7 @@ TrainedTokenizer train_tokenizer(const BackboneTrainingConfig& config) {
     options.length_tolerance = 1.0;  // a byte is a token here; the corpus only needs the text
     for (const auto& sample : tasks::generate_synthetic(options, tasks::synthetic_tokenizer(byte_tokenizer))) {
       corpus.push_back(tasks::fill_template(tasks::synthetic_task_spec(task).prompt_template,
-                                     {{"context", sample.context}, {"input", sample.input}}, task) +
+                                            {{"context", sample.context}, {"input", sample.input}}, task) +
                        answer_text(sample));
     }
   }
@@ -225,8 +228,9 @@ TrainableLlama initial_model(const BackboneTrainingConfig& config, const model::
   const auto& loaded = llama.config();
   const auto problem = widening_problem(loaded, llama_config);
   if (!problem.empty()) {
-    throw ConfigError("training.init_from: " + config.init_from + " holds a model that [model] can only widen, not reshape (" +
-                      problem + "); set [model] to its shape or a wider one");
+    throw ConfigError("training.init_from: " + config.init_from +
+                      " holds a model that [model] can only widen, not reshape (" + problem +
+                      "); set [model] to its shape or a wider one");
   }
   const auto rope = [](const model::LlamaConfig& c) {
     const auto json = model::config_to_json(c);
@@ -236,7 +240,8 @@ TrainableLlama initial_model(const BackboneTrainingConfig& config, const model::
     // No weight depends on RoPE: the sitting trains them to the new frequencies.
     core::log::info("moving the weights in {} from RoPE {} to {}", config.init_from, rope(loaded), rope(llama_config));
   }
-  if (loaded.hidden_size == llama_config.hidden_size && loaded.num_attention_heads == llama_config.num_attention_heads &&
+  if (loaded.hidden_size == llama_config.hidden_size &&
+      loaded.num_attention_heads == llama_config.num_attention_heads &&
       loaded.intermediate_size == llama_config.intermediate_size) {
     core::log::info("starting from the weights in {}", config.init_from);
     return TrainableLlama::from_parameters(llama_config, llama.named_parameters(), device);
@@ -252,7 +257,8 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(const TrainableLlama& llama,
   std::vector<torch::optim::OptimizerParamGroup> groups;
   std::vector<torch::Tensor> decayed;
   std::vector<torch::Tensor> plain;
-  for (const auto& [name, value] : llama.named_parameters()) (TrainableLlama::decays(name) ? decayed : plain).push_back(value);
+  for (const auto& [name, value] : llama.named_parameters())
+    (TrainableLlama::decays(name) ? decayed : plain).push_back(value);
   auto decay_options = std::make_unique<torch::optim::AdamWOptions>(config.learning_rate);
   decay_options->betas({0.9, 0.95}).weight_decay(config.weight_decay);
   auto plain_options = std::make_unique<torch::optim::AdamWOptions>(config.learning_rate);
@@ -275,14 +281,17 @@ HeldOut held_out_examples(const BackboneTrainingConfig& config, const model::Tok
   HeldOut held_out;
   held_out.length = static_cast<std::size_t>(config.stage_lengths.back());
   for (const auto& task : config.train_tasks) {
-    if (std::find(held_out.tasks.begin(), held_out.tasks.end(), task) == held_out.tasks.end()) held_out.tasks.push_back(task);
+    if (std::find(held_out.tasks.begin(), held_out.tasks.end(), task) == held_out.tasks.end())
+      held_out.tasks.push_back(task);
   }
   tasks::SyntheticRng eval_rng(config.seed ^ 0x5EED0FE7A1ULL);
   for (const auto& task : held_out.tasks) {
     for (std::int64_t i = 0; i < config.eval_samples; ++i) {
-      const double depth = static_cast<double>(i) / static_cast<double>(std::max<std::int64_t>(1, config.eval_samples - 1));
-      held_out.examples.push_back(make_example(draw_sample(task, held_out.length, depth, eval_rng.next() | (1ULL << 63), functions),
-                                               tokenizer, config.context_loss_weight));
+      const double depth = static_cast<double>(i) /
+                           static_cast<double>(std::max<std::int64_t>(1, config.eval_samples - 1));
+      held_out.examples.push_back(
+          make_example(draw_sample(task, held_out.length, depth, eval_rng.next() | (1ULL << 63), functions), tokenizer,
+                       config.context_loss_weight));
     }
   }
   return held_out;
@@ -298,9 +307,11 @@ class ExampleStream {
   std::future<std::vector<Example>> prepare(std::int64_t step) {
     const std::size_t stage = stage_of(config_, step);
     const std::int64_t stage_length = config_.stage_lengths[stage];
-    const double induction_fraction =
-        config_.stage_induction_fractions.empty() ? 0.0 : config_.stage_induction_fractions[stage];
-    std::vector<ExamplePlan> plans(static_cast<std::size_t>(std::max<std::int64_t>(1, config_.tokens_per_batch / stage_length)));
+    const double induction_fraction = config_.stage_induction_fractions.empty()
+                                          ? 0.0
+                                          : config_.stage_induction_fractions[stage];
+    std::vector<ExamplePlan> plans(
+        static_cast<std::size_t>(std::max<std::int64_t>(1, config_.tokens_per_batch / stage_length)));
     for (auto& plan : plans) {
       const auto draw = static_cast<double>(rng_.below(1000));
       plan.length = static_cast<std::size_t>(stage_length);
@@ -350,9 +361,11 @@ class LossLog {
     return loss;
   }
 
-  void log_and_clear(std::int64_t steps_done, std::int64_t length, std::size_t batch, double learning_rate, double seconds) {
+  void log_and_clear(std::int64_t steps_done, std::int64_t length, std::size_t batch, double learning_rate,
+                     double seconds) {
     std::string kinds;
-    for (const auto& [kind, sums] : kind_loss_) kinds += fmt::format(" {} {:.4f}", kind, sums.first / std::max(sums.second, 1e-9));
+    for (const auto& [kind, sums] : kind_loss_)
+      kinds += fmt::format(" {} {:.4f}", kind, sums.first / std::max(sums.second, 1e-9));
     core::log::info("step {} len {} batch {} loss {:.4f} ({}) lr {:.2e} ({:.0f} s)", steps_done, length, batch,
                     loss_sum_ / static_cast<double>(loss_count_), kinds.substr(1), learning_rate, seconds);
     loss_sum_ = 0.0;
@@ -370,16 +383,19 @@ class LossLog {
 
 BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   const auto started = std::chrono::steady_clock::now();
-  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   torch::set_num_threads(static_cast<int>(config.threads));
   const c10::Device device = training_device(config);
 
   // A checkpoint's weights belong to its tokenizer, so a sitting that starts from one keeps it
   // and training.seed changes only the data; a first sitting trains one from [tokenizer].
   const bool continuing = !config.init_from.empty();
-  const TrainedTokenizer trained_tokenizer = continuing ? read_tokenizer_files(config.init_from) : train_tokenizer(config);
-  const auto tokenizer =
-      model::Tokenizer::from_json(trained_tokenizer.tokenizer, &trained_tokenizer.tokenizer_config, "backbone tokenizer");
+  const TrainedTokenizer trained_tokenizer = continuing ? read_tokenizer_files(config.init_from)
+                                                        : train_tokenizer(config);
+  const auto tokenizer = model::Tokenizer::from_json(trained_tokenizer.tokenizer, &trained_tokenizer.tokenizer_config,
+                                                     "backbone tokenizer");
   const auto functions = tasks::synthetic_tokenizer(tokenizer);
   core::log::info("tokenizer: {} tokens ({}) in {:.1f} s", trained_tokenizer.vocab_size,
                   continuing ? "from " + config.init_from : std::to_string(config.merges) + " merges", elapsed());
@@ -391,8 +407,9 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   const auto optimizer = make_optimizer(llama, config);
   const HeldOut held_out = held_out_examples(config, tokenizer, functions);
 
-  ExampleStream stream(config, ExampleMaker{tokenizer, functions, trained_tokenizer.bos_id, config.drill_alphabet,
-                                            config.context_loss_weight, static_cast<std::size_t>(config.extra_kv_queries)});
+  ExampleStream stream(config,
+                       ExampleMaker{tokenizer, functions, trained_tokenizer.bos_id, config.drill_alphabet,
+                                    config.context_loss_weight, static_cast<std::size_t>(config.extra_kv_queries)});
   auto next_examples = stream.prepare(0);
   BackboneTrainingResult result;
   std::vector<std::pair<std::string, double>> scores;

@@ -59,7 +59,7 @@ struct BackboneTrainingConfig {
   double min_length_fraction = 0.75;
   // Share of each stage's examples that are induction drills (see the trainer); empty: none.
   std::vector<double> stage_induction_fractions;
-  std::int64_t drill_alphabet = 0;   // induction drills draw from this many token ids (0: all)
+  std::int64_t drill_alphabet = 0;  // induction drills draw from this many token ids (0: all)
   std::int64_t threads = 2;
   // Where the model trains: "cpu", "cuda" or "cuda:N". The examples are always made on the CPU.
   std::string device = "cpu";
@@ -67,10 +67,10 @@ struct BackboneTrainingConfig {
   // any number gives the same examples.
   std::int64_t data_threads = 1;
   std::int64_t log_interval = 25;
-  std::int64_t eval_interval = 250;      // held-out teacher-forced exact match
-  std::int64_t eval_samples = 8;          // per task
-  std::int64_t checkpoint_interval = 250; // also write the folder every this many steps
-  double time_limit_minutes = 0.0;        // > 0: stop (and write) after this long
+  std::int64_t eval_interval = 250;        // held-out teacher-forced exact match
+  std::int64_t eval_samples = 8;           // per task
+  std::int64_t checkpoint_interval = 250;  // also write the folder every this many steps
+  double time_limit_minutes = 0.0;         // > 0: stop (and write) after this long
   std::string output = "models/evomem-tiny";
   // Start from this checkpoint folder (same model shape and tokenizer settings) instead of
   // random weights: a long training can go on in several sittings. Empty: random weights.
@@ -85,7 +85,7 @@ struct BackboneTrainingResult {
   std::int64_t steps_done = 0;
   double seconds = 0.0;
   double final_loss = 0.0;
-  double logits_max_difference = 0.0;  // trainer forward vs model::Backbone on one sample
+  double logits_max_difference = 0.0;                                // trainer forward vs model::Backbone on one sample
   std::vector<std::pair<std::string, double>> held_out_exact_match;  // last evaluation
 };
 

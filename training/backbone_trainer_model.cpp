@@ -74,8 +74,8 @@ TrainableLlama TrainableLlama::from_checkpoint(const std::filesystem::path& dire
   return from_parameters(std::move(config), std::move(parameters), device);
 }
 
-TrainableLlama TrainableLlama::from_parameters(model::LlamaConfig config, std::map<std::string, torch::Tensor> parameters,
-                                               c10::Device device) {
+TrainableLlama TrainableLlama::from_parameters(model::LlamaConfig config,
+                                               std::map<std::string, torch::Tensor> parameters, c10::Device device) {
   TrainableLlama llama(std::move(config), device);
   for (const auto& name : model::expected_tensor_names(llama.config_)) {
     const auto found = parameters.find(name);

@@ -21,8 +21,7 @@ class TrainableLlama {
  public:
   // Parameters drawn from `seed` on the CPU (so a seed gives the same start on every device),
   // then placed on `device`: linear weights and embeddings ~ N(0, init_std^2), norms 1.
-  TrainableLlama(model::LlamaConfig config, std::uint64_t seed, double init_std = 0.02,
-                 c10::Device device = c10::kCPU);
+  TrainableLlama(model::LlamaConfig config, std::uint64_t seed, double init_std = 0.02, c10::Device device = c10::kCPU);
   // Parameters read from a checkpoint folder (config.json + safetensors), e.g. to compare
   // this forward with model::Backbone.
   static TrainableLlama from_checkpoint(const std::filesystem::path& directory, c10::Device device = c10::kCPU);

@@ -37,8 +37,8 @@ Batch collate(const std::vector<Example>& examples, std::int64_t pad_id, c10::De
 
 }  // namespace
 
-torch::Tensor step_forward_backward(const TrainableLlama& llama, const std::vector<Example>& examples, std::int64_t pad_id,
-                                    bool padded_batch) {
+torch::Tensor step_forward_backward(const TrainableLlama& llama, const std::vector<Example>& examples,
+                                    std::int64_t pad_id, bool padded_batch) {
   std::vector<Batch> batches;
   if (padded_batch) {
     batches.push_back(collate(examples, pad_id, llama.device()));

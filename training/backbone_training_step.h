@@ -19,7 +19,7 @@ namespace evomem::training {
 // from the device in one copy. `padded_batch`: run the examples as one batch padded with
 // `pad_id` to the longest (what a GPU wants); otherwise each runs alone, which on the CPU
 // saves the time padding would cost. Both give the same gradient up to float rounding.
-torch::Tensor step_forward_backward(const TrainableLlama& llama, const std::vector<Example>& examples, std::int64_t pad_id,
-                                    bool padded_batch);
+torch::Tensor step_forward_backward(const TrainableLlama& llama, const std::vector<Example>& examples,
+                                    std::int64_t pad_id, bool padded_batch);
 
 }  // namespace evomem::training

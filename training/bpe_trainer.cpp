@@ -31,11 +31,11 @@ std::string uuid_pair_pattern() {
   const std::string after_group2 = "(?:" + hex(2) + "|)-" + hex(4) + "-" + hex(4) + last;
   const std::string after_group1 = "(?:" + hex(6) + "|" + hex(4) + "|" + hex(2) + "|)-" + hex(4) + "-" + hex(4) + "-" +
                                    hex(4) + last;
-  std::string pattern =
-      hex(2) + "(?=" + after_group1 + "|" + after_group2 + "|" + after_group3 + "|" + after_group4 + ")";
+  std::string pattern = hex(2) + "(?=" + after_group1 + "|" + after_group2 + "|" + after_group3 + "|" + after_group4 +
+                        ")";
   for (int before = 0; before <= 10; before += 2) {
-    pattern += "|(?<=-" + hex(4) + "-" + (before > 0 ? hex(before) : "") + ")" + hex(2) + "(?=" +
-               (before < 10 ? hex(10 - before) : "") + end + ")";
+    pattern += "|(?<=-" + hex(4) + "-" + (before > 0 ? hex(before) : "") + ")" + hex(2) +
+               "(?=" + (before < 10 ? hex(10 - before) : "") + end + ")";
   }
   return pattern + "|-(?=" + hex(4) + "-|" + hex(12) + end + ")";
 }
@@ -46,15 +46,14 @@ std::string split_pattern(bool uuid_pairs) {
 
 core::Json pre_tokenizer_json(bool uuid_pairs) {
   return core::Json{{"type", "Sequence"},
-                    {"pretokenizers",
-                     core::Json::array({core::Json{{"type", "Split"},
-                                                   {"pattern", {{"Regex", split_pattern(uuid_pairs)}}},
-                                                   {"behavior", "Isolated"},
-                                                   {"invert", false}},
-                                        core::Json{{"type", "ByteLevel"},
-                                                   {"add_prefix_space", false},
-                                                   {"trim_offsets", true},
-                                                   {"use_regex", false}}})}};
+                    {"pretokenizers", core::Json::array({core::Json{{"type", "Split"},
+                                                                    {"pattern", {{"Regex", split_pattern(uuid_pairs)}}},
+                                                                    {"behavior", "Isolated"},
+                                                                    {"invert", false}},
+                                                         core::Json{{"type", "ByteLevel"},
+                                                                    {"add_prefix_space", false},
+                                                                    {"trim_offsets", true},
+                                                                    {"use_regex", false}}})}};
 }
 
 // The byte-level characters of a piece (each a UTF-8 string of one stand-in code point).
@@ -110,8 +109,8 @@ std::vector<std::pair<std::string, std::string>> hex_pair_merges() {
 }  // namespace
 
 TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrainingOptions& options) {
-  const auto pre_tokenizer =
-      model::PreTokenizer::from_json(pre_tokenizer_json(options.uuid_pairs), "bpe trainer", "pre_tokenizer");
+  const auto pre_tokenizer = model::PreTokenizer::from_json(pre_tokenizer_json(options.uuid_pairs), "bpe trainer",
+                                                            "pre_tokenizer");
   std::map<std::string, std::int64_t> piece_counts;  // ordered: deterministic word order
   for (const auto& text : corpus) {
     std::vector<std::string> pieces{text};
@@ -185,14 +184,15 @@ TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrai
   trained.eos_id = next_id++;
   trained.vocab_size = static_cast<std::size_t>(next_id);
   const auto added = [](const std::string& content, std::int64_t id) {
-    return core::Json{{"id", id},          {"content", content}, {"single_word", false}, {"lstrip", false},
-                      {"rstrip", false},   {"normalized", false}, {"special", true}};
+    return core::Json{{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
+                      {"rstrip", false}, {"normalized", false}, {"special", true}};
   };
   core::Json& tokenizer = trained.tokenizer;
   tokenizer["version"] = "1.0";
   tokenizer["truncation"] = nullptr;
   tokenizer["padding"] = nullptr;
-  tokenizer["added_tokens"] = core::Json::array({added(options.bos_token, trained.bos_id), added(options.eos_token, trained.eos_id)});
+  tokenizer["added_tokens"] = core::Json::array(
+      {added(options.bos_token, trained.bos_id), added(options.eos_token, trained.eos_id)});
   tokenizer["normalizer"] = nullptr;
   tokenizer["pre_tokenizer"] = pre_tokenizer_json(options.uuid_pairs);
   tokenizer["post_processor"] = core::Json{
@@ -205,8 +205,11 @@ TrainedTokenizer train_bpe(const std::vector<std::string>& corpus, const BpeTrai
                                   core::Json{{"Sequence", {{"id", "B"}, {"type_id", 1}}}}})},
       {"special_tokens",
        {{options.bos_token,
-         {{"id", options.bos_token}, {"ids", core::Json::array({trained.bos_id})}, {"tokens", core::Json::array({options.bos_token})}}}}}};
-  tokenizer["decoder"] = core::Json{{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
+         {{"id", options.bos_token},
+          {"ids", core::Json::array({trained.bos_id})},
+          {"tokens", core::Json::array({options.bos_token})}}}}}};
+  tokenizer["decoder"] = core::Json{
+      {"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
   tokenizer["model"] = core::Json{{"type", "BPE"},
                                   {"dropout", nullptr},
                                   {"unk_token", nullptr},

@@ -38,7 +38,7 @@ struct TrainedTokenizer {
   core::Json tokenizer_config;  // tokenizer_config.json
   std::int64_t bos_id = 0;
   std::int64_t eos_id = 0;
-  std::size_t vocab_size = 0;   // bytes + merges + special tokens
+  std::size_t vocab_size = 0;  // bytes + merges + special tokens
 };
 
 // Deterministic: ties between equally frequent pairs go to the lexicographically smallest.

@@ -9,15 +9,15 @@
 
 #include "apps/commands/commands.h"
 #include "apps/eval_inputs.h"
-#include "search/run_file.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/progress.h"
-#include "memory/policy.h"
 #include "eval/retention_analysis.h"
+#include "memory/policy.h"
 #include "report/retention_file.h"
 #include "report/retention_report.h"
 #include "report/retention_summary.h"
+#include "search/run_file.h"
 
 namespace evomem::apps {
 namespace {
@@ -49,11 +49,13 @@ report::FitnessHistory fitness_history(const std::string& path) {
 std::string command_line(const AnalyzeOptions& options) {
   const auto& inputs = options.inputs;
   std::string line = "evomem analyze --backbone " + inputs.backbone + " --policy " + options.policy + " --tasks " +
-                     inputs.tasks + " --samples " + std::to_string(inputs.samples) + " --seed " + std::to_string(inputs.seed);
+                     inputs.tasks + " --samples " + std::to_string(inputs.samples) + " --seed " +
+                     std::to_string(inputs.seed);
   if (!inputs.data.empty()) line += " --data " + inputs.data;
   if (!options.compare.empty()) line += " --compare " + options.compare;
   if (!inputs.tasks_file.empty()) line += " --tasks-file " + inputs.tasks_file;
-  line += " --chunk-size " + std::to_string(inputs.chunk_size) + " --context-window " + std::to_string(inputs.context_window);
+  line += " --chunk-size " + std::to_string(inputs.chunk_size) + " --context-window " +
+          std::to_string(inputs.context_window);
   if (inputs.chat_template) line += " --chat-template";
   if (inputs.no_bos) line += " --no-bos";
   return line;
@@ -128,7 +130,8 @@ int run_analyze(const AnalyzeOptions& options) {
     double score = 0.0;
     for (const auto& sample : set.samples) score += sample.score;
     std::printf("%s  (%zu samples, mean score %.2f)\n%s\n", set.policy.c_str(), set.samples.size(),
-                100.0 * score / static_cast<double>(set.samples.size()), report::retention_summary_text(set.summary).c_str());
+                100.0 * score / static_cast<double>(set.samples.size()),
+                report::retention_summary_text(set.summary).c_str());
   }
   std::printf("wrote %s: retention.h5, summary.csv, report.html", out.string().c_str());
   for (const auto& svg : svgs) std::printf(", %s", svg.first.c_str());
@@ -146,13 +149,17 @@ void add_analyze_command(CommandRegistry& registry, CLI::App& parent) {
       "retention.h5, summary.csv, report.html and SVG charts in --out",
       [options] { return run_analyze(*options); });
   add_eval_input_options(analyze, options->inputs);
-  analyze.add_option("--policy", options->policy, "Memory policy spec, e.g. namm:weights=namm.safetensors (docs/memory.md)")
+  analyze
+      .add_option("--policy", options->policy,
+                  "Memory policy spec, e.g. namm:weights=namm.safetensors (docs/memory.md)")
       ->required();
-  analyze.add_option("--compare", options->compare, "A second policy shown side by side, e.g. h2o:heavy=128,recent=128");
+  analyze.add_option("--compare", options->compare,
+                     "A second policy shown side by side, e.g. h2o:heavy=128,recent=128");
   analyze.add_option("--run", options->run, "The run file the NAMM came from (its fitness history joins the report)")
       ->check(CLI::ExistingFile);
   analyze.add_option("--out", options->out, "Output folder (new, empty, or an earlier analysis)")->required();
-  analyze.add_option("--bins", options->bins, "Relative-position bins of the heatmap and curves")->capture_default_str();
+  analyze.add_option("--bins", options->bins, "Relative-position bins of the heatmap and curves")
+      ->capture_default_str();
 }
 
 }  // namespace evomem::apps

@@ -40,7 +40,8 @@ int attention_command(const AttentionOptions& options) {
   }
   if (options.target > query) {
     throw InputError("backbone attention: --target " + std::to_string(options.target) +
-                     " comes after the query position " + std::to_string(query) + "; a head only sees positions up to it");
+                     " comes after the query position " + std::to_string(query) +
+                     "; a head only sees positions up to it");
   }
   const auto piece = [&](std::int64_t position) { return core::Json(tokenizer.decode({tokens[position]})).dump(); };
   std::printf("%lld tokens; query position %lld %s\n", static_cast<long long>(length), static_cast<long long>(query),
@@ -79,12 +80,11 @@ int attention_command(const AttentionOptions& options) {
 
 void add_backbone_attention_command(CommandRegistry& registry, CLI::App& parent) {
   auto options = std::make_shared<AttentionOptions>();
-  CLI::App& attention = registry.add(parent, "attention",
-                                     "Where each head looks from one position of a prompt, and which RoPE pairs decide it",
-                                     [options] { return attention_command(*options); });
+  CLI::App& attention = registry.add(
+      parent, "attention", "Where each head looks from one position of a prompt, and which RoPE pairs decide it",
+      [options] { return attention_command(*options); });
   attention.add_option("--backbone", options->backbone, "Checkpoint folder (with tokenizer.json)")->required();
-  attention.add_option("--prompt-file", options->prompt_file, "Prompt text (the whole file; BOS is added)")
-      ->required();
+  attention.add_option("--prompt-file", options->prompt_file, "Prompt text (the whole file; BOS is added)")->required();
   attention.add_option("--position", options->position, "Query position (negative: from the end)")
       ->capture_default_str();
   attention.add_option("--top", options->top, "Positions shown per head")->capture_default_str();

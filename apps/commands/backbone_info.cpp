@@ -29,7 +29,8 @@ int backbone_info(const InfoOptions& options) {
   std::map<std::string, std::int64_t> dtype_counts;
   for (const std::string& name : checkpoint.names()) dtype_counts[core::dtype_name(checkpoint.tensor(name).dtype)] += 1;
   std::string stored;
-  for (const auto& [dtype, count] : dtype_counts) stored += (stored.empty() ? "" : ", ") + dtype + " x" + std::to_string(count);
+  for (const auto& [dtype, count] : dtype_counts)
+    stored += (stored.empty() ? "" : ", ") + dtype + " x" + std::to_string(count);
   std::string tokenizer = "absent";
   const fs::path tokenizer_file = fs::path(directory) / "tokenizer.json";
   if (fs::exists(tokenizer_file)) tokenizer = model::Tokenizer::load(tokenizer_file).summary();
@@ -67,7 +68,8 @@ int backbone_info(const InfoOptions& options) {
             << "hidden          " << config.hidden_size << " (intermediate " << config.intermediate_size << ")\n"
             << "heads           " << config.num_attention_heads << " query, " << config.num_key_value_heads
             << " key/value, head_dim " << config.head_dim << "\n"
-            << "vocabulary      " << config.vocab_size << (config.tie_word_embeddings ? " (tied embeddings)" : "") << "\n"
+            << "vocabulary      " << config.vocab_size << (config.tie_word_embeddings ? " (tied embeddings)" : "")
+            << "\n"
             << "rope            theta " << config.rope_theta << ", scaling " << model::rope_scaling_name(scaling.type);
   if (scaling.type != model::RopeScaling::Type::kNone) std::cout << " x" << scaling.factor;
   std::cout << ", max positions " << config.max_position_embeddings << "\n"

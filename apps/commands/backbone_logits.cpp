@@ -27,7 +27,8 @@ int run_logits(const LogitsOptions& options) {
   backbone.reset(1);
   model::PrefillOptions prefill;
   prefill.chunk_size = options.chunk_size;
-  const at::Tensor values = backbone.prefill(at::tensor(ids, at::kLong).unsqueeze(0), prefill)[0].to(at::kCPU).contiguous();
+  const at::Tensor values =
+      backbone.prefill(at::tensor(ids, at::kLong).unsqueeze(0), prefill)[0].to(at::kCPU).contiguous();
   const float* data = values.data_ptr<float>();
   core::Json output = {{"position", static_cast<std::int64_t>(ids.size()) - 1},
                        {"argmax", values.argmax().item<std::int64_t>()},

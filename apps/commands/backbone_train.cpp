@@ -11,7 +11,8 @@ namespace evomem::apps {
 namespace {
 
 int train_backbone_command(const GlobalOptions& globals) {
-  const auto config = training::backbone_training_config(load_config(globals, training::backbone_training_schema(), true));
+  const auto config = training::backbone_training_config(
+      load_config(globals, training::backbone_training_schema(), true));
   const auto result = training::train_backbone(config);
   std::printf("trained %lld steps in %.0f s, final loss %.4f -> %s\n", static_cast<long long>(result.steps_done),
               result.seconds, result.final_loss, config.output.c_str());

@@ -24,8 +24,7 @@ void add_all_commands(CommandRegistry& registry) {
   add_backbone_attention_command(registry, backbone);
 
   add_evolve_command(registry, root);
-  CLI::App& titans =
-      registry.add_group(root, "titans", "Titans neural memory: search its gates and evaluate them");
+  CLI::App& titans = registry.add_group(root, "titans", "Titans neural memory: search its gates and evaluate them");
   add_titans_search_command(registry, titans);
   add_export_command(registry, root);
   add_analyze_command(registry, root);

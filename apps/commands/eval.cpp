@@ -22,19 +22,21 @@ struct EvalOptions {
 };
 
 core::Json result_json(const eval::SampleResult& result) {
-  return {{"task", result.task},
-          {"id", result.id},
-          {"prediction", result.prediction},
-          {"score", result.score},
-          {"prompt_tokens", result.prompt_tokens},
-          {"untruncated_prompt_tokens", result.untruncated_prompt_tokens},
-          {"truncated", result.truncated},
-          {"new_tokens", result.new_tokens},
-          {"stop_reason", result.stop_reason},
-          {"retained_mean", result.retained_mean},
-          {"retained_final", result.retained_final},
-          {"retained_fraction", eval::retained_fraction(result)},
-          {"seconds", {{"prompt", result.prompt_seconds}, {"generate", result.generate_seconds}, {"score", result.score_seconds}}}};
+  return {
+      {"task", result.task},
+      {"id", result.id},
+      {"prediction", result.prediction},
+      {"score", result.score},
+      {"prompt_tokens", result.prompt_tokens},
+      {"untruncated_prompt_tokens", result.untruncated_prompt_tokens},
+      {"truncated", result.truncated},
+      {"new_tokens", result.new_tokens},
+      {"stop_reason", result.stop_reason},
+      {"retained_mean", result.retained_mean},
+      {"retained_final", result.retained_final},
+      {"retained_fraction", eval::retained_fraction(result)},
+      {"seconds",
+       {{"prompt", result.prompt_seconds}, {"generate", result.generate_seconds}, {"score", result.score_seconds}}}};
 }
 
 int run_eval(const EvalOptions& options) {

@@ -36,10 +36,11 @@ int run_export(const ExportOptions& options) {
   if (config.objective_kind != "namm") {
     throw InputError(used.string() + ": a '" + config.objective_kind + "' run has no weights to export");
   }
-  const auto weights = objectives::namm_weights_from_state(objectives::namm_objective_settings(config), run.objective, genome);
+  const auto weights = objectives::namm_weights_from_state(objectives::namm_objective_settings(config), run.objective,
+                                                           genome);
   memory::save_namm(options.out, weights);
-  std::printf("exported the %s genome after %zu generations (%zu values) -> %s\n", options.which.c_str(), run.history.size(),
-              weights.genome.values.size(), options.out.c_str());
+  std::printf("exported the %s genome after %zu generations (%zu values) -> %s\n", options.which.c_str(),
+              run.history.size(), weights.genome.values.size(), options.out.c_str());
   return 0;
 }
 
@@ -47,8 +48,10 @@ int run_export(const ExportOptions& options) {
 
 void add_export_command(CommandRegistry& registry, CLI::App& parent) {
   auto options = std::make_shared<ExportOptions>();
-  auto& export_command = registry.add(parent, "export", "Write the NAMM weights of a run (namm.safetensors or .h5), or a Titans run's gates (titans.safetensors)",
-                                      [options] { return run_export(*options); });
+  auto& export_command = registry.add(
+      parent, "export",
+      "Write the NAMM weights of a run (namm.safetensors or .h5), or a Titans run's gates (titans.safetensors)",
+      [options] { return run_export(*options); });
   export_command.add_option("--run", options->run, "Run file")->required();
   export_command.add_option("--which", options->which, "mean (default, as published) or best")
       ->check(CLI::IsMember({"mean", "best"}))

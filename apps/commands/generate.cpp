@@ -89,7 +89,8 @@ void add_generate_command(CommandRegistry& registry, CLI::App& parent) {
   CLI::App& generate = registry.add(parent, "generate", "Greedy generation from a checkpoint folder",
                                     [options] { return run_generate(*options); });
   generate.add_option("--backbone", options->backbone, "Checkpoint folder")->required();
-  generate.add_option("--prompt-file", options->prompt_file, "Prompt text (the whole file, or one per line with --lines)");
+  generate.add_option("--prompt-file", options->prompt_file,
+                      "Prompt text (the whole file, or one per line with --lines)");
   generate.add_option("--tokens-file", options->tokens_file, "Prompt token ids instead of text");
   generate.add_option("--tokenizer", options->tokenizer, "tokenizer.json (default: the one in the checkpoint folder)");
   generate.add_flag("--lines", options->lines, "Each non-empty line of the prompt file is one prompt (one batch)");

@@ -90,18 +90,18 @@ void add_inspect_command(CommandRegistry& registry, CLI::App& parent) {
     bool json = false;
   };
   auto options = std::make_shared<Options>();
-  auto& inspect = registry.add(parent, "inspect", "Show what a safetensors file, checkpoint folder or HDF5 file holds",
-                               [options]() {
-                                 const fs::path path(options->path);
-                                 if (!fs::exists(path)) throw InputError(path.string() + ": does not exist; check the path");
-                                 if (fs::is_directory(path) || path.extension() == ".safetensors" || path.extension() == ".json") {
-                                   return inspect_safetensors(path, options->json);
-                                 }
-                                 if (H5Fis_hdf5(path.c_str()) > 0) return inspect_hdf5(path, options->json);
-                                 throw InputError(path.string() +
-                                                  ": not a safetensors file, checkpoint folder or HDF5 file (use a .safetensors, "
-                                                  "model.safetensors.index.json, folder or .h5 path)");
-                               });
+  auto& inspect = registry.add(
+      parent, "inspect", "Show what a safetensors file, checkpoint folder or HDF5 file holds", [options]() {
+        const fs::path path(options->path);
+        if (!fs::exists(path)) throw InputError(path.string() + ": does not exist; check the path");
+        if (fs::is_directory(path) || path.extension() == ".safetensors" || path.extension() == ".json") {
+          return inspect_safetensors(path, options->json);
+        }
+        if (H5Fis_hdf5(path.c_str()) > 0) return inspect_hdf5(path, options->json);
+        throw InputError(path.string() +
+                         ": not a safetensors file, checkpoint folder or HDF5 file (use a .safetensors, "
+                         "model.safetensors.index.json, folder or .h5 path)");
+      });
   inspect.add_option("path", options->path, "File or checkpoint folder")->required();
   inspect.add_flag("--json", options->json, "Print one JSON object instead of text");
 }

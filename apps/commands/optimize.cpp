@@ -33,8 +33,7 @@ void add_optimize_command(CommandRegistry& registry, CLI::App& parent) {
   };
   auto options = std::make_shared<Options>();
   auto& command = registry.add(
-      parent, "optimize", "Run a CMA-ES strategy on a built-in test function and print one JSON line",
-      [options]() {
+      parent, "optimize", "Run a CMA-ES strategy on a built-in test function and print one JSON line", [options]() {
         evo::CmaOptions cma;
         cma.dimension = options->dimension;
         cma.initial_mean_value = options->x0;
@@ -69,8 +68,9 @@ void add_optimize_command(CommandRegistry& registry, CLI::App& parent) {
         return 0;
       });
   command.add_option("--strategy", options->strategy, "cmaes, sep, ipop or bipop")->capture_default_str();
-  command.add_option("--function", options->function,
-                     "sphere, ellipsoid, rotated_ellipsoid, rosenbrock, rastrigin, rotated_rastrigin, cigar, discus")
+  command
+      .add_option("--function", options->function,
+                  "sphere, ellipsoid, rotated_ellipsoid, rosenbrock, rastrigin, rotated_rastrigin, cigar, discus")
       ->capture_default_str();
   command.add_option("--dim", options->dimension, "Dimension")->capture_default_str();
   command.add_option("--seed", options->seed, "Random seed")->capture_default_str();
@@ -79,7 +79,8 @@ void add_optimize_command(CommandRegistry& registry, CLI::App& parent) {
   command.add_option("--sigma0", options->sigma0, "Initial step size")->capture_default_str();
   command.add_option("--popsize", options->popsize, "Population size (0: 4 + 3 ln n)")->capture_default_str();
   command.add_option("--max-evals", options->max_evaluations, "Evaluation budget (0: 1e6)")->capture_default_str();
-  command.add_option("--max-generations", options->max_generations, "Generation budget (0: none)")->capture_default_str();
+  command.add_option("--max-generations", options->max_generations, "Generation budget (0: none)")
+      ->capture_default_str();
   command.add_option("--decomposition", options->decomposition, "auto, eigen or cholesky")->capture_default_str();
   command.add_option("--max-restarts", options->max_restarts, "ipop/bipop: restarts allowed (0: unlimited)")
       ->capture_default_str();

@@ -30,8 +30,8 @@ int score_tasks(const ScoreCommandOptions& options) {
   const auto registry = load_task_registry(options.tasks_file);
   const auto& task = registry.get(options.task);
   metrics::ScoreOptions score_options;
-  score_options.code_sim_ratio =
-      options.code_sim_ratio == "levenshtein" ? metrics::SequenceRatio::kLevenshtein : metrics::SequenceRatio::kDifflib;
+  score_options.code_sim_ratio = options.code_sim_ratio == "levenshtein" ? metrics::SequenceRatio::kLevenshtein
+                                                                         : metrics::SequenceRatio::kDifflib;
   score_options.rouge.recursion_budget = options.rouge_recursion_budget;
   const auto scores = tasks::score_predictions_file(task, options.predictions, score_options);
   if (!options.out.empty()) {
@@ -64,15 +64,19 @@ void add_tasks_score_command(CommandRegistry& registry, CLI::App& parent) {
                                  "evaluation script does",
                                  [options] { return score_tasks(*options); });
   score.add_option("--task", options->task, "Task name (see `evomem tasks list`)")->required();
-  score.add_option("--predictions", options->predictions, "Predictions file (JSONL)")->required()->check(CLI::ExistingFile);
+  score.add_option("--predictions", options->predictions, "Predictions file (JSONL)")
+      ->required()
+      ->check(CLI::ExistingFile);
   score.add_option("--tasks-file", options->tasks_file, "TOML file with extra tasks")->check(CLI::ExistingFile);
   score.add_option("--out", options->out, "Also write per-sample scores (JSONL) to this file");
-  score.add_option("--code-sim-ratio", options->code_sim_ratio,
-                   "Sequence ratio behind fuzz.ratio: difflib (pip fuzzywuzzy) or levenshtein (python-Levenshtein)")
+  score
+      .add_option("--code-sim-ratio", options->code_sim_ratio,
+                  "Sequence ratio behind fuzz.ratio: difflib (pip fuzzywuzzy) or levenshtein (python-Levenshtein)")
       ->check(CLI::IsMember({"difflib", "levenshtein"}))
       ->capture_default_str();
-  score.add_option("--rouge-recursion-budget", options->rouge_recursion_budget,
-                   "Python frames the rouge package may use per LCS (0: no limit; see docs/tasks.md)")
+  score
+      .add_option("--rouge-recursion-budget", options->rouge_recursion_budget,
+                  "Python frames the rouge package may use per LCS (0: no limit; see docs/tasks.md)")
       ->capture_default_str();
   score.add_flag("--json", options->as_json, "Print JSON instead of a line of text");
 }

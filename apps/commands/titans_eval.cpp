@@ -10,12 +10,12 @@
 #include <optional>
 
 #include "apps/commands/commands.h"
-#include "search/run_file.h"
-#include "objectives/titans_params.h"
 #include "core/error.h"
 #include "core/text.h"
-#include "memory/titans/gates.h"
 #include "eval/titans_evaluation.h"
+#include "memory/titans/gates.h"
+#include "objectives/titans_params.h"
+#include "search/run_file.h"
 
 namespace evomem::apps {
 namespace {
@@ -32,8 +32,8 @@ struct TitansEvalOptions {
   std::optional<double> alpha, eta, theta;
   // Backbone, memory and recall settings of --alpha/--eta/--theta, starting at the defaults of
   // objective.titans.* (the command-line options write into it).
-  objectives::TitansObjectiveSettings settings =
-      objectives::titans_objective_settings(std::string("[objective]\nkind = \"titans\"\n"), "the titans defaults");
+  objectives::TitansObjectiveSettings settings = objectives::titans_objective_settings(
+      std::string("[objective]\nkind = \"titans\"\n"), "the titans defaults");
 };
 
 std::vector<std::int64_t> parse_lengths(const std::string& text) {
@@ -49,7 +49,8 @@ std::vector<std::int64_t> parse_lengths(const std::string& text) {
   }
   if (lengths.empty()) throw InputError("--lengths names no length");
   for (const auto length : lengths) {
-    if (length < 64) throw InputError("--lengths: Titans streams need at least 64 steps, got " + std::to_string(length));
+    if (length < 64)
+      throw InputError("--lengths: Titans streams need at least 64 steps, got " + std::to_string(length));
   }
   return lengths;
 }
@@ -103,7 +104,9 @@ GatesSource gates_source(const TitansEvalOptions& options) {
                                                    options.eta.value_or(memory::kTitansPublishedEta),
                                                    options.theta.value_or(memory::kTitansPublishedTheta));
   // 0 and 1 have no finite logit (nor 0 a log): ±100 stands for them, as in the ablations.
-  const auto logit = [](double p) { return p <= 0.0 ? -100.0f : p >= 1.0 ? 100.0f : static_cast<float>(std::log(p / (1.0 - p))); };
+  const auto logit = [](double p) {
+    return p <= 0.0 ? -100.0f : p >= 1.0 ? 100.0f : static_cast<float>(std::log(p / (1.0 - p)));
+  };
   source.genome = {logit(gates.alpha()), logit(gates.eta()),
                    gates.theta() > 0.0 ? static_cast<float>(std::log(gates.theta())) : -100.0f};
   source.label = "given";
@@ -112,7 +115,8 @@ GatesSource gates_source(const TitansEvalOptions& options) {
 
 int run_titans_eval(const TitansEvalOptions& options) {
   std::vector<eval::TitansStreamTask> task_list;
-  for (const auto& name : core::split(options.tasks)) task_list.push_back(eval::parse_titans_stream_task(name, "--tasks"));
+  for (const auto& name : core::split(options.tasks))
+    task_list.push_back(eval::parse_titans_stream_task(name, "--tasks"));
   if (task_list.empty()) throw InputError("--tasks names no task");
   const auto lengths = parse_lengths(options.lengths);
   if (options.samples < 1 || options.batch < 1) throw InputError("--samples and --batch must be positive");
@@ -136,8 +140,8 @@ int run_titans_eval(const TitansEvalOptions& options) {
     for (const auto task : task_list) {
       std::printf("%-14s %8lld", eval::titans_stream_task_name(task), static_cast<long long>(length));
       for (std::size_t c = 0; c < columns.size(); ++c) {
-        const auto score = eval::score_titans_task(evaluator, columns[c].gates, task, length, options.seed, 0, options.samples,
-                                                    options.batch, source.settings.streams);
+        const auto score = eval::score_titans_task(evaluator, columns[c].gates, task, length, options.seed, 0,
+                                                   options.samples, options.batch, source.settings.streams);
         sums[c] += score.accuracy();
         std::printf(" %13.1f%%", 100.0 * score.accuracy());
         std::fflush(stdout);
@@ -162,7 +166,8 @@ void add_titans_eval_command(CommandRegistry& registry, CLI::App& parent) {
   auto& settings = options->settings;
   eval.add_option("--backbone", settings.backbone, "Checkpoint folder whose token embeddings are the features")
       ->capture_default_str();
-  eval.add_option("--tasks", options->tasks, "passkey, number, word, recall_shift (comma-separated)")->capture_default_str();
+  eval.add_option("--tasks", options->tasks, "passkey, number, word, recall_shift (comma-separated)")
+      ->capture_default_str();
   eval.add_option("--lengths", options->lengths, "Stream lengths in steps (comma-separated)")->capture_default_str();
   eval.add_option("--samples", options->samples, "Streams per task and length")->capture_default_str();
   eval.add_option("--batch", options->batch, "Streams read at once")->capture_default_str();
@@ -177,12 +182,14 @@ void add_titans_eval_command(CommandRegistry& registry, CLI::App& parent) {
   eval.add_option("--eta", options->eta, "Momentum (surprise decay) in [0, 1]");
   eval.add_option("--theta", options->theta, "Learning rate >= 0");
   eval.add_option("--depth", settings.memory.depth, "Memory depth 1..4 (1: linear)")->capture_default_str();
-  eval.add_option("--expansion", settings.memory.expansion, "Hidden width of the memory MLP / width")->capture_default_str();
+  eval.add_option("--expansion", settings.memory.expansion, "Hidden width of the memory MLP / width")
+      ->capture_default_str();
   eval.add_option("--chunk-size", settings.memory.chunk_size, "Tokens per chunk (1: per token)")->capture_default_str();
   eval.add_option("--init-scale", settings.memory.init_scale, "Scale of the memory's Xavier-uniform initial weights")
       ->capture_default_str();
   eval.add_option("--memory-seed", settings.memory.seed, "Seed of the memory's initial weights")->capture_default_str();
-  eval.add_option("--recall-keys", settings.streams.recall_keys, "recall_shift: keys of the dictionary")->capture_default_str();
+  eval.add_option("--recall-keys", settings.streams.recall_keys, "recall_shift: keys of the dictionary")
+      ->capture_default_str();
   eval.add_option("--recall-segment", settings.streams.recall_segment, "recall_shift: steps between shifts")
       ->capture_default_str();
 }

@@ -49,11 +49,13 @@ int run_tokenize(const TokenizeOptions& options) {
       std::vector<model::TokenId> values;
       for (const core::Json& id : ids) {
         if (!id.is_number_integer()) {
-          throw InputError(source + " line " + std::to_string(line_number) + ": ids must be integers, got " + id.dump());
+          throw InputError(source + " line " + std::to_string(line_number) + ": ids must be integers, got " +
+                           id.dump());
         }
         values.push_back(id.get<model::TokenId>());
       }
-      out = core::Json(tokenizer.decode(values, decode_options)).dump(-1, ' ', false, core::Json::error_handler_t::replace);
+      out = core::Json(tokenizer.decode(values, decode_options))
+                .dump(-1, ' ', false, core::Json::error_handler_t::replace);
     } else {
       const auto ids = tokenizer.encode(line, !options.no_bos);
       out.push_back('[');

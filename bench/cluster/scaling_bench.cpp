@@ -25,9 +25,9 @@
 
 #include "cluster/mpi_executor.h"
 #include "cluster/mpi_session.h"
-#include "search/signals.h"
-#include "objectives/function_objectives.h"
 #include "evo/random.h"
+#include "objectives/function_objectives.h"
+#include "search/signals.h"
 
 namespace {
 
@@ -53,7 +53,8 @@ Settings parse(int argc, char** argv) {
     else if (flag == "--median") settings.sleep.median_seconds = std::stod(value);
     else if (flag == "--sigma") settings.sleep.sigma = std::stod(value);
     else if (flag == "--seed") settings.sleep.seed = std::stoull(value);
-    else if (flag == "--order" && (value == "plan" || value == "longest-first")) settings.longest_first = value != "plan";
+    else if (flag == "--order" && (value == "plan" || value == "longest-first"))
+      settings.longest_first = value != "plan";
     else throw InputError("cluster_scaling_bench: unknown flag " + flag);
   }
   return settings;
@@ -114,19 +115,19 @@ int coordinate(const cluster::MpiSession& session, const Settings& settings) {
   }
   const auto& timing = executor.timing();
   executor.shutdown();
-  std::printf(
-      "{\"workers\": %d, \"generations\": %ld, \"items\": %lld, \"batches\": %lld, \"order\": \"%s\", "
-      "\"median_s\": %g, \"sigma\": %g, "
-      "\"wall_seconds\": %.4f, \"item_seconds\": %.4f, \"ideal_seconds\": %.4f, \"schedule_seconds\": %.4f, "
-      "\"items_per_second\": %.3f, \"efficiency\": %.4f, \"schedule_efficiency\": %.4f, "
-      "\"overhead_ms_per_item\": %.4f, \"coordinator_cpu_us_per_item\": %.2f, \"wrong_results\": %lld}\n",
-      workers, settings.generations, static_cast<long long>(items_done), static_cast<long long>(settings.sleep.batches),
-      settings.longest_first ? "longest-first" : "plan", settings.sleep.median_seconds,
-      settings.sleep.sigma, wall_seconds, item_seconds_sum, ideal_seconds, schedule_seconds,
-      static_cast<double>(items_done) / wall_seconds, ideal_seconds / wall_seconds, schedule_seconds / wall_seconds,
-      1e3 * timing.round_trip_overhead_seconds / static_cast<double>(std::max<std::int64_t>(timing.results, 1)),
-      1e6 * timing.coordinator_cpu_seconds / static_cast<double>(std::max<std::int64_t>(items_done, 1)),
-      static_cast<long long>(wrong));
+  std::printf("{\"workers\": %d, \"generations\": %ld, \"items\": %lld, \"batches\": %lld, \"order\": \"%s\", "
+              "\"median_s\": %g, \"sigma\": %g, "
+              "\"wall_seconds\": %.4f, \"item_seconds\": %.4f, \"ideal_seconds\": %.4f, \"schedule_seconds\": %.4f, "
+              "\"items_per_second\": %.3f, \"efficiency\": %.4f, \"schedule_efficiency\": %.4f, "
+              "\"overhead_ms_per_item\": %.4f, \"coordinator_cpu_us_per_item\": %.2f, \"wrong_results\": %lld}\n",
+              workers, settings.generations, static_cast<long long>(items_done),
+              static_cast<long long>(settings.sleep.batches), settings.longest_first ? "longest-first" : "plan",
+              settings.sleep.median_seconds, settings.sleep.sigma, wall_seconds, item_seconds_sum, ideal_seconds,
+              schedule_seconds, static_cast<double>(items_done) / wall_seconds, ideal_seconds / wall_seconds,
+              schedule_seconds / wall_seconds,
+              1e3 * timing.round_trip_overhead_seconds / static_cast<double>(std::max<std::int64_t>(timing.results, 1)),
+              1e6 * timing.coordinator_cpu_seconds / static_cast<double>(std::max<std::int64_t>(items_done, 1)),
+              static_cast<long long>(wrong));
   std::fflush(stdout);
   return wrong == 0 ? 0 : 3;
 }

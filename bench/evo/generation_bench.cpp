@@ -92,16 +92,17 @@ int main(int argc, char** argv) {
       ask_tell_seconds += step;
       slowest = std::max(slowest, step);
     }
-    const core::Json line{{"mode", mode},
-                          {"n", n},
-                          {"lambda", lambda},
-                          {"gap", gap},
-                          {"generations", generations},
-                          {"decompositions", strategy.decompositions() - decompositions_before},
-                          {"seconds_per_generation", ask_tell_seconds / static_cast<double>(generations)},
-                          {"slowest_generation_s", slowest},
-                          {"peak_rss_mib", peak_resident_mib()},
-                          {"n2_doubles_mib", static_cast<double>(n) * static_cast<double>(n) * 8.0 / (1024.0 * 1024.0)}};
+    const core::Json line{
+        {"mode", mode},
+        {"n", n},
+        {"lambda", lambda},
+        {"gap", gap},
+        {"generations", generations},
+        {"decompositions", strategy.decompositions() - decompositions_before},
+        {"seconds_per_generation", ask_tell_seconds / static_cast<double>(generations)},
+        {"slowest_generation_s", slowest},
+        {"peak_rss_mib", peak_resident_mib()},
+        {"n2_doubles_mib", static_cast<double>(n) * static_cast<double>(n) * 8.0 / (1024.0 * 1024.0)}};
     std::cout << line.dump() << std::endl;
   } catch (const std::exception& error) {
     std::cerr << "evo_generation_bench: " << error.what() << "\n";

@@ -127,15 +127,17 @@ int main(int argc, char** argv) {
     for (const auto context : contexts) {
       const UpdateTimes times = update_seconds(config.num_key_value_heads, context, 5);
       std::printf("| %s | %lld | %lld | %.1f | %.1f | %.1f |\n", name.c_str(),
-                  static_cast<long long>(config.num_key_value_heads), static_cast<long long>(context), 1e3 * times.total,
-                  1e3 * times.features, 1e3 * times.scoring);
+                  static_cast<long long>(config.num_key_value_heads), static_cast<long long>(context),
+                  1e3 * times.total, 1e3 * times.features, 1e3 * times.scoring);
       std::fflush(stdout);
     }
   }
-  std::printf("\n| model | context | full cache prefill (s) | NAMM prefill, zero genome (s) | overhead |\n|---|---|---|---|---|\n");
+  std::printf(
+      "\n| model | context | full cache prefill (s) | NAMM prefill, zero genome (s) | overhead |\n|---|---|---|---|---|\n");
   for (const auto& name : prefill) {
     const auto config = model_config(name);
-    model::Backbone backbone(config, model::random_weights(config, 1, c10::Device(c10::kCPU), at::kFloat), c10::Device(c10::kCPU));
+    model::Backbone backbone(config, model::random_weights(config, 1, c10::Device(c10::kCPU), at::kFloat),
+                             c10::Device(c10::kCPU));
     for (const auto context : contexts) {
       auto policy = memory::make_policy("namm");
       prefill_seconds(backbone, 256, nullptr);  // warm-up

@@ -35,7 +35,8 @@ std::vector<std::int64_t> parse_list(const std::string& text) {
 // Median seconds of one update of x's tokens from a freshly reset memory, for each chunk
 // size. The chunk sizes take turns within every repeat, so that load from other processes
 // falls on all of them alike and their ratios stay meaningful.
-std::vector<double> update_seconds(std::int64_t width, const std::vector<std::int64_t>& chunks, const at::Tensor& x, int repeats) {
+std::vector<double> update_seconds(std::int64_t width, const std::vector<std::int64_t>& chunks, const at::Tensor& x,
+                                   int repeats) {
   std::vector<memory::TitansMemory> memories;
   for (const auto chunk : chunks) {
     memory::TitansConfig config;
@@ -94,11 +95,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   at::set_num_threads(threads);
-  std::printf("LibTorch intra-op threads: %d; %lld tokens per stream per update; median of %d\n\n", at::get_num_threads(),
-              static_cast<long long>(tokens), repeats);
+  std::printf("LibTorch intra-op threads: %d; %lld tokens per stream per update; median of %d\n\n",
+              at::get_num_threads(), static_cast<long long>(tokens), repeats);
   std::printf("| width d | streams B |");
   for (const auto chunk : chunks) std::printf(" b = %lld (tokens/s) |", static_cast<long long>(chunk));
-  for (std::size_t c = 1; c < chunks.size(); ++c) std::printf(" b = %lld / b = %lld |", static_cast<long long>(chunks[c]), static_cast<long long>(chunks[0]));
+  for (std::size_t c = 1; c < chunks.size(); ++c)
+    std::printf(" b = %lld / b = %lld |", static_cast<long long>(chunks[c]), static_cast<long long>(chunks[0]));
   std::printf("\n|---|---|");
   for (std::size_t c = 0; c < 2 * chunks.size() - 1; ++c) std::printf("---|");
   std::printf("\n");
@@ -107,7 +109,8 @@ int main(int argc, char** argv) {
       at::manual_seed(1);
       const at::Tensor x = at::randn({streams, tokens, width});
       std::vector<double> rates;
-      for (const double seconds : update_seconds(width, chunks, x, repeats)) rates.push_back(static_cast<double>(streams * tokens) / seconds);
+      for (const double seconds : update_seconds(width, chunks, x, repeats))
+        rates.push_back(static_cast<double>(streams * tokens) / seconds);
       std::printf("| %lld | %lld |", static_cast<long long>(width), static_cast<long long>(streams));
       for (const double rate : rates) std::printf(" %.0f |", rate);
       for (std::size_t c = 1; c < rates.size(); ++c) std::printf(" %.1fx |", rates[c] / rates[0]);

@@ -56,12 +56,13 @@ double forward_flops(const LlamaConfig& config, std::int64_t first, std::int64_t
   const double hidden = static_cast<double>(config.hidden_size);
   const double q_width = static_cast<double>(config.num_attention_heads * config.head_dim);
   const double kv_width = static_cast<double>(config.num_key_value_heads * config.head_dim);
-  const double per_token_linear =
-      2.0 * (hidden * (q_width + 2 * kv_width) + q_width * hidden + 3.0 * hidden * static_cast<double>(config.intermediate_size));
+  const double per_token_linear = 2.0 * (hidden * (q_width + 2 * kv_width) + q_width * hidden +
+                                         3.0 * hidden * static_cast<double>(config.intermediate_size));
   double visible = 0;  // sum over the tokens of the keys each one sees
   for (std::int64_t t = first; t < first + count; ++t) visible += static_cast<double>(t + 1);
   const double attention = 4.0 * q_width * visible;
-  const double layers = static_cast<double>(config.num_hidden_layers) * (per_token_linear * static_cast<double>(count) + attention);
+  const double layers = static_cast<double>(config.num_hidden_layers) *
+                        (per_token_linear * static_cast<double>(count) + attention);
   return layers + (with_lm_head ? 2.0 * hidden * static_cast<double>(config.vocab_size) : 0.0);
 }
 
@@ -82,7 +83,9 @@ class HalvingObserver : public AttentionObserver {
   bool needs_attention() const override { return false; }
   std::optional<at::Tensor> on_update(const AttentionObservation& observation) override {
     at::Tensor keep = at::rand(observation.valid.sizes()) < 0.5;
-    keep.narrow(2, std::max<std::int64_t>(observation.valid.size(2) - 512, 0), std::min<std::int64_t>(512, observation.valid.size(2))).fill_(true);
+    keep.narrow(2, std::max<std::int64_t>(observation.valid.size(2) - 512, 0),
+                std::min<std::int64_t>(512, observation.valid.size(2)))
+        .fill_(true);
     return keep;
   }
 };
@@ -95,7 +98,6 @@ struct Row {
   double gflops;
   double seconds;
 };
-
 
 }  // namespace
 
@@ -128,8 +130,9 @@ int main(int argc, char** argv) {
   }
   c10::InferenceMode inference_mode;
   const double matmul_rate = std::max(matmul_gflops(2048, 4096, 4096), matmul_gflops(512, 4096, 14336));
-  std::printf("threads %d, matmul rate %.1f GFLOP/s (float32, best of [2048x4096]x[4096x4096] and [512x4096]x[4096x14336])\n",
-              at::get_num_threads(), matmul_rate);
+  std::printf(
+      "threads %d, matmul rate %.1f GFLOP/s (float32, best of [2048x4096]x[4096x4096] and [512x4096]x[4096x14336])\n",
+      at::get_num_threads(), matmul_rate);
   std::fflush(stdout);
 
   std::vector<std::pair<std::string, LlamaConfig>> configs;
@@ -143,11 +146,13 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   const auto report = [&](const Row& row) {
     rows.push_back(row);
-    std::printf("| %s | %lld | %s | %.1f | %.1f | %.0f%% | %.2f |\n", row.model.c_str(), static_cast<long long>(row.context),
-                row.what.c_str(), row.tokens_per_second, row.gflops, 100.0 * row.gflops / matmul_rate, row.seconds);
+    std::printf("| %s | %lld | %s | %.1f | %.1f | %.0f%% | %.2f |\n", row.model.c_str(),
+                static_cast<long long>(row.context), row.what.c_str(), row.tokens_per_second, row.gflops,
+                100.0 * row.gflops / matmul_rate, row.seconds);
     std::fflush(stdout);
   };
-  std::printf("| model | context | measurement | tokens/s | GFLOP/s | of matmul | seconds |\n|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| model | context | measurement | tokens/s | GFLOP/s | of matmul | seconds |\n|---|---|---|---|---|---|---|\n");
 
   for (const auto& [name, config] : configs) {
     Backbone backbone(config, evomem::model::random_weights(config, 1, c10::Device(c10::kCPU), at::kFloat),
@@ -191,8 +196,9 @@ int main(int argc, char** argv) {
       const double evicting = prefill(&halving, 128);
       report({name, context, "prefill, chunk 128 + eviction/compaction every 512 (no probabilities)",
               static_cast<double>(context) / evicting, 0.0, evicting});
-      std::printf("observation overhead at %lld: %+.1f%% of plain chunk-128 prefill; eviction+compaction run: %+.1f%%\n",
-                  static_cast<long long>(context), 100.0 * (observed / plain_128 - 1.0), 100.0 * (evicting / plain_128 - 1.0));
+      std::printf(
+          "observation overhead at %lld: %+.1f%% of plain chunk-128 prefill; eviction+compaction run: %+.1f%%\n",
+          static_cast<long long>(context), 100.0 * (observed / plain_128 - 1.0), 100.0 * (evicting / plain_128 - 1.0));
 
       // Compaction alone: one layer's cache of `context` slots, half of each head evicted.
       backbone.reset(1);
@@ -205,9 +211,10 @@ int main(int argc, char** argv) {
         const at::Tensor keep = at::rand({1, cache.kv_heads(), cache.length(layer)}) < 0.5;
         compaction += time_it([&] { cache.evict(layer, keep, true); });
       }
-      std::printf("compaction of all %lld layers at %lld slots (half evicted per head): %.2f ms = %.2f%% of the plain prefill\n",
-                  static_cast<long long>(cache.num_layers()), static_cast<long long>(context), compaction * 1e3,
-                  100.0 * compaction / plain);
+      std::printf(
+          "compaction of all %lld layers at %lld slots (half evicted per head): %.2f ms = %.2f%% of the plain prefill\n",
+          static_cast<long long>(cache.num_layers()), static_cast<long long>(context), compaction * 1e3,
+          100.0 * compaction / plain);
       std::fflush(stdout);
     }
   }

@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   const auto config = evomem::model::load_config(model);
   evomem::training::TrainableLlama llama(config, 1, 0.08);
   std::printf("threads %d, %lld tokens per step\n", torch::get_num_threads(), static_cast<long long>(tokens));
-  std::printf("| length | batch | query block | ms/step | tokens/s | time vs whole matrix |\n|---|---|---|---|---|---|\n");
+  std::printf(
+      "| length | batch | query block | ms/step | tokens/s | time vs whole matrix |\n|---|---|---|---|---|---|\n");
   for (const auto length : lengths) {
     const std::int64_t batch = std::max<std::int64_t>(1, tokens / length);
     torch::manual_seed(static_cast<std::uint64_t>(length));

@@ -4,8 +4,10 @@
 
 namespace evomem::memory {
 
-TitansChunkCoefficients titans_chunk_coefficients(const at::Tensor& alpha, const at::Tensor& eta, const at::Tensor& theta) {
-  EVOMEM_CHECK(alpha.sizes() == eta.sizes() && alpha.sizes() == theta.sizes() && alpha.dim() >= 1 && alpha.size(-1) >= 1);
+TitansChunkCoefficients titans_chunk_coefficients(const at::Tensor& alpha, const at::Tensor& eta,
+                                                  const at::Tensor& theta) {
+  EVOMEM_CHECK(alpha.sizes() == eta.sizes() && alpha.sizes() == theta.sizes() && alpha.dim() >= 1 &&
+               alpha.size(-1) >= 1);
   const auto cpu = [](const at::Tensor& gate) { return gate.to(at::kCPU, at::kDouble).contiguous(); };
   const at::Tensor a = cpu(alpha);
   const at::Tensor h = cpu(eta);
@@ -45,7 +47,8 @@ TitansChunkCoefficients titans_chunk_coefficients(const at::Tensor& alpha, const
     momentum_carry.data_ptr<double>()[row] = etas[base] * next_d;  // s = η_1 D_1
   }
   const at::Device device = alpha.device();
-  return {weight_decay.to(device), momentum_carry.to(device), momentum_decay.to(device), momentum_weights.to(device), weight_weights.to(device)};
+  return {weight_decay.to(device), momentum_carry.to(device), momentum_decay.to(device), momentum_weights.to(device),
+          weight_weights.to(device)};
 }
 
 }  // namespace evomem::memory

@@ -28,6 +28,7 @@ struct TitansChunkCoefficients {
 
 // Gate values [..., n] (any leading dims, e.g. [B, chunks, n]) -> coefficients, float64, on
 // the gates' device (the scan itself runs on the CPU: it is B·T scalar steps).
-TitansChunkCoefficients titans_chunk_coefficients(const at::Tensor& alpha, const at::Tensor& eta, const at::Tensor& theta);
+TitansChunkCoefficients titans_chunk_coefficients(const at::Tensor& alpha, const at::Tensor& eta,
+                                                  const at::Tensor& theta);
 
 }  // namespace evomem::memory

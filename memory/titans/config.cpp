@@ -13,8 +13,8 @@ void TitansConfig::validate() const {
   if (depth < 1 || depth > 4) fail("depth", "must be 1..4, got " + std::to_string(depth));
   if (depth > 1 && expansion <= 0) fail("expansion", "must be positive");
   if (projection == TitansProjectionKind::kIdentity && input_dim != width) {
-    fail("projection", "= identity needs titans.input_dim == titans.width (" + std::to_string(input_dim) + " != " +
-                           std::to_string(width) + "); use orthogonal or given");
+    fail("projection", "= identity needs titans.input_dim == titans.width (" + std::to_string(input_dim) +
+                           " != " + std::to_string(width) + "); use orthogonal or given");
   }
   if (chunk_size < 1) fail("chunk_size", "must be at least 1 (1 = per-token updates)");
   if (!(std::isfinite(grad_clip) && grad_clip >= 0.0)) fail("grad_clip", "must be a finite number >= 0 (0 = off)");
@@ -39,7 +39,8 @@ const char* titans_gate_mode_name(TitansGateMode mode) {
 }
 
 TitansProjectionKind parse_titans_projection(const std::string& name, const std::string& key) {
-  for (const auto kind : {TitansProjectionKind::kOrthogonal, TitansProjectionKind::kIdentity, TitansProjectionKind::kGiven}) {
+  for (const auto kind :
+       {TitansProjectionKind::kOrthogonal, TitansProjectionKind::kIdentity, TitansProjectionKind::kGiven}) {
     if (name == titans_projection_name(kind)) return kind;
   }
   throw ConfigError(key + " must be orthogonal, identity or given, got '" + name + "'");

@@ -33,19 +33,19 @@ struct TitansConfig {
   std::int64_t expansion = 2;   // hidden width of an MLP memory = expansion * width
 
   TitansProjectionKind projection = TitansProjectionKind::kOrthogonal;
-  bool silu = true;             // SiLU on k, v and q (after the projection, before the L2 norm)
-  bool l2_normalize = true;     // unit-length k and q (v is left as it is)
+  bool silu = true;          // SiLU on k, v and q (after the projection, before the L2 norm)
+  bool l2_normalize = true;  // unit-length k and q (v is left as it is)
 
   std::int64_t chunk_size = 16;  // b: gradients of a chunk are taken at its starting weights; 1 = per token
   double grad_clip = 0.0;        // max L2 norm of one token's gradient over all layers; 0 = off
 
   TitansGateMode gate_mode = TitansGateMode::kConstant;
-  double theta_max = 1.0;        // data-dependent θ_t = theta_max * sigmoid(...)
+  double theta_max = 1.0;  // data-dependent θ_t = theta_max * sigmoid(...)
 
   TitansInit init = TitansInit::kXavier;
   double init_scale = 1.0;
-  std::uint64_t seed = 0;        // projections and initial weights
-  bool float64 = false;          // state and projections in float64 (tests); float32 otherwise
+  std::uint64_t seed = 0;  // projections and initial weights
+  bool float64 = false;    // state and projections in float64 (tests); float32 otherwise
 
   std::int64_t hidden_width() const { return depth == 1 ? width : expansion * width; }
   // ConfigError naming the key ("titans.depth must be 1..4") when a value is out of range.

@@ -27,7 +27,8 @@ void check_linear(const TitansGateLinear& linear, const char* name, std::int64_t
                      " values, expected titans.input_dim = " + std::to_string(input_dim));
   }
   for (const double value : linear.weight) {
-    if (!std::isfinite(value)) throw InputError(std::string("titans gates: ") + name + ".weight has a non-finite value");
+    if (!std::isfinite(value))
+      throw InputError(std::string("titans gates: ") + name + ".weight has a non-finite value");
   }
   if (!std::isfinite(linear.bias)) throw InputError(std::string("titans gates: ") + name + ".bias is not finite");
 }
@@ -35,9 +36,11 @@ void check_linear(const TitansGateLinear& linear, const char* name, std::int64_t
 }  // namespace
 
 TitansGates TitansGates::constant(double alpha, double eta, double theta) {
-  if (!(alpha >= 0.0 && alpha <= 1.0)) throw InputError("titans gates: alpha must be in [0, 1], got " + number_text(alpha));
+  if (!(alpha >= 0.0 && alpha <= 1.0))
+    throw InputError("titans gates: alpha must be in [0, 1], got " + number_text(alpha));
   if (!(eta >= 0.0 && eta <= 1.0)) throw InputError("titans gates: eta must be in [0, 1], got " + number_text(eta));
-  if (!(theta >= 0.0 && std::isfinite(theta))) throw InputError("titans gates: theta must be a finite number >= 0, got " + number_text(theta));
+  if (!(theta >= 0.0 && std::isfinite(theta)))
+    throw InputError("titans gates: theta must be a finite number >= 0, got " + number_text(theta));
   TitansGates gates;
   gates.mode_ = TitansGateMode::kConstant;
   gates.alpha_ = alpha;
@@ -46,7 +49,8 @@ TitansGates TitansGates::constant(double alpha, double eta, double theta) {
   return gates;
 }
 
-TitansGates TitansGates::data_dependent(const TitansConfig& config, TitansGateLinear alpha, TitansGateLinear eta, TitansGateLinear theta) {
+TitansGates TitansGates::data_dependent(const TitansConfig& config, TitansGateLinear alpha, TitansGateLinear eta,
+                                        TitansGateLinear theta) {
   config.validate();
   check_linear(alpha, "alpha", config.input_dim);
   check_linear(eta, "eta", config.input_dim);
@@ -62,9 +66,11 @@ TitansGates TitansGates::data_dependent(const TitansConfig& config, TitansGateLi
 }
 
 TitansGates TitansGates::published(const TitansConfig& config) {
-  if (config.gate_mode == TitansGateMode::kConstant) return constant(kTitansPublishedAlpha, kTitansPublishedEta, kTitansPublishedTheta);
+  if (config.gate_mode == TitansGateMode::kConstant)
+    return constant(kTitansPublishedAlpha, kTitansPublishedEta, kTitansPublishedTheta);
   if (!(config.theta_max > kTitansPublishedTheta)) {
-    throw ConfigError("titans.theta_max must exceed the published theta = 0.01 to represent it with data-dependent gates");
+    throw ConfigError(
+        "titans.theta_max must exceed the published theta = 0.01 to represent it with data-dependent gates");
   }
   const std::vector<double> zeros(static_cast<std::size_t>(config.input_dim), 0.0);
   return data_dependent(config, {zeros, logit(kTitansPublishedAlpha)}, {zeros, logit(kTitansPublishedEta)},
@@ -91,8 +97,8 @@ TitansGates TitansGates::from_genome(const TitansConfig& config, const std::vect
   const GenomeLayout genome_layout = layout(config);
   if (static_cast<std::int64_t>(values.size()) != genome_layout.size()) {
     throw InputError("titans gates: the genome has " + std::to_string(values.size()) + " values, the " +
-                     titans_gate_mode_name(config.gate_mode) + " gate layout needs " + std::to_string(genome_layout.size()) + ":\n" +
-                     genome_layout.describe());
+                     titans_gate_mode_name(config.gate_mode) + " gate layout needs " +
+                     std::to_string(genome_layout.size()) + ":\n" + genome_layout.describe());
   }
   for (const auto& entry : genome_layout.entries()) {
     for (std::int64_t i = 0; i < entry.size; ++i) {
@@ -125,7 +131,8 @@ std::vector<float> TitansGates::to_genome() const {
     };
     open(alpha_, "alpha");
     open(eta_, "eta");
-    if (!(theta_ > 0.0)) throw InputError("titans gates: theta = 0 has no finite log; the constant-gate genome needs theta > 0");
+    if (!(theta_ > 0.0))
+      throw InputError("titans gates: theta = 0 has no finite log; the constant-gate genome needs theta > 0");
     return {static_cast<float>(logit(alpha_)), static_cast<float>(logit(eta_)), static_cast<float>(std::log(theta_))};
   }
   std::vector<float> out;
@@ -137,26 +144,32 @@ std::vector<float> TitansGates::to_genome() const {
 }
 
 TitansGateValues TitansGates::compute(const at::Tensor& x) const {
-  if (x.dim() != 3) throw InputError("titans gates: input features must be [streams, tokens, input_dim], got " + core::shape_text(x.sizes().vec()));
+  if (x.dim() != 3)
+    throw InputError("titans gates: input features must be [streams, tokens, input_dim], got " +
+                     core::shape_text(x.sizes().vec()));
   const auto options = x.options().dtype(at::kDouble);
   const std::vector<std::int64_t> shape{x.size(0), x.size(1)};
   if (mode_ == TitansGateMode::kConstant) {
     return {at::full(shape, alpha_, options), at::full(shape, eta_, options), at::full(shape, theta_, options)};
   }
   if (x.size(2) != input_dim_) {
-    throw InputError("titans gates: input features have " + std::to_string(x.size(2)) + " dims, the gates were built for titans.input_dim = " +
-                     std::to_string(input_dim_));
+    throw InputError("titans gates: input features have " + std::to_string(x.size(2)) +
+                     " dims, the gates were built for titans.input_dim = " + std::to_string(input_dim_));
   }
   // One [input_dim, 3] product for all three gates.
   std::vector<double> weights(static_cast<std::size_t>(input_dim_ * 3));
   const TitansGateLinear* linears[3] = {&alpha_linear_, &eta_linear_, &theta_linear_};
   for (std::int64_t i = 0; i < input_dim_; ++i) {
-    for (int gate = 0; gate < 3; ++gate) weights[static_cast<std::size_t>(i * 3 + gate)] = linears[gate]->weight[static_cast<std::size_t>(i)];
+    for (int gate = 0; gate < 3; ++gate)
+      weights[static_cast<std::size_t>(i * 3 + gate)] = linears[gate]->weight[static_cast<std::size_t>(i)];
   }
   const at::Tensor weight = at::from_blob(weights.data(), {input_dim_, 3}, at::kDouble).to(x.device());
-  const at::Tensor bias = at::tensor(std::vector<double>{alpha_linear_.bias, eta_linear_.bias, theta_linear_.bias}, at::kDouble).to(x.device());
+  const at::Tensor bias = at::tensor(std::vector<double>{alpha_linear_.bias, eta_linear_.bias, theta_linear_.bias},
+                                     at::kDouble)
+                              .to(x.device());
   const at::Tensor gates = at::sigmoid(at::matmul(x.to(at::kDouble), weight) + bias);
-  return {gates.select(2, 0).contiguous(), gates.select(2, 1).contiguous(), (gates.select(2, 2) * theta_max_).contiguous()};
+  return {gates.select(2, 0).contiguous(), gates.select(2, 1).contiguous(),
+          (gates.select(2, 2) * theta_max_).contiguous()};
 }
 
 double TitansGates::alpha() const {

@@ -42,7 +42,8 @@ class TitansGates {
   // Constant gates in their natural space; InputError naming the gate when out of range.
   static TitansGates constant(double alpha, double eta, double theta);
   // Data-dependent gates for input features of config.input_dim; θ is scaled by config.theta_max.
-  static TitansGates data_dependent(const TitansConfig& config, TitansGateLinear alpha, TitansGateLinear eta, TitansGateLinear theta);
+  static TitansGates data_dependent(const TitansConfig& config, TitansGateLinear alpha, TitansGateLinear eta,
+                                    TitansGateLinear theta);
   // The published α, η, θ in config.gate_mode; data-dependent: zero weights and biases at
   // logit(α), logit(η), logit(θ / θ_max) (ConfigError when θ_max <= 0.01).
   static TitansGates published(const TitansConfig& config);

@@ -17,8 +17,9 @@ constexpr std::uint64_t kFirstLayerStream = 16;
 
 void check_gate_mode(const TitansConfig& config, const TitansGates& gates) {
   if (gates.mode() != config.gate_mode) {
-    throw ConfigError(std::string("titans.gate_mode is ") + titans_gate_mode_name(config.gate_mode) + " but the gates are " +
-                      titans_gate_mode_name(gates.mode()) + "; build the gates from the same config");
+    throw ConfigError(std::string("titans.gate_mode is ") + titans_gate_mode_name(config.gate_mode) +
+                      " but the gates are " + titans_gate_mode_name(gates.mode()) +
+                      "; build the gates from the same config");
   }
 }
 
@@ -31,26 +32,34 @@ struct ChunkRun {
   at::Tensor weight_weights;    // [B, chunks, n]
 };
 
-ChunkRun chunk_run(const TitansGateValues& gates, std::int64_t start, std::int64_t chunks, std::int64_t n, at::ScalarType dtype) {
-  const auto slice = [&](const at::Tensor& gate) { return gate.narrow(1, start, chunks * n).reshape({gate.size(0), chunks, n}); };
-  const TitansChunkCoefficients coefficients = titans_chunk_coefficients(slice(gates.alpha), slice(gates.eta), slice(gates.theta));
-  return {coefficients.weight_decay.to(dtype), coefficients.momentum_carry.to(dtype), coefficients.momentum_decay.to(dtype),
-          coefficients.momentum_weights.to(dtype), coefficients.weight_weights.to(dtype)};
+ChunkRun chunk_run(const TitansGateValues& gates, std::int64_t start, std::int64_t chunks, std::int64_t n,
+                   at::ScalarType dtype) {
+  const auto slice = [&](const at::Tensor& gate) {
+    return gate.narrow(1, start, chunks * n).reshape({gate.size(0), chunks, n});
+  };
+  const TitansChunkCoefficients coefficients = titans_chunk_coefficients(slice(gates.alpha), slice(gates.eta),
+                                                                         slice(gates.theta));
+  return {coefficients.weight_decay.to(dtype), coefficients.momentum_carry.to(dtype),
+          coefficients.momentum_decay.to(dtype), coefficients.momentum_weights.to(dtype),
+          coefficients.weight_weights.to(dtype)};
 }
 
 }  // namespace
 
-TitansMemory::TitansMemory(const TitansConfig& config, const TitansGates& gates) : TitansMemory(config, gates, TitansProjection(config)) {}
+TitansMemory::TitansMemory(const TitansConfig& config, const TitansGates& gates)
+    : TitansMemory(config, gates, TitansProjection(config)) {}
 
 TitansMemory::TitansMemory(const TitansConfig& config, const TitansGates& gates, TitansProjection projection)
     : config_(config), gates_(gates), projection_(std::move(projection)) {
   config_.validate();
   check_gate_mode(config_, gates_);
   const TitansConfig& built_for = projection_.config();
-  if (built_for.input_dim != config_.input_dim || built_for.width != config_.width || built_for.projection != config_.projection ||
-      built_for.silu != config_.silu || built_for.l2_normalize != config_.l2_normalize || built_for.float64 != config_.float64) {
-    throw ConfigError("titans: the projection was built for another config (one of titans.input_dim, width, projection, silu, "
-                      "l2_normalize, float64 differs); build it from the memory's config");
+  if (built_for.input_dim != config_.input_dim || built_for.width != config_.width ||
+      built_for.projection != config_.projection || built_for.silu != config_.silu ||
+      built_for.l2_normalize != config_.l2_normalize || built_for.float64 != config_.float64) {
+    throw ConfigError(
+        "titans: the projection was built for another config (one of titans.input_dim, width, projection, silu, "
+        "l2_normalize, float64 differs); build it from the memory's config");
   }
   reset(1, at::kCPU);
 }
@@ -95,12 +104,13 @@ void TitansMemory::set_gates(const TitansGates& gates) {
 
 void TitansMemory::check_input(const at::Tensor& x, std::int64_t last_dim, const char* what) const {
   if (x.dim() != 3 || x.size(0) != streams_ || x.size(2) != last_dim) {
-    throw InputError(std::string("titans memory: ") + what + " has shape " + core::shape_text(x.sizes().vec()) + ", expected [" +
-                     std::to_string(streams_) + " streams, tokens, " + std::to_string(last_dim) + "] (reset(streams) sets the stream count)");
+    throw InputError(std::string("titans memory: ") + what + " has shape " + core::shape_text(x.sizes().vec()) +
+                     ", expected [" + std::to_string(streams_) + " streams, tokens, " + std::to_string(last_dim) +
+                     "] (reset(streams) sets the stream count)");
   }
   if (x.device() != device_) {
-    throw InputError(std::string("titans memory: ") + what + " is on " + x.device().str() + " but the memory is on " + device_.str() +
-                     "; reset(streams, device) moves it");
+    throw InputError(std::string("titans memory: ") + what + " is on " + x.device().str() + " but the memory is on " +
+                     device_.str() + "; reset(streams, device) moves it");
   }
 }
 
@@ -149,7 +159,7 @@ void TitansMemory::update(const at::Tensor& x) {
     const at::Tensor momentum_carry = run.momentum_carry.select(1, index).view({streams_, 1, 1});
     const at::Tensor momentum_decay = run.momentum_decay.select(1, index).view({streams_, 1, 1});
     for (std::size_t layer = 0; layer < weights_.size(); ++layer) {
-      const at::Tensor& delta = deltas[layer];  // [B, n, out]
+      const at::Tensor& delta = deltas[layer];        // [B, n, out]
       const at::Tensor& input = trace.inputs[layer];  // [B, n, in]
       // W_end = P_β W + s S − Δᵀ diag(e) Z, then S_end = P_η S − Δᵀ diag(c) Z (W first: it
       // needs the chunk's starting momentum).
@@ -173,8 +183,9 @@ at::Tensor TitansMemory::retrieve_queries(const at::Tensor& queries) const {
 
 void TitansMemory::load_state(const std::vector<at::Tensor>& weights, const std::vector<at::Tensor>& momentum) {
   if (weights.size() != weights_.size() || momentum.size() != momentum_.size()) {
-    throw InputError("titans memory: load_state needs " + std::to_string(weights_.size()) + " weight and momentum tensors (one per layer), got " +
-                     std::to_string(weights.size()) + " and " + std::to_string(momentum.size()));
+    throw InputError("titans memory: load_state needs " + std::to_string(weights_.size()) +
+                     " weight and momentum tensors (one per layer), got " + std::to_string(weights.size()) + " and " +
+                     std::to_string(momentum.size()));
   }
   const auto dtype = titans_dtype(config_);
   std::vector<at::Tensor> new_weights;
@@ -184,8 +195,9 @@ void TitansMemory::load_state(const std::vector<at::Tensor>& weights, const std:
       const at::Tensor& given = is_weight ? weights[layer] : momentum[layer];
       const at::Tensor& current = is_weight ? weights_[layer] : momentum_[layer];
       if (!given.defined() || given.sizes() != current.sizes()) {
-        throw InputError(std::string("titans memory: load_state ") + (is_weight ? "weights[" : "momentum[") + std::to_string(layer) +
-                         "] has shape " + (given.defined() ? core::shape_text(given.sizes().vec()) : "(none)") + ", expected " +
+        throw InputError(std::string("titans memory: load_state ") + (is_weight ? "weights[" : "momentum[") +
+                         std::to_string(layer) + "] has shape " +
+                         (given.defined() ? core::shape_text(given.sizes().vec()) : "(none)") + ", expected " +
                          core::shape_text(current.sizes().vec()));
       }
       (is_weight ? new_weights : new_momentum).push_back(given.to(device_, dtype).contiguous().clone());

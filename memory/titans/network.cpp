@@ -32,8 +32,8 @@ at::Tensor titans_forward(const std::vector<at::Tensor>& weights, const at::Tens
   return hidden;  // unreachable
 }
 
-std::vector<at::Tensor> titans_deltas(const std::vector<at::Tensor>& weights, const TitansTrace& trace, const at::Tensor& output,
-                                      const at::Tensor& values) {
+std::vector<at::Tensor> titans_deltas(const std::vector<at::Tensor>& weights, const TitansTrace& trace,
+                                      const at::Tensor& output, const at::Tensor& values) {
   const std::size_t layers = weights.size();
   EVOMEM_CHECK(trace.inputs.size() == layers && trace.preactivations.size() + 1 == layers);
   std::vector<at::Tensor> deltas(layers);
@@ -62,7 +62,8 @@ at::Tensor titans_loss(const std::vector<at::Tensor>& weights, const at::Tensor&
   return (titans_forward(weights, keys) - values).square().sum(-1);
 }
 
-std::vector<at::Tensor> titans_token_gradients(const std::vector<at::Tensor>& weights, const at::Tensor& keys, const at::Tensor& values) {
+std::vector<at::Tensor> titans_token_gradients(const std::vector<at::Tensor>& weights, const at::Tensor& keys,
+                                               const at::Tensor& values) {
   TitansTrace trace;
   const at::Tensor output = titans_forward(weights, keys, &trace);
   const std::vector<at::Tensor> deltas = titans_deltas(weights, trace, output, values);

@@ -32,8 +32,8 @@ struct TitansTrace {
 at::Tensor titans_forward(const std::vector<at::Tensor>& weights, const at::Tensor& keys, TitansTrace* trace = nullptr);
 
 // δ_l [B, n, out_l] of every layer for the per-token losses (see the file comment).
-std::vector<at::Tensor> titans_deltas(const std::vector<at::Tensor>& weights, const TitansTrace& trace, const at::Tensor& output,
-                                      const at::Tensor& values);
+std::vector<at::Tensor> titans_deltas(const std::vector<at::Tensor>& weights, const TitansTrace& trace,
+                                      const at::Tensor& output, const at::Tensor& values);
 
 // ||g_t|| over all layers [B, n]: sqrt(Σ_l ||δ_{l,t}||² ||z_{l,t}||²), exact for outer products.
 at::Tensor titans_gradient_norms(const TitansTrace& trace, const std::vector<at::Tensor>& deltas);
@@ -43,6 +43,7 @@ at::Tensor titans_loss(const std::vector<at::Tensor>& weights, const at::Tensor&
 
 // Per-token gradients materialised, [B, n, out_l, in_l] per layer: the slow form the update
 // avoids, for tests and references.
-std::vector<at::Tensor> titans_token_gradients(const std::vector<at::Tensor>& weights, const at::Tensor& keys, const at::Tensor& values);
+std::vector<at::Tensor> titans_token_gradients(const std::vector<at::Tensor>& weights, const at::Tensor& keys,
+                                               const at::Tensor& values);
 
 }  // namespace evomem::memory

@@ -22,10 +22,12 @@ void check_given(const at::Tensor& weight, const char* name, const TitansConfig&
   if (!weight.defined()) throw InputError(std::string("titans projection = given: ") + name + " is missing");
   const std::vector<std::int64_t> expected{config.width, config.input_dim};
   if (weight.sizes().vec() != expected) {
-    throw InputError(std::string("titans projection = given: ") + name + " has shape " + core::shape_text(weight.sizes().vec()) +
+    throw InputError(std::string("titans projection = given: ") + name + " has shape " +
+                     core::shape_text(weight.sizes().vec()) +
                      ", expected [titans.width, titans.input_dim] = " + core::shape_text(expected));
   }
-  if (!at::isfinite(weight).all().item<bool>()) throw InputError(std::string("titans projection = given: ") + name + " has non-finite values");
+  if (!at::isfinite(weight).all().item<bool>())
+    throw InputError(std::string("titans projection = given: ") + name + " has non-finite values");
 }
 
 }  // namespace
@@ -47,7 +49,8 @@ TitansProjection::TitansProjection(const TitansConfig& config) : config_(config)
 TitansProjection::TitansProjection(const TitansConfig& config, at::Tensor w_k, at::Tensor w_v, at::Tensor w_q)
     : config_(config), w_k_(std::move(w_k)), w_v_(std::move(w_v)), w_q_(std::move(w_q)) {}
 
-TitansProjection TitansProjection::given(const TitansConfig& config, const at::Tensor& w_k, const at::Tensor& w_v, const at::Tensor& w_q) {
+TitansProjection TitansProjection::given(const TitansConfig& config, const at::Tensor& w_k, const at::Tensor& w_v,
+                                         const at::Tensor& w_q) {
   config.validate();
   if (config.projection != TitansProjectionKind::kGiven) {
     throw ConfigError(std::string("titans.projection is ") + titans_projection_name(config.projection) +
@@ -63,8 +66,8 @@ TitansProjection TitansProjection::given(const TitansConfig& config, const at::T
 
 at::Tensor TitansProjection::project(const at::Tensor& x, const at::Tensor& weight, bool normalize) const {
   if (x.dim() < 1 || x.size(-1) != config_.input_dim) {
-    throw InputError("titans: input features have shape " + core::shape_text(x.sizes().vec()) + ", the last dimension must be titans.input_dim = " +
-                     std::to_string(config_.input_dim));
+    throw InputError("titans: input features have shape " + core::shape_text(x.sizes().vec()) +
+                     ", the last dimension must be titans.input_dim = " + std::to_string(config_.input_dim));
   }
   at::Tensor out = x.to(titans_dtype(config_));
   if (weight.defined()) out = at::matmul(out, weight.to(x.device()).t());

@@ -15,7 +15,8 @@ class TitansProjection {
   explicit TitansProjection(const TitansConfig& config);
   // User-supplied matrices, each [width, input_dim] (the nn.Linear / Hugging Face layout:
   // k = x W_Kᵀ). InputError naming the tensor when a shape is wrong.
-  static TitansProjection given(const TitansConfig& config, const at::Tensor& w_k, const at::Tensor& w_v, const at::Tensor& w_q);
+  static TitansProjection given(const TitansConfig& config, const at::Tensor& w_k, const at::Tensor& w_v,
+                                const at::Tensor& w_q);
 
   // x [..., input_dim] -> [..., width], in the projection's dtype and on x's device.
   at::Tensor keys(const at::Tensor& x) const;

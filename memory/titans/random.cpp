@@ -62,7 +62,8 @@ std::vector<double> titans_orthogonal(std::int64_t rows, std::int64_t cols, std:
   if (rows <= cols) return vectors;  // the vectors are the rows
   std::vector<double> out(static_cast<std::size_t>(rows * cols));
   for (std::int64_t c = 0; c < cols; ++c) {
-    for (std::int64_t r = 0; r < rows; ++r) out[static_cast<std::size_t>(r * cols + c)] = vectors[static_cast<std::size_t>(c * length + r)];
+    for (std::int64_t r = 0; r < rows; ++r)
+      out[static_cast<std::size_t>(r * cols + c)] = vectors[static_cast<std::size_t>(c * length + r)];
   }
   return out;
 }

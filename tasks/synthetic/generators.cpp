@@ -19,16 +19,16 @@ namespace {
 // Keys of the NIAH needles (RULER draws them from a word list as well).
 const std::vector<std::string>& key_words() {
   static const std::vector<std::string> words = {
-      "apple",   "anchor",  "badger",  "basket",  "beacon",  "bottle",  "bridge",  "candle",  "canyon",  "carpet",
-      "castle",  "cherry",  "circle",  "cobalt",  "copper",  "cotton",  "dragon",  "falcon",  "feather", "forest",
-      "garden",  "ginger",  "glacier", "harbor",  "helmet",  "island",  "jacket",  "jungle",  "kettle",  "ladder",
-      "lantern", "lemon",   "marble",  "meadow",  "mirror",  "monkey",  "needle",  "orange",  "orchid",  "otter",
-      "palace",  "parrot",  "pebble",  "pepper",  "pillow",  "planet",  "pocket",  "rabbit",  "river",   "rocket",
-      "saddle",  "salmon",  "shadow",  "silver",  "spider",  "spring",  "statue",  "summer",  "tablet",  "teapot",
-      "thunder", "tiger",   "timber",  "tomato",  "tunnel",  "turtle",  "valley",  "velvet",  "violin",  "walnut",
-      "window",  "winter",  "wizard",  "yellow",  "zebra",   "button",  "crystal", "dolphin", "engine",  "fountain",
-      "hammer",  "lizard",  "magnet",  "pencil",  "pirate",  "puzzle",  "ribbon",  "sapphire", "scarf",  "sparrow",
-      "stone",   "sugar",   "tulip",   "umbrella", "wagon",  "whistle", "willow",  "anvil",   "comet",   "meteor"};
+      "apple",   "anchor", "badger",  "basket",   "beacon", "bottle",  "bridge",  "candle",   "canyon",  "carpet",
+      "castle",  "cherry", "circle",  "cobalt",   "copper", "cotton",  "dragon",  "falcon",   "feather", "forest",
+      "garden",  "ginger", "glacier", "harbor",   "helmet", "island",  "jacket",  "jungle",   "kettle",  "ladder",
+      "lantern", "lemon",  "marble",  "meadow",   "mirror", "monkey",  "needle",  "orange",   "orchid",  "otter",
+      "palace",  "parrot", "pebble",  "pepper",   "pillow", "planet",  "pocket",  "rabbit",   "river",   "rocket",
+      "saddle",  "salmon", "shadow",  "silver",   "spider", "spring",  "statue",  "summer",   "tablet",  "teapot",
+      "thunder", "tiger",  "timber",  "tomato",   "tunnel", "turtle",  "valley",  "velvet",   "violin",  "walnut",
+      "window",  "winter", "wizard",  "yellow",   "zebra",  "button",  "crystal", "dolphin",  "engine",  "fountain",
+      "hammer",  "lizard", "magnet",  "pencil",   "pirate", "puzzle",  "ribbon",  "sapphire", "scarf",   "sparrow",
+      "stone",   "sugar",  "tulip",   "umbrella", "wagon",  "whistle", "willow",  "anvil",    "comet",   "meteor"};
   return words;
 }
 
@@ -155,8 +155,8 @@ class SampleBuilder {
   // Token spans of the context's needles inside the filled prompt.
   void finish(SyntheticSample& sample, const Piece& context) const {
     sample.context = context.text;
-    const std::string marker_prompt = fill_template(task_.prompt_template, {{"context", "\x01"}, {"input", sample.input}},
-                                                    task_.name);
+    const std::string marker_prompt = fill_template(task_.prompt_template,
+                                                    {{"context", "\x01"}, {"input", sample.input}}, task_.name);
     sample.prompt_context_offset = marker_prompt.find('\x01');
     const std::string text = prompt(sample.context, sample.input);
     const auto tokens = tokenizer_.encode(text);
@@ -179,7 +179,8 @@ class SampleBuilder {
       // First token ending after `begin`, first token starting at or after `end`.
       span.token_begin = static_cast<std::size_t>(std::upper_bound(begins.begin() + 1, begins.end(), begin) -
                                                   (begins.begin() + 1));
-      span.token_end = static_cast<std::size_t>(std::lower_bound(begins.begin(), begins.end() - 1, end) - begins.begin());
+      span.token_end = static_cast<std::size_t>(std::lower_bound(begins.begin(), begins.end() - 1, end) -
+                                                begins.begin());
       sample.needles.push_back(span);
     }
   }
@@ -219,9 +220,8 @@ SampleSketch passkey_sketch(SyntheticRng& rng, double depth, bool number_string)
   const std::string value = rng.digits(number_string ? 10 : 5);
   const std::string what = number_string ? "sequence of digits" : "pass key";
   Haystack haystack;
-  haystack.needles.push_back(
-      needle_piece("The " + what + " is " + value + ". Remember it. " + value + " is the " + what + ".", "needle",
-                   {value, value}));
+  haystack.needles.push_back(needle_piece(
+      "The " + what + " is " + value + ". Remember it. " + value + " is the " + what + ".", "needle", {value, value}));
   haystack.depths = {depth};
   return haystack_sketch(std::move(haystack), "What is the " + what + "?", {value}, depth);
 }
@@ -245,16 +245,18 @@ SampleSketch niah_sketch(const std::string& task, SyntheticRng& rng, double dept
       haystack.needles.push_back(needle_piece(sentence(keys[j], v), j == 0 ? "needle" : "distractor", {v}));
       if (j > 0) haystack.needles.back().spans.back().kind = "distractor_value";
     }
-    input = "What is the special magic " + kind + " for " + keys[0] + " mentioned in the provided text? The special magic " +
-            kind + " for " + keys[0] + " is:";
+    input = "What is the special magic " + kind + " for " + keys[0] +
+            " mentioned in the provided text? The special magic " + kind + " for " + keys[0] + " is:";
   } else if (task == "synth_niah_multivalue") {
     const std::string key = distinct_keys(rng, 1)[0];
     for (std::size_t j = 0; j < 4; ++j) {
       answers.push_back(value());
       haystack.needles.push_back(needle_piece(sentence(key, answers.back()), "needle", {answers.back()}));
     }
-    input = "What are all the special magic numbers for " + key + " mentioned in the provided text? The special magic "
-            "numbers for " + key + " are:";
+    input = "What are all the special magic numbers for " + key +
+            " mentioned in the provided text? The special magic "
+            "numbers for " +
+            key + " are:";
   } else {
     const auto keys = distinct_keys(rng, 4);
     for (const auto& key : keys) {
@@ -292,8 +294,8 @@ SampleSketch variable_tracking_sketch(SyntheticRng& rng, double depth) {
   }
   const std::string input = "Question: Find all variables that are assigned the value " + value +
                             " in the text above. Answer: According to the chain(s) of variable assignment in the text "
-                            "above, " + std::to_string(kHops + 1) + " variables are assigned the value " + value +
-                            ", they are:";
+                            "above, " +
+                            std::to_string(kHops + 1) + " variables are assigned the value " + value + ", they are:";
   return haystack_sketch(std::move(haystack), input, names, depth);
 }
 
@@ -326,7 +328,8 @@ SampleSketch kv_retrieval_sketch(SyntheticRng& rng, double depth, const SampleBu
   sketch.depth = depth;
   const std::string probe_input = "Key: \"" + (*pairs)[0].first + "\"\nThe value associated with the specified key is:";
   const std::size_t count = std::max<std::size_t>(
-      1, builder.largest_filler([&](std::size_t n) { return json_piece(std::min(n, capacity), 0); }, probe_input, length));
+      1,
+      builder.largest_filler([&](std::size_t n) { return json_piece(std::min(n, capacity), 0); }, probe_input, length));
   if (count >= capacity) throw InternalError("kv_retrieval pair capacity too small");
   const auto queried = static_cast<std::size_t>(std::llround(depth * static_cast<double>(count - 1)));
   sketch.input = "Key: \"" + (*pairs)[queried].first + "\"\nThe value associated with the specified key is:";
@@ -425,9 +428,9 @@ std::vector<SyntheticSample> generate_synthetic(const SyntheticOptions& options,
     stream = stream * 1000003 + options.length;
     SyntheticRng rng = SyntheticRng::for_stream(options.seed, stream);
     const double depth = options.depth ? *options.depth
-                                       : (options.samples > 1 ? static_cast<double>(index) /
-                                                                    static_cast<double>(options.samples - 1)
-                                                              : 0.5);
+                                       : (options.samples > 1
+                                              ? static_cast<double>(index) / static_cast<double>(options.samples - 1)
+                                              : 0.5);
     SampleSketch sketch;
     if (task.name == "synth_passkey" || task.name == "synth_number_string") {
       sketch = passkey_sketch(rng, depth, task.name == "synth_number_string");

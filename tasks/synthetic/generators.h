@@ -24,8 +24,8 @@ struct SyntheticTokenizer {
 };
 
 struct SyntheticOptions {
-  std::string task;                // a name from synthetic_task_names()
-  std::size_t length = 4096;       // tokens of the filled prompt (no BOS)
+  std::string task;           // a name from synthetic_task_names()
+  std::size_t length = 4096;  // tokens of the filled prompt (no BOS)
   std::size_t samples = 1;
   std::uint64_t seed = 0;
   // Depth (0 = start of the context, 1 = end) of the needle the question asks about; unset:
@@ -55,9 +55,9 @@ struct SyntheticSample {
   std::string input;
   std::string context;
   std::vector<std::string> answers;
-  std::size_t length = 0;       // tokens of the filled prompt without BOS
+  std::size_t length = 0;                 // tokens of the filled prompt without BOS
   std::size_t prompt_context_offset = 0;  // byte offset of `context` inside the filled prompt
-  double depth = 0.0;           // depth of the queried needle (or key/value pair)
+  double depth = 0.0;                     // depth of the queried needle (or key/value pair)
   std::vector<NeedleSpan> needles;
 };
 

@@ -47,7 +47,7 @@ std::string SyntheticRng::uuid() {
   for (int i = 0; i < 32; ++i) {
     if (i == 8 || i == 12 || i == 16 || i == 20) text.push_back('-');
     std::uint64_t nibble = below(16);
-    if (i == 12) nibble = 4;                    // version 4
+    if (i == 12) nibble = 4;                   // version 4
     if (i == 16) nibble = 8 + (nibble & 0x3);  // RFC 4122 variant
     text.push_back(kHex[nibble]);
   }

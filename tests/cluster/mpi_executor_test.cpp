@@ -14,8 +14,8 @@
 
 #include "cluster/mpi_executor.h"
 #include "cluster/mpi_session.h"
-#include "search/signals.h"
 #include "objectives/function_objectives.h"
+#include "search/signals.h"
 
 namespace evomem::cluster {
 namespace {
@@ -38,7 +38,8 @@ class ScriptedObjective : public search::Objective {
   Eigen::Index dimension() const override { return 3; }
   evo::Direction direction() const override { return evo::Direction::kMinimize; }
   std::vector<search::WorkItem> plan(std::int64_t, const Eigen::MatrixXd&) override { return {}; }
-  search::GenerationOutcome aggregate(std::int64_t, const std::vector<search::WorkItem>&, const std::vector<search::ItemResult>&) override {
+  search::GenerationOutcome aggregate(std::int64_t, const std::vector<search::WorkItem>&,
+                                      const std::vector<search::ItemResult>&) override {
     return {};
   }
   std::vector<double> evaluate(const search::WorkItem& item) override {
@@ -231,9 +232,9 @@ TEST(MpiExecutor, SurvivesInjectedThrowsAndHangsOverSeveralRuns) {
   EXPECT_GE(stats.dispatches, stats.items + stats.timeouts);
   std::printf("faults over 5 runs of 32 items on %d workers: %lld dispatches, %lld errors, %lld timeouts, "
               "%lld failed, %lld dropped\n",
-              executor->worker_count(), static_cast<long long>(stats.dispatches),
-              static_cast<long long>(stats.errors), static_cast<long long>(stats.timeouts),
-              static_cast<long long>(stats.failed_items), static_cast<long long>(stats.dropped_results));
+              executor->worker_count(), static_cast<long long>(stats.dispatches), static_cast<long long>(stats.errors),
+              static_cast<long long>(stats.timeouts), static_cast<long long>(stats.failed_items),
+              static_cast<long long>(stats.dropped_results));
 }
 
 TEST(MpiExecutor, SignalInterruptsRunAndShutdownStillReleasesWorkers) {

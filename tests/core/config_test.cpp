@@ -33,8 +33,8 @@ std::string config_error(const std::string& text, const std::vector<std::string>
 }
 
 TEST(ConfigTest, DefaultsAreFilledAndTypesConverted) {
-  Config config = Config::parse("[evolution]\nsigma = 1\n[output]\nrun_file = 'run.h5'\n[tasks.passkey]\n[tasks.kv]\nweight = 2\n",
-                                "run.toml");
+  Config config = Config::parse(
+      "[evolution]\nsigma = 1\n[output]\nrun_file = 'run.h5'\n[tasks.passkey]\n[tasks.kv]\nweight = 2\n", "run.toml");
   config.validate(run_schema());
   EXPECT_EQ(config.get_int("evolution.population"), 32);
   EXPECT_DOUBLE_EQ(config.get_double("evolution.sigma"), 1.0);
@@ -70,20 +70,24 @@ TEST(ConfigTest, NumericOverrideOfStringKeyStaysTheTypedText) {
 }
 
 TEST(ConfigTest, ArrayOfTablesEntriesAreValidatedAndAddressable) {
-  Config config = Config::parse("[output]\nrun_file='r.h5'\n[[stages]]\ngeneration = 0\n[[stages]]\ngeneration = 40\n", "run.toml");
+  Config config = Config::parse("[output]\nrun_file='r.h5'\n[[stages]]\ngeneration = 0\n[[stages]]\ngeneration = 40\n",
+                                "run.toml");
   config.set("stages.1.generation=50");
   config.validate(run_schema());
   EXPECT_EQ(config.children("stages"), (std::vector<std::string>{"0", "1"}));
   EXPECT_EQ(config.get_int("stages.1.generation"), 50);
-  EXPECT_NE(config_error("[output]\nrun_file='r.h5'\n[[stages]]\ngenration = 0\n").find("unknown key 'stages.0.genration'"),
-            std::string::npos);
+  EXPECT_NE(
+      config_error("[output]\nrun_file='r.h5'\n[[stages]]\ngenration = 0\n").find("unknown key 'stages.0.genration'"),
+      std::string::npos);
 }
 
 TEST(ConfigTest, UnknownKeysAreRejectedByNameWithAHint) {
-  EXPECT_EQ(config_error("[evolution]\nsigm = 0.1\n[output]\nrun_file='r'\n"),
-            "run.toml: unknown key 'evolution.sigm' (did you mean 'evolution.sigma'?); remove it or check its spelling");
-  EXPECT_EQ(config_error("[output]\nrun_file='r'\n[tasks.kv]\nwieght = 1\n"),
-            "run.toml: unknown key 'tasks.kv.wieght' (did you mean 'tasks.kv.weight'?); remove it or check its spelling");
+  EXPECT_EQ(
+      config_error("[evolution]\nsigm = 0.1\n[output]\nrun_file='r'\n"),
+      "run.toml: unknown key 'evolution.sigm' (did you mean 'evolution.sigma'?); remove it or check its spelling");
+  EXPECT_EQ(
+      config_error("[output]\nrun_file='r'\n[tasks.kv]\nwieght = 1\n"),
+      "run.toml: unknown key 'tasks.kv.wieght' (did you mean 'tasks.kv.weight'?); remove it or check its spelling");
   EXPECT_EQ(config_error("zzzzzzzzzz = 1\n[output]\nrun_file='r'\n"),
             "run.toml: unknown key 'zzzzzzzzzz'; remove it or check its spelling");
   EXPECT_EQ(config_error("[output]\nrun_file='r'\n", {"evolution.popsize=4"}),
@@ -99,7 +103,8 @@ TEST(ConfigTest, WrongTypesAndChoicesAndMissingRequiredKeys) {
             "run.toml: key 'evolution.mean' must be an array of numbers, got array");
   EXPECT_EQ(config_error("[output]\nrun_file='r'\n", {"evolution.strategy=lbfgs"}),
             "run.toml: key 'evolution.strategy' is 'lbfgs'; allowed values: cmaes, sep");
-  EXPECT_EQ(config_error("evolution = 3\n[output]\nrun_file='r'\n"), "run.toml: key 'evolution' must be a table, got integer");
+  EXPECT_EQ(config_error("evolution = 3\n[output]\nrun_file='r'\n"),
+            "run.toml: key 'evolution' must be a table, got integer");
   EXPECT_EQ(config_error(""), "run.toml: required key 'output.run_file' is missing (where the run goes)");
 }
 

@@ -13,7 +13,9 @@ namespace fs = std::filesystem;
 
 class FilesTest : public ::testing::Test {
  protected:
-  std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(directory_), fs::directory_iterator())); }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(directory_), fs::directory_iterator()));
+  }
   evomem::test_support::TempDirectory temporary_{"evomem_files_test"};
   const fs::path& directory_ = temporary_.path();
 };

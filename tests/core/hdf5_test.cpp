@@ -97,7 +97,8 @@ TEST_F(Hdf5Test, ErrorsNameFileAndObject) {
     file.read<std::int64_t>("values");
     FAIL();
   } catch (const FormatError& error) {
-    EXPECT_NE(std::string(error.what()).find("holds floating point values where integer values are expected"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("holds floating point values where integer values are expected"),
+              std::string::npos);
   }
   EXPECT_THROW(file.string_attribute("config"), FormatError);
   EXPECT_THROW(File::open(directory_ / "absent.h5"), InputError);
@@ -145,14 +146,15 @@ TEST_F(Hdf5Test, ReadableByH5py) {
     file.write_strings("tasks", {"passkey", "niah"});
   }
   const fs::path script = directory_ / "read.py";
-  std::ofstream(script) << "import h5py, sys\n"
-                           "f = h5py.File(sys.argv[1], 'r')\n"
-                           "assert f.attrs['config'] == 'sigma = 0.5', f.attrs['config']\n"
-                           "assert list(f['best/genome'][:]) == [0.5, -1.0]\n"
-                           "assert f['strategy/matrix'].shape == (3, 2) and f['strategy/matrix'][2, 1] == 6\n"
-                           "assert list(f['history/best'][:]) == [0.25, 0.5] and f['history/best'].maxshape == (None,)\n"
-                           "assert [t.decode() if isinstance(t, bytes) else t for t in f['tasks'][:]] == ['passkey', 'niah']\n"
-                           "print('ok')\n";
+  std::ofstream(script)
+      << "import h5py, sys\n"
+         "f = h5py.File(sys.argv[1], 'r')\n"
+         "assert f.attrs['config'] == 'sigma = 0.5', f.attrs['config']\n"
+         "assert list(f['best/genome'][:]) == [0.5, -1.0]\n"
+         "assert f['strategy/matrix'].shape == (3, 2) and f['strategy/matrix'][2, 1] == 6\n"
+         "assert list(f['history/best'][:]) == [0.25, 0.5] and f['history/best'].maxshape == (None,)\n"
+         "assert [t.decode() if isinstance(t, bytes) else t for t in f['tasks'][:]] == ['passkey', 'niah']\n"
+         "print('ok')\n";
   const auto result = evomem::test_support::run_command("/usr/bin/python3 " + script.string() + " " + path.string());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.output, "ok\n");

@@ -83,9 +83,11 @@ TEST_F(SafetensorsTest, MalformedFilesAreRejectedWithClearMessages) {
 
   {
     std::ofstream(directory_ / "short.safetensors", std::ios::binary) << "abc";
-    EXPECT_NE(rejection(directory_ / "short.safetensors").find("too short for a safetensors header"), std::string::npos);
+    EXPECT_NE(rejection(directory_ / "short.safetensors").find("too short for a safetensors header"),
+              std::string::npos);
   }
-  EXPECT_NE(rejection(raw_file("long_header.safetensors", good, 8, 1'000'000)).find("header length 1000000 reaches beyond the end"),
+  EXPECT_NE(rejection(raw_file("long_header.safetensors", good, 8, 1'000'000))
+                .find("header length 1000000 reaches beyond the end"),
             std::string::npos);
   EXPECT_NE(rejection(raw_file("json.safetensors", "{\"a\": [", 0)).find("invalid JSON"), std::string::npos);
   EXPECT_NE(rejection(raw_file("dtype.safetensors", R"({"a":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", 2))
@@ -97,23 +99,29 @@ TEST_F(SafetensorsTest, MalformedFilesAreRejectedWithClearMessages) {
   EXPECT_NE(rejection(raw_file("beyond.safetensors", R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8))
                 .find("lies beyond the 8-byte data area"),
             std::string::npos);
-  EXPECT_NE(rejection(raw_file("overlap.safetensors",
-                               R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                               12))
-                .find("overlaps the data of another tensor"),
-            std::string::npos);
+  EXPECT_NE(
+      rejection(
+          raw_file(
+              "overlap.safetensors",
+              R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+              12))
+          .find("overlaps the data of another tensor"),
+      std::string::npos);
   EXPECT_NE(rejection(raw_file("hole.safetensors", R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8))
                 .find("unused bytes before tensor 'a'"),
             std::string::npos);
-  EXPECT_NE(rejection(raw_file("trailing.safetensors", good, 12)).find("4 bytes after the last tensor"), std::string::npos);
+  EXPECT_NE(rejection(raw_file("trailing.safetensors", good, 12)).find("4 bytes after the last tensor"),
+            std::string::npos);
   EXPECT_NE(rejection(raw_file("reversed.safetensors", R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", 8))
                 .find("are reversed"),
             std::string::npos);
   EXPECT_NE(rejection(raw_file("negative.safetensors", R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8))
                 .find("non-negative integers"),
             std::string::npos);
-  EXPECT_NE(rejection(raw_file("meta.safetensors", R"({"__metadata__":{"k":3}})", 0)).find("must be a string"), std::string::npos);
-  EXPECT_NE(rejection(raw_file("array.safetensors", "[1, 2]", 0)).find("header must be a JSON object"), std::string::npos);
+  EXPECT_NE(rejection(raw_file("meta.safetensors", R"({"__metadata__":{"k":3}})", 0)).find("must be a string"),
+            std::string::npos);
+  EXPECT_NE(rejection(raw_file("array.safetensors", "[1, 2]", 0)).find("header must be a JSON object"),
+            std::string::npos);
 }
 
 TEST_F(SafetensorsTest, ShardedCheckpointFollowsTheIndex) {
@@ -140,7 +148,8 @@ TEST_F(SafetensorsTest, ShardedCheckpointFollowsTheIndex) {
   } catch (const FormatError& error) {
     EXPECT_NE(std::string(error.what()).find("tensor 'model.norm.weight' is listed in shard"), std::string::npos);
   }
-  std::ofstream(directory_ / "model.safetensors.index.json") << R"({"weight_map": {"x": "model-00009-of-00009.safetensors"}})";
+  std::ofstream(directory_ / "model.safetensors.index.json")
+      << R"({"weight_map": {"x": "model-00009-of-00009.safetensors"}})";
   EXPECT_THROW(SafetensorsCheckpoint{directory_}, InputError);
 }
 
@@ -151,7 +160,8 @@ TEST_F(SafetensorsTest, FolderWithoutWeightsIsAUserError) {
 // The written file follows the published layout closely enough for a from-scratch numpy
 // reader (the Python safetensors package is not available as a Debian package).
 TEST_F(SafetensorsTest, ReadableByAnIndependentNumpyReader) {
-  if (evomem::test_support::run_command("/usr/bin/python3 -c 'import numpy'").exit_code != 0) FAIL() << "python3-numpy missing: run bash scripts/setup.sh";
+  if (evomem::test_support::run_command("/usr/bin/python3 -c 'import numpy'").exit_code != 0)
+    FAIL() << "python3-numpy missing: run bash scripts/setup.sh";
   SafetensorsWriter writer;
   writer.add_f32("w", {2, 2}, {1.5f, 2.5f, -3.0f, 4.0f});
   const std::vector<std::uint16_t> brain = {float_to_bf16(0.25f)};

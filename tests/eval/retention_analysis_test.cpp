@@ -9,10 +9,10 @@
 
 #include <filesystem>
 
+#include "eval/retention_analysis.h"
 #include "memory/policy.h"
 #include "model/backbone.h"
 #include "model/tokenizer.h"
-#include "eval/retention_analysis.h"
 #include "report/retention_file.h"
 #include "tasks/synthetic/generators.h"
 #include "tasks/synthetic/suite.h"
@@ -127,7 +127,8 @@ TEST_F(RetentionAnalysisTest, ReplayingTheRecordReproducesAnswerAndCache) {
       }
     }
     const auto mask = record.keep_mask(layer);
-    EXPECT_TRUE(at::equal(cached.flatten(), at::tensor(std::vector<std::int64_t>(mask.begin(), mask.end())).to(at::kByte)))
+    EXPECT_TRUE(
+        at::equal(cached.flatten(), at::tensor(std::vector<std::int64_t>(mask.begin(), mask.end())).to(at::kByte)))
         << "layer " << layer;
   }
 
@@ -159,7 +160,8 @@ TEST_F(RetentionAnalysisTest, LandmarksPointAtThePasskeyAndFullCacheKeepsAll) {
   }
   EXPECT_TRUE(found_answer);
   for (const auto& layer : record.evicted_at) {
-    EXPECT_TRUE(std::all_of(layer.begin(), layer.end(), [](std::int32_t value) { return value == report::kNeverEvicted; }));
+    EXPECT_TRUE(
+        std::all_of(layer.begin(), layer.end(), [](std::int32_t value) { return value == report::kNeverEvicted; }));
   }
 }
 

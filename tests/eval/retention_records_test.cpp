@@ -18,7 +18,7 @@
 namespace evomem::eval {
 namespace {
 
-TEST(report::TokenClass, ClassifiesByVisibleCharacters) {
+TEST(TokenClass, ClassifiesByVisibleCharacters) {
   EXPECT_EQ(report::classify_token(" \n\t", false), report::TokenClass::kWhitespace);
   EXPECT_EQ(report::classify_token(" .", false), report::TokenClass::kPunctuation);
   EXPECT_EQ(report::classify_token(" 42", false), report::TokenClass::kDigits);
@@ -85,7 +85,8 @@ TEST(LocateContext, PreambleAndSpansWithAndWithoutTruncation) {
   // start, the answer is cut (a part of it is not the whole span), a tail span is found from
   // the end. The probes are the whole context here (shorter than 64 bytes), so use a context
   // long enough for start and end probes to differ.
-  std::string long_context = std::string(80, 'a') + " KEY=7 " + std::string(80, 'b') + " ANSWER " + std::string(80, 'c');
+  std::string long_context = std::string(80, 'a') + " KEY=7 " + std::string(80, 'b') + " ANSWER " +
+                             std::string(80, 'c');
   const std::size_t key_at = 81, answer_at = 81 + 7 + 80;
   const std::vector<tasks::ContextSpan> long_spans{{"key", key_at, key_at + 5}, {"answer", answer_at, answer_at + 6}};
   auto untruncated = character_record("Q: " + long_context, static_cast<std::int64_t>(long_context.size() + 3));
@@ -133,8 +134,9 @@ report::SampleRetention hand_made_record() {
   record.text = "<s>Find 7. ok";
   record.char_begin = {0, 3, 7, 8, 9, 10};
   record.char_end = {3, 7, 8, 9, 10, 13};
-  record.token_classes = {report::TokenClass::kSpecial, report::TokenClass::kWords, report::TokenClass::kWhitespace,
-                          report::TokenClass::kDigits, report::TokenClass::kPunctuation, report::TokenClass::kWords};
+  record.token_classes = {report::TokenClass::kSpecial,     report::TokenClass::kWords,
+                          report::TokenClass::kWhitespace,  report::TokenClass::kDigits,
+                          report::TokenClass::kPunctuation, report::TokenClass::kWords};
   record.prompt_tokens = 5;
   record.preamble_end = 2;
   record.spans = {{"answer", 3, 4}, {"needle", 2, 5}};
@@ -206,18 +208,18 @@ TEST(RetentionSummary, CsvQuotesTheSpecAndLeavesNotApplicableEmpty) {
   plain.spans.clear();
   const std::string csv = report::retention_summary_csv("h2o:heavy=2,recent=2", report::summarize_retention({plain}));
   const std::string header = csv.substr(0, csv.find('\n'));
-  EXPECT_EQ(header,
-            "policy,layer,entries,retained,age_mean,age_median,preamble_kept,needle_recall,kept_whitespace,"
-            "kept_punctuation,kept_digits,kept_words,kept_special,kept_other");
+  EXPECT_EQ(header, "policy,layer,entries,retained,age_mean,age_median,preamble_kept,needle_recall,kept_whitespace,"
+                    "kept_punctuation,kept_digits,kept_words,kept_special,kept_other");
   EXPECT_NE(csv.find("\n\"h2o:heavy=2,recent=2\",0,12,0.666667,2.25,1.5,0.750000,,0.000000,1.000000,0.500000,"
                      "0.750000,1.000000,\n"),
             std::string::npos);
   EXPECT_NE(csv.find("\n\"h2o:heavy=2,recent=2\",all,24,"), std::string::npos);
-  EXPECT_EQ(report::retention_summary_csv("full", report::summarize_retention({plain}), false).rfind("\"full\",0,", 0), 0u);
+  EXPECT_EQ(report::retention_summary_csv("full", report::summarize_retention({plain}), false).rfind("\"full\",0,", 0),
+            0u);
   EXPECT_NE(report::retention_summary_text(report::summarize_retention({plain})).find("all"), std::string::npos);
 }
 
-TEST(report::RetentionFile, RoundTripsAndRejectsOtherFiles) {
+TEST(RetentionFile, RoundTripsAndRejectsOtherFiles) {
   test_support::TempDirectory folder("retention_file");
   report::RetentionFile content;
   content.backbone = "models/evomem-tiny";

@@ -11,9 +11,9 @@
 #include <set>
 
 #include "core/error.h"
-#include "memory/titans/gates.h"
 #include "eval/titans_evaluation.h"
 #include "eval/titans_streams.h"
+#include "memory/titans/gates.h"
 
 namespace evomem::eval {
 namespace {
@@ -78,8 +78,10 @@ TEST(TitansStreams, RecallShiftRedrawsEveryValueAtEveryShift) {
   options.recall_keys = 6;
   options.recall_segment = 100;
   const auto stream = make_titans_stream(TitansStreamTask::kRecallShift, 300, 2, 0, vocabulary, options);
-  EXPECT_EQ(titans_query_steps(TitansStreamTask::kRecallShift, 300, options), (std::vector<std::int64_t>{100, 200, 300}));
-  EXPECT_EQ(titans_query_steps(TitansStreamTask::kRecallShift, 350, options), (std::vector<std::int64_t>{100, 200, 350}));
+  EXPECT_EQ(titans_query_steps(TitansStreamTask::kRecallShift, 300, options),
+            (std::vector<std::int64_t>{100, 200, 300}));
+  EXPECT_EQ(titans_query_steps(TitansStreamTask::kRecallShift, 350, options),
+            (std::vector<std::int64_t>{100, 200, 350}));
   EXPECT_EQ(titans_query_steps(TitansStreamTask::kRecallShift, 80, options), (std::vector<std::int64_t>{80}));
   ASSERT_EQ(stream.queries.size(), 18u);
   for (std::size_t q = 0; q < stream.queries.size(); ++q) {
@@ -87,7 +89,8 @@ TEST(TitansStreams, RecallShiftRedrawsEveryValueAtEveryShift) {
     // The answer is the value the key had most recently before the query.
     std::int64_t latest = -1;
     for (std::int64_t step = 0; step < query.after; ++step) {
-      if (stream.keys[static_cast<std::size_t>(step)] == query.key) latest = stream.values[static_cast<std::size_t>(step)];
+      if (stream.keys[static_cast<std::size_t>(step)] == query.key)
+        latest = stream.values[static_cast<std::size_t>(step)];
     }
     EXPECT_EQ(latest, query.answer);
     if (q >= 6) {

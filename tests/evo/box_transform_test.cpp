@@ -40,8 +40,8 @@ TEST(BoxTransform, IdentityInsideAndContinuousAtTheSeams) {
 }
 
 TEST(BoxTransform, InvertIsARightInverse) {
-  BoxTransform box(Eigen::Vector3d(-1.0, 0.0, -std::numeric_limits<double>::infinity()),
-                   Eigen::Vector3d(1.0, 5.0, 3.0), 3);
+  BoxTransform box(Eigen::Vector3d(-1.0, 0.0, -std::numeric_limits<double>::infinity()), Eigen::Vector3d(1.0, 5.0, 3.0),
+                   3);
   for (double t : {0.0, 0.001, 0.02, 0.5, 0.97, 1.0}) {
     Eigen::VectorXd value = Eigen::Vector3d(-1.0 + 2.0 * t, 5.0 * t, 3.0 - 10.0 * t);
     Eigen::VectorXd internal = value;

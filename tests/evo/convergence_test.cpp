@@ -23,7 +23,8 @@ struct RunSetup {
 };
 
 // Evaluations to reach the target, or +inf when the run stopped without reaching it.
-double evaluations_to_target(StrategyKind kind, const RunSetup& setup, std::uint64_t seed, std::int64_t max_evaluations) {
+double evaluations_to_target(StrategyKind kind, const RunSetup& setup, std::uint64_t seed,
+                             std::int64_t max_evaluations) {
   CmaOptions options;
   options.dimension = setup.dimension;
   options.initial_mean_value = setup.x0;
@@ -47,7 +48,8 @@ double median_evaluations(StrategyKind kind, const RunSetup& setup, int seeds, s
 }
 
 void expect_within_reference(const RunSetup& setup, int seeds, double reference) {
-  const double median = median_evaluations(StrategyKind::kCmaes, setup, seeds, static_cast<std::int64_t>(20 * reference));
+  const double median = median_evaluations(StrategyKind::kCmaes, setup, seeds,
+                                           static_cast<std::int64_t>(20 * reference));
   ::testing::Test::RecordProperty("median_evaluations", std::to_string(median));
   EXPECT_LE(median, 1.2 * reference) << setup.function << " " << setup.dimension << "-D median " << median;
   // A median far below the reference would mean the test is not measuring what it claims.

@@ -12,8 +12,8 @@ namespace {
 TEST(TestFunctions, OptimaAreZero) {
   for (const auto& name : test_function_names()) {
     const TestFunction f = make_test_function(name, 7);
-    const Eigen::VectorXd optimum =
-        name == "rosenbrock" ? Eigen::VectorXd::Ones(7).eval() : Eigen::VectorXd::Zero(7).eval();
+    const Eigen::VectorXd optimum = name == "rosenbrock" ? Eigen::VectorXd::Ones(7).eval()
+                                                         : Eigen::VectorXd::Zero(7).eval();
     EXPECT_NEAR(f(optimum), 0.0, 1e-12) << name;
     EXPECT_GT(f(optimum + 0.1 * Eigen::VectorXd::Ones(7)), 0.0) << name;
   }

@@ -77,7 +77,8 @@ TEST(Baselines, StreamingKeepsSinksAndWindow) {
 
 TEST(Baselines, L2KeepsSmallestNormsAndSkipsLayers) {
   auto observation = simple_observation(2, 6, /*layer=*/1);
-  observation.key_norms = at::tensor({5.0, 1.0, 4.0, 2.0, 6.0, 3.0, 1.0, 2.0, 3.0, 4.0, 5.0, 0.5}, at::kFloat).view({1, 2, 6});
+  observation.key_norms =
+      at::tensor({5.0, 1.0, 4.0, 2.0, 6.0, 3.0, 1.0, 2.0, 3.0, 4.0, 5.0, 0.5}, at::kFloat).view({1, 2, 6});
   L2NormPolicy policy(Budget{false, 3}, {0});
   const at::Tensor keep = *policy.on_update(observation);
   EXPECT_EQ(kept_slots(keep, 0), (Slots{1, 3, 5}));
@@ -111,10 +112,17 @@ TEST(Baselines, H2OKeepsRecentPlusHeavyHitters) {
   auto observation = simple_observation(2, 8);
   // Two queries (positions 6, 7). Head 0: slot 1 and slot 3 receive most; head 1: slots 0, 2.
   at::Tensor rows = at::zeros({1, 2, 2, 8});
-  rows[0][0][0][1] = 0.5; rows[0][0][0][3] = 0.3; rows[0][0][0][6] = 0.2;
-  rows[0][0][1][1] = 0.2; rows[0][0][1][3] = 0.3; rows[0][0][1][5] = 0.4; rows[0][0][1][7] = 0.1;
-  rows[0][1][0][0] = 0.6; rows[0][1][0][2] = 0.4;
-  rows[0][1][1][2] = 0.7; rows[0][1][1][7] = 0.3;
+  rows[0][0][0][1] = 0.5;
+  rows[0][0][0][3] = 0.3;
+  rows[0][0][0][6] = 0.2;
+  rows[0][0][1][1] = 0.2;
+  rows[0][0][1][3] = 0.3;
+  rows[0][0][1][5] = 0.4;
+  rows[0][0][1][7] = 0.1;
+  rows[0][1][0][0] = 0.6;
+  rows[0][1][0][2] = 0.4;
+  rows[0][1][1][2] = 0.7;
+  rows[0][1][1][7] = 0.3;
   set_attention(observation, rows);
   H2OPolicy policy(Budget{false, 2}, Budget{false, 2});
   EXPECT_TRUE(policy.needs_attention());
@@ -127,7 +135,9 @@ TEST(Baselines, H2OAccumulatesAcrossUpdatesThroughCompaction) {
   // Update 1: 4 tokens, keep recent 1 + heavy 2.
   auto first = simple_observation(1, 4);
   at::Tensor rows1 = at::zeros({1, 1, 1, 4});
-  rows1[0][0][0][0] = 0.1; rows1[0][0][0][1] = 0.5; rows1[0][0][0][2] = 0.4;
+  rows1[0][0][0][0] = 0.1;
+  rows1[0][0][0][1] = 0.5;
+  rows1[0][0][0][2] = 0.4;
   set_attention(first, rows1);
   H2OPolicy policy(Budget{false, 2}, Budget{false, 1});
   EXPECT_EQ(kept_slots(*policy.on_update(first), 0), (Slots{1, 2, 3}));
@@ -139,8 +149,10 @@ TEST(Baselines, H2OAccumulatesAcrossUpdatesThroughCompaction) {
   second.valid = at::ones({1, 1, 5}, at::kBool);
   second.key_norms = at::ones({1, 1, 5});
   at::Tensor rows2 = at::zeros({1, 1, 2, 5});
-  rows2[0][0][0][2] = 0.45; rows2[0][0][0][3] = 0.55;  // token 3 now 0.45, token 4: 0.55 (pos 4)
-  rows2[0][0][1][1] = 0.35; rows2[0][0][1][4] = 0.65;  // token 2: 0.4 + 0.35 = 0.75
+  rows2[0][0][0][2] = 0.45;
+  rows2[0][0][0][3] = 0.55;  // token 3 now 0.45, token 4: 0.55 (pos 4)
+  rows2[0][0][1][1] = 0.35;
+  rows2[0][0][1][4] = 0.65;  // token 2: 0.4 + 0.35 = 0.75
   set_attention(second, rows2);
   const at::Tensor keep = *policy.on_update(second);
   // Accumulated: pos1 0.5, pos2 0.75, pos3 0.45, pos4 0.55; recent = pos 5.
@@ -156,10 +168,10 @@ TEST(Baselines, SnapKVVotesWithTheWindowPoolsAndKeepsTheWindow) {
   auto observation = simple_observation(1, 10);
   // Queries at positions 6..9; window 2 -> only the rows of queries 8 and 9 vote.
   at::Tensor rows = at::zeros({1, 1, 4, 10});
-  rows[0][0][0][0] = 1.0;   // query 6: outside the window, ignored
-  rows[0][0][2][2] = 0.6;   // query 8
+  rows[0][0][0][0] = 1.0;  // query 6: outside the window, ignored
+  rows[0][0][2][2] = 0.6;  // query 8
   rows[0][0][2][8] = 0.4;
-  rows[0][0][3][5] = 0.5;   // query 9
+  rows[0][0][3][5] = 0.5;  // query 9
   rows[0][0][3][4] = 0.2;
   rows[0][0][3][9] = 0.3;
   set_attention(observation, rows);
@@ -201,8 +213,7 @@ TEST(RetentionRecorder, CountsAgesAndEvictionTimes) {
   later.valid.narrow(2, 0, 5).fill_(false);
   later.tokens_seen = 12;
   policy.on_update(later);
-  EXPECT_TRUE(at::equal(layer.evicted_at[0][0],
-                        at::tensor({8, 8, 8, 8, 8, 12, 12, 12, 12, -1, -1, -1}, at::kInt)));
+  EXPECT_TRUE(at::equal(layer.evicted_at[0][0], at::tensor({8, 8, 8, 8, 8, 12, 12, 12, 12, -1, -1, -1}, at::kInt)));
   const auto summary = recorder.summary();
   EXPECT_EQ(summary["layers"][1]["final_kept"][0][1].get<std::int64_t>(), 3);
   EXPECT_NEAR(summary["layers"][1]["mean_kept_fraction"].get<double>(), (6.0 / 15.0 + 6.0 / 14.0) / 2.0, 1e-12);

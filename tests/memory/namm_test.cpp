@@ -33,7 +33,8 @@ std::vector<double> direct_magnitudes(const std::vector<double>& frame) {
     std::complex<double> sum = 0.0;
     for (std::int64_t t = 0; t < n_fft; ++t) {
       const double window = 0.5 - 0.5 * std::cos(2.0 * M_PI * static_cast<double>(t) / static_cast<double>(n_fft));
-      sum += window * frame[static_cast<std::size_t>(t)] * std::polar(1.0, -2.0 * M_PI * static_cast<double>(k * t) / static_cast<double>(n_fft));
+      sum += window * frame[static_cast<std::size_t>(t)] *
+             std::polar(1.0, -2.0 * M_PI * static_cast<double>(k * t) / static_cast<double>(n_fft));
     }
     out.push_back(std::abs(sum));
   }
@@ -41,8 +42,9 @@ std::vector<double> direct_magnitudes(const std::vector<double>& frame) {
 }
 
 // Expected EMA spectrogram of one token column: rows include the prepended tail.
-std::vector<double> expected_ema(const std::vector<double>& rows, std::int64_t token_row, std::int64_t n_fft, std::int64_t hop,
-                                 double coeff, const std::vector<double>& old_ema, std::int64_t queries) {
+std::vector<double> expected_ema(const std::vector<double>& rows, std::int64_t token_row, std::int64_t n_fft,
+                                 std::int64_t hop, double coeff, const std::vector<double>& old_ema,
+                                 std::int64_t queries) {
   const auto tail = n_fft - hop;
   const auto frames = (static_cast<std::int64_t>(rows.size()) - n_fft) / hop + 1;
   const double frame_coeff = std::pow(coeff, static_cast<double>(hop));
@@ -56,12 +58,14 @@ std::vector<double> expected_ema(const std::vector<double>& rows, std::int64_t t
     for (std::size_t k = 0; k < ema.size(); ++k) ema[k] += weight * magnitudes[k];
   }
   (void)tail;
-  for (std::size_t k = 0; k < ema.size() && !old_ema.empty(); ++k) ema[k] += std::pow(coeff, static_cast<double>(queries)) * old_ema[k];
+  for (std::size_t k = 0; k < ema.size() && !old_ema.empty(); ++k)
+    ema[k] += std::pow(coeff, static_cast<double>(queries)) * old_ema[k];
   return ema;
 }
 
 // A causal random attention observation: queries are the newest q tokens of positions.
-model::AttentionObservation random_observation(const at::Tensor& positions, std::int64_t queries, std::int64_t seed, std::int64_t layer = 0) {
+model::AttentionObservation random_observation(const at::Tensor& positions, std::int64_t queries, std::int64_t seed,
+                                               std::int64_t layer = 0) {
   at::manual_seed(static_cast<std::uint64_t>(seed));
   const auto heads = positions.size(1);
   const auto n = positions.size(2);
@@ -73,7 +77,8 @@ model::AttentionObservation random_observation(const at::Tensor& positions, std:
   observation.valid = at::ones({1, heads, n}, at::kBool);
   observation.key_norms = at::ones({1, heads, n});
   observation.query_positions = at::arange(newest - queries + 1, newest + 1, at::kLong).view({1, queries});
-  const at::Tensor visible = positions.unsqueeze(2).le(observation.query_positions.view({1, 1, queries, 1}));  // [1, h, q, n]
+  const at::Tensor visible = positions.unsqueeze(2).le(
+      observation.query_positions.view({1, 1, queries, 1}));  // [1, h, q, n]
   at::Tensor logits = at::randn({1, heads, queries, n}) * 2.0;
   logits.masked_fill_(visible.logical_not(), -1e30);
   observation.attention = at::softmax(logits, -1);
@@ -103,7 +108,8 @@ TEST(Spectrogram, MatchesADirectFloat64Dft) {
         const at::Tensor column = rows64[b][h].select(1, token).contiguous();
         const std::vector<double> values(column.data_ptr<double>(), column.data_ptr<double>() + column.numel());
         for (std::int64_t f = 0; f < 6; ++f) {
-          const auto expected = direct_magnitudes(std::vector<double>(values.begin() + f * 16, values.begin() + f * 16 + 32));
+          const auto expected = direct_magnitudes(
+              std::vector<double>(values.begin() + f * 16, values.begin() + f * 16 + 32));
           for (std::int64_t k = 0; k < 17; ++k) {
             const double got = magnitudes[b][h][f][k][token].item<double>();
             max_error = std::max(max_error, std::abs(got - expected[static_cast<std::size_t>(k)]));
@@ -126,9 +132,10 @@ TEST(Spectrogram, WeightedSumInTokenChunksMatchesTheMagnitudes) {
   at::manual_seed(8);
   const at::Tensor lead = at::rand({1, 2, 1000, 16}, at::kFloat).permute({0, 1, 3, 2});  // strided, as the EMA tail
   const at::Tensor rows = at::rand({1, 2, 512, 1000}, at::kFloat);
-  const at::Tensor weights = at::rand({1, 2, 32, 1000}, at::kFloat);  // 32 frames of 528 rows
+  const at::Tensor weights = at::rand({1, 2, 32, 1000}, at::kFloat);                     // 32 frames of 528 rows
   const at::Tensor got = spectrogram.weighted_sum(lead, rows, weights).to(at::kDouble);  // [1, 2, 17, 1000]
-  const at::Tensor magnitudes = spectrogram.magnitudes(at::cat({lead, rows}, 2)).to(at::kDouble);  // [1, 2, 32, 17, 1000]
+  const at::Tensor magnitudes =
+      spectrogram.magnitudes(at::cat({lead, rows}, 2)).to(at::kDouble);  // [1, 2, 32, 17, 1000]
   const at::Tensor expected = (magnitudes * weights.to(at::kDouble).unsqueeze(3)).sum(2);
   ASSERT_EQ(got.sizes(), expected.sizes());
   EXPECT_LE((got - expected).abs().max().item<double>() / expected.abs().max().item<double>(), 1e-6);
@@ -150,7 +157,8 @@ TEST(NammFeatures, EmaAcrossUpdatesOnlyCountsFramesAfterATokenExisted) {
       for (std::int64_t r = 0; r < q; ++r) column.push_back(rows1[0][h][r][token].item<double>());
       const auto expected = expected_ema(column, token, 32, 16, 0.99, {}, q);
       ema1[{h, token}] = expected;
-      for (std::int64_t k = 0; k < 17; ++k) worst = std::max(worst, std::abs(out1[0][h][token][k].item<double>() - expected[static_cast<std::size_t>(k)]));
+      for (std::int64_t k = 0; k < 17; ++k)
+        worst = std::max(worst, std::abs(out1[0][h][token][k].item<double>() - expected[static_cast<std::size_t>(k)]));
     }
   }
   EXPECT_LE(worst, 1e-6);
@@ -181,12 +189,14 @@ TEST(NammFeatures, EmaAcrossUpdatesOnlyCountsFramesAfterATokenExisted) {
       const std::int64_t position = kept[static_cast<std::size_t>(slot)];
       std::vector<double> column;
       // The previous update's last 16 rows, then this update's rows.
-      for (std::int64_t r = q - 16; r < q; ++r) column.push_back(position < q ? rows1[0][h][r][position].item<double>() : 0.0);
+      for (std::int64_t r = q - 16; r < q; ++r)
+        column.push_back(position < q ? rows1[0][h][r][position].item<double>() : 0.0);
       for (std::int64_t r = 0; r < q; ++r) column.push_back(rows2[0][h][r][slot].item<double>());
       const std::int64_t token_row = position - q;  // negative for old tokens
       const std::vector<double> old = position < q ? ema1[{h, position}] : std::vector<double>(17, 0.0);
       const auto expected = expected_ema(column, token_row, 32, 16, 0.99, old, q);
-      for (std::int64_t k = 0; k < 17; ++k) worst = std::max(worst, std::abs(out2[0][h][slot][k].item<double>() - expected[static_cast<std::size_t>(k)]));
+      for (std::int64_t k = 0; k < 17; ++k)
+        worst = std::max(worst, std::abs(out2[0][h][slot][k].item<double>() - expected[static_cast<std::size_t>(k)]));
     }
   }
   EXPECT_LE(worst, 1e-6);
@@ -269,7 +279,8 @@ TEST(BamScorer, BackwardMaskLetsTokensSeeOnlyThemselvesAndNewerTokens) {
 }
 
 // BAM straight from its definition: every query against every key under the backward mask.
-at::Tensor direct_bam_scores(const Genome& genome, const at::Tensor& features, const at::Tensor& positions, const at::Tensor& valid) {
+at::Tensor direct_bam_scores(const Genome& genome, const at::Tensor& features, const at::Tensor& positions,
+                             const at::Tensor& valid) {
   const auto param = [&](const std::string& name) {
     const GenomeEntry* entry = genome.layout.find(name);
     return at::tensor(genome.tensor(name), at::kDouble).view(entry->shape);
@@ -280,7 +291,8 @@ at::Tensor direct_bam_scores(const Genome& genome, const at::Tensor& features, c
   const at::Tensor v = at::linear(x, param("bam.v.weight"), param("bam.v.bias"));
   at::Tensor logits = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(q.size(-1)));
   logits.masked_fill_(BamScorer::backward_mask(positions, valid).logical_not(), -1e30);
-  const at::Tensor modulation = at::linear(at::matmul(at::softmax(logits, -1), v), param("bam.out.weight"), param("bam.out.bias"));
+  const at::Tensor modulation = at::linear(at::matmul(at::softmax(logits, -1), v), param("bam.out.weight"),
+                                           param("bam.out.bias"));
   const auto f = x.size(-1);
   const at::Tensor modulated = x * (modulation.narrow(-1, f, f) + 1.0) + modulation.narrow(-1, 0, f);
   return at::linear(modulated, param("score.weight"), param("score.bias")).squeeze(-1);
@@ -296,7 +308,8 @@ TEST(BamScorer, BlockedScoresOverShuffledSlotsMatchTheDirectDefinition) {
   genome.values.assign(genome_values.data_ptr<float>(), genome_values.data_ptr<float>() + genome_values.numel());
   scorer.load(genome.values);
   const std::int64_t n = 1100;
-  const at::Tensor positions = at::stack({at::randperm(n, at::kLong), at::randperm(n, at::kLong) * 3 + 7}).view({1, 2, n});
+  const at::Tensor positions =
+      at::stack({at::randperm(n, at::kLong), at::randperm(n, at::kLong) * 3 + 7}).view({1, 2, n});
   const at::Tensor valid = at::rand({1, 2, n}).gt(0.2);
   const at::Tensor features = at::randn({1, 2, n, 25});
   const at::Tensor got = scorer.score(features, positions, valid).to(at::kDouble);
@@ -313,7 +326,8 @@ TEST(BamScorer, BlockedScoresOverShuffledSlotsMatchTheDirectDefinition) {
 
 TEST(NammPolicy, ThresholdTopKAndUniformCountSemantics) {
   // Two heads of 6 tokens; head 0 has three negative scores, head 1 one.
-  const at::Tensor scores = at::tensor({0.5, -1.0, 2.0, -0.5, -0.2, 0.1, 1.0, 1.0, -3.0, 0.0, 0.4, 0.3}, at::kFloat).view({1, 2, 6});
+  const at::Tensor scores =
+      at::tensor({0.5, -1.0, 2.0, -0.5, -0.2, 0.1, 1.0, 1.0, -3.0, 0.0, 0.4, 0.3}, at::kFloat).view({1, 2, 6});
   const at::Tensor positions = at::arange(6, at::kLong).view({1, 1, 6}).expand({1, 2, 6});
   const at::Tensor valid = at::ones({1, 2, 6}, at::kBool);
   NammConfig config;
@@ -413,7 +427,8 @@ TEST(NammFile, ExportImportIsBitIdenticalAndMismatchesAreRejected) {
       load_namm(path, other);
       FAIL() << "mismatch accepted";
     } catch (const ConfigError& error) {
-      EXPECT_NE(std::string(error.what()).find("spectrogram.n_fft: 32 in the file, 64 expected"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("spectrogram.n_fft: 32 in the file, 64 expected"), std::string::npos)
+          << error.what();
     }
   }
   EXPECT_THROW(load_namm(directory.path() / "missing.safetensors"), InputError);
@@ -422,7 +437,8 @@ TEST(NammFile, ExportImportIsBitIdenticalAndMismatchesAreRejected) {
 TEST(NammPolicy, ZeroGenomeKeepsEverythingAndGenerationMatchesTheFullCache) {
   model::LlamaConfig config = model::test_support::tiny_config();
   config.max_position_embeddings = 512;
-  model::Backbone backbone(config, model::random_weights(config, 7, c10::Device(c10::kCPU), at::kFloat), c10::Device(c10::kCPU));
+  model::Backbone backbone(config, model::random_weights(config, 7, c10::Device(c10::kCPU), at::kFloat),
+                           c10::Device(c10::kCPU));
   std::vector<std::vector<std::int64_t>> prompts(2);
   for (std::int64_t i = 0; i < 150; ++i) prompts[0].push_back(3 + (i * 7) % 90);
   for (std::int64_t i = 0; i < 90; ++i) prompts[1].push_back(3 + (i * 13) % 90);

@@ -99,7 +99,7 @@ TEST(MakePolicy, EveryBaselineRoundTripsThroughItsSpec) {
   EXPECT_TRUE(make_policy("h2o")->needs_attention());
   EXPECT_TRUE(make_policy("snapkv")->needs_attention());
   EXPECT_FALSE(make_policy("streaming")->needs_attention());
-  EXPECT_THROW(make_policy("recency"), ConfigError);       // window is required
+  EXPECT_THROW(make_policy("recency"), ConfigError);  // window is required
   EXPECT_THROW(make_policy("snapkv:kernel=4"), ConfigError);
   EXPECT_THROW(make_policy("snapkv:pooling=median"), ConfigError);
   EXPECT_THROW(make_policy("l2:keep=2.5"), ConfigError);
@@ -107,7 +107,8 @@ TEST(MakePolicy, EveryBaselineRoundTripsThroughItsSpec) {
     make_policy("h2o:heavy=1,window=3");
     FAIL();
   } catch (const ConfigError& error) {
-    EXPECT_NE(std::string(error.what()).find("accepted keys: heavy, recent, interval"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("accepted keys: heavy, recent, interval"), std::string::npos)
+        << error.what();
   }
 }
 

@@ -49,7 +49,8 @@ TitansGates random_gates(const TitansConfig& config, std::uint64_t seed) {
   at::manual_seed(seed);
   auto linear = [&](double bias) {
     const at::Tensor weight = at::randn({config.input_dim}, at::kDouble) * 0.5;
-    return TitansGateLinear{std::vector<double>(weight.data_ptr<double>(), weight.data_ptr<double>() + config.input_dim), bias};
+    return TitansGateLinear{
+        std::vector<double>(weight.data_ptr<double>(), weight.data_ptr<double>() + config.input_dim), bias};
   };
   return TitansGates::data_dependent(config, linear(-2.0), linear(1.0), linear(-1.0));
 }
@@ -60,7 +61,8 @@ std::vector<at::Tensor> clones(const std::vector<at::Tensor>& tensors) {
   return out;
 }
 
-void expect_close(const std::vector<at::Tensor>& actual, const std::vector<at::Tensor>& expected, double tolerance, const std::string& what) {
+void expect_close(const std::vector<at::Tensor>& actual, const std::vector<at::Tensor>& expected, double tolerance,
+                  const std::string& what) {
   ASSERT_EQ(actual.size(), expected.size()) << what;
   for (std::size_t i = 0; i < actual.size(); ++i) {
     ASSERT_EQ(actual[i].sizes(), expected[i].sizes()) << what << " layer " << i;
@@ -69,9 +71,11 @@ void expect_close(const std::vector<at::Tensor>& actual, const std::vector<at::T
   }
 }
 
-void expect_equal(const std::vector<at::Tensor>& actual, const std::vector<at::Tensor>& expected, const std::string& what) {
+void expect_equal(const std::vector<at::Tensor>& actual, const std::vector<at::Tensor>& expected,
+                  const std::string& what) {
   ASSERT_EQ(actual.size(), expected.size()) << what;
-  for (std::size_t i = 0; i < actual.size(); ++i) EXPECT_TRUE(at::equal(actual[i], expected[i])) << what << " layer " << i;
+  for (std::size_t i = 0; i < actual.size(); ++i)
+    EXPECT_TRUE(at::equal(actual[i], expected[i])) << what << " layer " << i;
 }
 
 // The update written as the paper states it: per token, with every gradient of a chunk
@@ -90,7 +94,8 @@ void naive_update(NaiveState& state, const TitansMemory& memory, const at::Tenso
   const double clip = memory.config().grad_clip;
   for (std::int64_t start = 0; start < tokens; start += chunk_size) {
     const std::int64_t n = std::min(chunk_size, tokens - start);
-    const std::vector<at::Tensor> gradients = titans_token_gradients(state.weights, keys.narrow(1, start, n), values.narrow(1, start, n));
+    const std::vector<at::Tensor> gradients = titans_token_gradients(state.weights, keys.narrow(1, start, n),
+                                                                     values.narrow(1, start, n));
     at::Tensor scale = at::ones({streams, n}, at::kDouble);
     if (clip > 0.0) {
       at::Tensor squared = at::zeros({streams, n}, at::kDouble);
@@ -98,14 +103,17 @@ void naive_update(NaiveState& state, const TitansMemory& memory, const at::Tenso
       scale = (clip / squared.sqrt()).clamp_max(1.0);
     }
     for (std::int64_t t = 0; t < n; ++t) {
-      const auto gate = [&](const at::Tensor& values_bt) { return values_bt.select(1, start + t).view({streams, 1, 1}); };
+      const auto gate = [&](const at::Tensor& values_bt) {
+        return values_bt.select(1, start + t).view({streams, 1, 1});
+      };
       const at::Tensor alpha = gate(gates.alpha);
       const at::Tensor eta = gate(gates.eta);
       const at::Tensor theta = gate(gates.theta) * scale.select(1, t).view({streams, 1, 1});
       for (std::size_t layer = 0; layer < state.weights.size(); ++layer) {
         const at::Tensor g = gradients[layer].select(1, t);
         state.momentum[layer] = (eta * state.momentum[layer] - theta * g).to(state.weights[layer].scalar_type());
-        state.weights[layer] = ((1.0 - alpha) * state.weights[layer] + state.momentum[layer]).to(state.momentum[layer].scalar_type());
+        state.weights[layer] =
+            ((1.0 - alpha) * state.weights[layer] + state.momentum[layer]).to(state.momentum[layer].scalar_type());
       }
     }
   }
@@ -138,7 +146,8 @@ TitansMemory hand_example_memory(std::int64_t chunk_size) {
   config.float64 = true;
   const at::Tensor identity = at::eye(2, at::kDouble);
   const at::Tensor swap = at::tensor({0.0, 1.0, 1.0, 0.0}, at::kDouble).view({2, 2});
-  return TitansMemory(config, TitansGates::constant(0.1, 0.5, 0.25), TitansProjection::given(config, identity, swap, identity));
+  return TitansMemory(config, TitansGates::constant(0.1, 0.5, 0.25),
+                      TitansProjection::given(config, identity, swap, identity));
 }
 
 at::Tensor matrix(std::vector<double> values) { return at::tensor(values, at::kDouble).view({1, 2, 2}); }
@@ -162,11 +171,13 @@ TEST(TitansMemory, ChunkOfTwoMatchesHandComputedLinearExample) {
   EXPECT_TRUE(at::allclose(memory.weights()[0], matrix({0.5, 0.5, 1.2, 0.5}), 0.0, 1e-15)) << memory.weights()[0];
 
   const auto gate = [](std::vector<double> values) { return at::tensor(values, at::kDouble); };
-  const TitansChunkCoefficients coefficients = titans_chunk_coefficients(gate({0.1, 0.1}), gate({0.5, 0.5}), gate({0.25, 0.25}));
+  const TitansChunkCoefficients coefficients = titans_chunk_coefficients(gate({0.1, 0.1}), gate({0.5, 0.5}),
+                                                                         gate({0.25, 0.25}));
   EXPECT_NEAR(coefficients.weight_decay.item<double>(), 0.81, 1e-15);
   EXPECT_NEAR(coefficients.momentum_decay.item<double>(), 0.25, 1e-15);
   EXPECT_NEAR(coefficients.momentum_carry.item<double>(), 0.5 * 0.9 + 0.25, 1e-15);  // η_1 β_2 + η_1 η_2
-  EXPECT_TRUE(at::allclose(coefficients.momentum_weights, gate({0.125, 0.25}), 0.0, 1e-15)) << coefficients.momentum_weights;
+  EXPECT_TRUE(at::allclose(coefficients.momentum_weights, gate({0.125, 0.25}), 0.0, 1e-15))
+      << coefficients.momentum_weights;
   EXPECT_TRUE(at::allclose(coefficients.weight_weights, gate({0.35, 0.25}), 0.0, 1e-15)) << coefficients.weight_weights;
 }
 
@@ -199,7 +210,8 @@ TEST(TitansMemory, ChunkedClosedFormMatchesNaiveRecurrence) {
         TitansMemory memory(config, random_gates(config, 11));
         memory.reset(2);
         NaiveState naive = state_of(memory);
-        const std::string what = "depth " + std::to_string(depth) + " chunk " + std::to_string(chunk_size) + " clip " + std::to_string(clip);
+        const std::string what = "depth " + std::to_string(depth) + " chunk " + std::to_string(chunk_size) + " clip " +
+                                 std::to_string(clip);
         // 37 and 21 tokens: neither a multiple of the chunk size; two calls carry the state over.
         for (const std::int64_t tokens : {37, 21}) {
           const at::Tensor x = random_input(2, tokens, config.input_dim, static_cast<std::uint64_t>(tokens));
@@ -267,7 +279,8 @@ TEST(TitansMemory, AnalyticGradientsMatchFiniteDifferences) {
           const std::int64_t per_stream = weights[layer].size(1) * weights[layer].size(2);
           const std::int64_t stream = i / per_stream;
           const at::Tensor numeric = ((plus - minus) / (2.0 * step)).select(0, stream);  // [n]
-          const at::Tensor analytic = gradients[layer].select(0, stream).reshape({keys.size(1), -1}).select(1, i % per_stream);
+          const at::Tensor analytic =
+              gradients[layer].select(0, stream).reshape({keys.size(1), -1}).select(1, i % per_stream);
           worst = std::max(worst, (numeric - analytic).abs().max().item<double>());
         }
       }
@@ -286,7 +299,8 @@ TEST(TitansMemory, GradientNormsAreThoseOfTheMaterialisedGradients) {
   const at::Tensor output = titans_forward(memory.weights(), keys, &trace);
   const at::Tensor norms = titans_gradient_norms(trace, titans_deltas(memory.weights(), trace, output, values));
   at::Tensor squared = at::zeros({1, 5}, at::kDouble);
-  for (const auto& gradient : titans_token_gradients(memory.weights(), keys, values)) squared = squared + gradient.square().sum({2, 3});
+  for (const auto& gradient : titans_token_gradients(memory.weights(), keys, values))
+    squared = squared + gradient.square().sum({2, 3});
   EXPECT_TRUE(at::allclose(norms, squared.sqrt(), 1e-12, 1e-14));
 }
 
@@ -319,7 +333,8 @@ TEST(TitansMemory, ZeroEtaRemovesMomentum) {
   memory.update(x.narrow(1, 0, 8));
   const std::vector<at::Tensor> before = clones(memory.weights());
   const at::Tensor last = x.narrow(1, 8, 1);
-  const auto gradients = titans_token_gradients(before, memory.projection().keys(last), memory.projection().values(last));
+  const auto gradients = titans_token_gradients(before, memory.projection().keys(last),
+                                                memory.projection().values(last));
   memory.update(last);
   for (std::size_t layer = 0; layer < before.size(); ++layer) {
     const at::Tensor expected_momentum = -0.3 * gradients[layer].select(1, 0);
@@ -368,7 +383,8 @@ TEST(TitansGates, GenomeLayoutsAndPublishedValuesRoundTrip) {
   config.gate_mode = TitansGateMode::kDataDependent;
   const GenomeLayout data_layout = TitansGates::layout(config);
   ASSERT_EQ(data_layout.size(), 3 * (config.input_dim + 1));
-  const std::vector<std::string> names{"alpha.weight", "alpha.bias", "eta.weight", "eta.bias", "theta.weight", "theta.bias"};
+  const std::vector<std::string> names{"alpha.weight", "alpha.bias",   "eta.weight",
+                                       "eta.bias",     "theta.weight", "theta.bias"};
   ASSERT_EQ(data_layout.entries().size(), names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(data_layout.entries()[i].name, names[i]);
@@ -403,10 +419,13 @@ TEST(TitansMemory, BatchOfStreamsEqualsSeparateRuns) {
     TitansMemory single(config, gates);
     single.update(x.narrow(0, stream, 1));
     for (std::size_t layer = 0; layer < single.weights().size(); ++layer) {
-      EXPECT_TRUE(at::allclose(batched.weights()[layer].narrow(0, stream, 1), single.weights()[layer], 1e-12, 1e-14)) << stream << " " << layer;
-      EXPECT_TRUE(at::allclose(batched.momentum()[layer].narrow(0, stream, 1), single.momentum()[layer], 1e-12, 1e-14)) << stream << " " << layer;
+      EXPECT_TRUE(at::allclose(batched.weights()[layer].narrow(0, stream, 1), single.weights()[layer], 1e-12, 1e-14))
+          << stream << " " << layer;
+      EXPECT_TRUE(at::allclose(batched.momentum()[layer].narrow(0, stream, 1), single.momentum()[layer], 1e-12, 1e-14))
+          << stream << " " << layer;
     }
-    EXPECT_TRUE(at::allclose(retrieved.narrow(0, stream, 1), single.retrieve(x.narrow(0, stream, 1)), 1e-12, 1e-14)) << stream;
+    EXPECT_TRUE(at::allclose(retrieved.narrow(0, stream, 1), single.retrieve(x.narrow(0, stream, 1)), 1e-12, 1e-14))
+        << stream;
   }
 }
 
@@ -511,9 +530,11 @@ TEST(TitansConfig, BadValuesAreInputErrorsNamingTheKey) {
   EXPECT_NE(with([](TitansConfig& c) { c.grad_clip = -1.0; }).find("titans.grad_clip"), std::string::npos);
   EXPECT_NE(with([](TitansConfig& c) { c.theta_max = 0.0; }).find("titans.theta_max"), std::string::npos);
   EXPECT_NE(with([](TitansConfig& c) { c.init = TitansInit::kZero; }).find("titans.init"), std::string::npos);
-  EXPECT_NE(with([](TitansConfig& c) { c.projection = TitansProjectionKind::kIdentity; }).find("titans.projection"), std::string::npos);
+  EXPECT_NE(with([](TitansConfig& c) { c.projection = TitansProjectionKind::kIdentity; }).find("titans.projection"),
+            std::string::npos);
   EXPECT_EQ(with([](TitansConfig&) {}), "");
-  EXPECT_NE(input_error([] { parse_titans_projection("random", "titans.projection"); }).find("titans.projection"), std::string::npos);
+  EXPECT_NE(input_error([] { parse_titans_projection("random", "titans.projection"); }).find("titans.projection"),
+            std::string::npos);
   EXPECT_EQ(parse_titans_gate_mode("data_dependent", "titans.gate_mode"), TitansGateMode::kDataDependent);
 
   EXPECT_NE(input_error([] { TitansGates::constant(1.5, 0.9, 0.01); }).find("alpha"), std::string::npos);
@@ -525,20 +546,26 @@ TEST(TitansConfig, BadValuesAreInputErrorsNamingTheKey) {
   const at::Tensor right = at::zeros({given.width, given.input_dim});
   const at::Tensor wrong = at::zeros({given.input_dim, given.width});
   EXPECT_NE(input_error([&] { TitansProjection::given(given, wrong, right, right); }).find("W_K"), std::string::npos);
-  EXPECT_NE(input_error([&] { TitansMemory(given, TitansGates::published(given)); }).find("titans.projection"), std::string::npos);
+  EXPECT_NE(input_error([&] { TitansMemory(given, TitansGates::published(given)); }).find("titans.projection"),
+            std::string::npos);
   TitansConfig narrower = given;
   narrower.width = 3;
-  EXPECT_NE(input_error([&] { TitansMemory(narrower, TitansGates::published(given), TitansProjection::given(given, right, right, right)); })
-                .find("projection was built for another config"),
+  EXPECT_NE(input_error([&] {
+              TitansMemory(narrower, TitansGates::published(given),
+                           TitansProjection::given(given, right, right, right));
+            }).find("projection was built for another config"),
             std::string::npos);
 
   const TitansConfig config = small_config(2, 4);
   TitansMemory memory(config, TitansGates::published(config));
-  EXPECT_NE(input_error([&] { memory.update(random_input(2, 3, config.input_dim, 1)); }).find("streams"), std::string::npos);
-  EXPECT_NE(input_error([&] { memory.update(random_input(1, 3, config.input_dim + 1, 1)); }).find("update input"), std::string::npos);
+  EXPECT_NE(input_error([&] { memory.update(random_input(2, 3, config.input_dim, 1)); }).find("streams"),
+            std::string::npos);
+  EXPECT_NE(input_error([&] { memory.update(random_input(1, 3, config.input_dim + 1, 1)); }).find("update input"),
+            std::string::npos);
   TitansConfig data_config = config;
   data_config.gate_mode = TitansGateMode::kDataDependent;
-  EXPECT_NE(input_error([&] { memory.set_gates(TitansGates::published(data_config)); }).find("titans.gate_mode"), std::string::npos);
+  EXPECT_NE(input_error([&] { memory.set_gates(TitansGates::published(data_config)); }).find("titans.gate_mode"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -49,8 +49,8 @@ TEST(QaF1, TokenMultisetF1) {
 TEST(QaF1, MaxOverReferencesAndFirstLineRule) {
   EXPECT_DOUBLE_EQ(score_prediction(Metric::kQaF1, "blue whale", string_references({"whale", "blue whale"})), 1.0);
   EXPECT_NEAR(score_prediction(Metric::kQaF1, "blue whale", string_references({"whale", "shark"})), 2.0 / 3.0, 1e-12);
-  EXPECT_DOUBLE_EQ(score_prediction(Metric::kQaF1, "\n\nParis\nLondon is the capital", string_references({"Paris"}), true),
-                   1.0);
+  EXPECT_DOUBLE_EQ(
+      score_prediction(Metric::kQaF1, "\n\nParis\nLondon is the capital", string_references({"Paris"}), true), 1.0);
   // Without the rule the whole text counts: [paris london is capital] vs [paris].
   EXPECT_NEAR(score_prediction(Metric::kQaF1, "\n\nParis\nLondon is the capital", string_references({"Paris"}), false),
               0.4, 1e-12);

@@ -20,9 +20,10 @@ namespace {
 
 const std::string kSourceDir = EVOMEM_SOURCE_DIR;
 
-std::string run_oracle(const std::string& mode, const std::filesystem::path& input, const std::filesystem::path& output) {
-  const auto result = test_support::run_command("/usr/bin/python3 " + kSourceDir + "/tests/metrics/oracle.py " + mode + " " +
-                                           input.string() + " " + output.string());
+std::string run_oracle(const std::string& mode, const std::filesystem::path& input,
+                       const std::filesystem::path& output) {
+  const auto result = test_support::run_command("/usr/bin/python3 " + kSourceDir + "/tests/metrics/oracle.py " + mode +
+                                                " " + input.string() + " " + output.string());
   if (result.exit_code != 0) {
     return "oracle failed (install python3-fuzzywuzzy and python3-jieba: bash scripts/setup.sh): " + result.output;
   }
@@ -95,7 +96,8 @@ TEST(Oracle, CodeSimMatchesDifflibAndFuzzywuzzy) {
     const double ratio = difflib_ratio(core::utf8_to_code_points(a), core::utf8_to_code_points(b));
     EXPECT_EQ(ratio, expected[i]["difflib"].get<double>()) << "pair " << i << ": '" << a << "' / '" << b << "'";
     EXPECT_EQ(fuzz_ratio(a, b, SequenceRatio::kDifflib), expected[i]["fuzz_difflib"].get<int>()) << "pair " << i;
-    EXPECT_EQ(fuzz_ratio(a, b, SequenceRatio::kLevenshtein), expected[i]["fuzz_levenshtein"].get<int>()) << "pair " << i;
+    EXPECT_EQ(fuzz_ratio(a, b, SequenceRatio::kLevenshtein), expected[i]["fuzz_levenshtein"].get<int>())
+        << "pair " << i;
     differing_backends += expected[i]["fuzz_difflib"] != expected[i]["fuzz_levenshtein"] ? 1 : 0;
   }
   // The two backends really differ on these pairs, so both comparisons above mean something.

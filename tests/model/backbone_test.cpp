@@ -82,7 +82,8 @@ TEST(Backbone, ChunkedPrefillEqualsOneShot) {
 // Keeps everything but records what it saw and checks its shape invariants.
 class RecordingObserver : public AttentionObserver {
  public:
-  explicit RecordingObserver(std::int64_t interval, bool keep_mask = true) : interval_(interval), keep_mask_(keep_mask) {}
+  explicit RecordingObserver(std::int64_t interval, bool keep_mask = true)
+      : interval_(interval), keep_mask_(keep_mask) {}
   std::int64_t update_interval() const override { return interval_; }
   std::optional<at::Tensor> on_update(const AttentionObservation& observation) override {
     observations.push_back(observation);
@@ -203,7 +204,8 @@ TEST(Observation, EvictionKeepsOriginalPositions) {
   options.chunk_size = 4;
   options.observer = &observer;
   options.all_logits = true;
-  const at::Tensor prefill = backbone.prefill(as_batch(std::vector<std::int64_t>(tokens.begin(), tokens.begin() + 20)), options);
+  const at::Tensor prefill = backbone.prefill(as_batch(std::vector<std::int64_t>(tokens.begin(), tokens.begin() + 20)),
+                                              options);
   EXPECT_LE(max_abs_diff(prefill[0], reference.logits.narrow(0, 0, 20)), 1e-4);
   for (std::size_t i = 20; i < tokens.size(); ++i) {
     const at::Tensor logits = backbone.decode_step(at::tensor({tokens[i]}, at::kLong), &observer);
@@ -227,7 +229,8 @@ TEST(KvCache, CompactionMovesValidSlotsToTheFrontPerHead) {
   keep[0][1][0] = false;
   cache.evict(0, keep, true);
   ASSERT_EQ(cache.length(0), 5);
-  EXPECT_TRUE(at::equal(cache.positions(0)[0][0].narrow(0, 0, 4), at::tensor(std::vector<std::int64_t>{10, 12, 13, 15})));
+  EXPECT_TRUE(
+      at::equal(cache.positions(0)[0][0].narrow(0, 0, 4), at::tensor(std::vector<std::int64_t>{10, 12, 13, 15})));
   EXPECT_TRUE(at::equal(cache.positions(0)[0][1], at::tensor(std::vector<std::int64_t>{11, 12, 13, 14, 15})));
   EXPECT_TRUE(at::equal(cache.valid(0)[0][0], at::tensor(std::vector<std::int64_t>{1, 1, 1, 1, 0}).to(at::kBool)));
   EXPECT_TRUE(at::equal(cache.keys(0)[0][0][2], keys[0][0][3]));
@@ -235,7 +238,8 @@ TEST(KvCache, CompactionMovesValidSlotsToTheFrontPerHead) {
   EXPECT_FALSE(cache.all_valid(0));
   EXPECT_TRUE(at::equal(cache.valid_counts(0)[0], at::tensor(std::vector<std::int64_t>{4, 5})));
   // Appends go after the padding and grow the storage past its initial capacity.
-  cache.append(0, keys.narrow(2, 0, 2), values.narrow(2, 0, 2), at::tensor(std::vector<std::int64_t>{16, 17}).unsqueeze(0), at::Tensor());
+  cache.append(0, keys.narrow(2, 0, 2), values.narrow(2, 0, 2),
+               at::tensor(std::vector<std::int64_t>{16, 17}).unsqueeze(0), at::Tensor());
   EXPECT_EQ(cache.length(0), 7);
   EXPECT_EQ(cache.positions(0)[0][0][6].item<std::int64_t>(), 17);
 }
@@ -243,8 +247,9 @@ TEST(KvCache, CompactionMovesValidSlotsToTheFrontPerHead) {
 TEST(Backbone, LeftPaddedBatchMatchesSingleSequences) {
   const LlamaConfig config = tiny_config(2);
   Backbone backbone = make_backbone(config);
-  const std::vector<std::vector<std::int64_t>> prompts = {
-      random_tokens(5, config.vocab_size, 10), random_tokens(12, config.vocab_size, 11), random_tokens(9, config.vocab_size, 12)};
+  const std::vector<std::vector<std::int64_t>> prompts = {random_tokens(5, config.vocab_size, 10),
+                                                          random_tokens(12, config.vocab_size, 11),
+                                                          random_tokens(9, config.vocab_size, 12)};
   GenerationOptions options;
   options.max_new_tokens = 6;
   options.use_config_eos = false;
@@ -339,7 +344,8 @@ TEST(Rope, ScalingFrequenciesFollowTheirFormulas) {
   config.max_position_embeddings = 8192;
   const at::Tensor base = rope_inverse_frequencies(config, 10);
   for (std::int64_t i = 0; i < 64; ++i) {
-    EXPECT_NEAR(base[i].item<double>(), std::pow(500000.0, -2.0 * static_cast<double>(i) / 128.0), 1e-6 * base[i].item<double>() + 1e-12);
+    EXPECT_NEAR(base[i].item<double>(), std::pow(500000.0, -2.0 * static_cast<double>(i) / 128.0),
+                1e-6 * base[i].item<double>() + 1e-12);
   }
   config.rope_scaling.type = RopeScaling::Type::kLinear;
   config.rope_scaling.factor = 4.0;

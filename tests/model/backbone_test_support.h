@@ -53,7 +53,8 @@ inline ReferenceOutput reference_forward(const LlamaConfig& config, const std::m
   at::Tensor sin = at::empty({n, d}, at::kDouble);
   for (std::int64_t p = 0; p < n; ++p) {
     for (std::int64_t i = 0; i < d / 2; ++i) {
-      const double angle = static_cast<double>(p) * std::pow(config.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(d));
+      const double angle = static_cast<double>(p) *
+                           std::pow(config.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(d));
       cos[p][i] = cos[p][i + d / 2] = std::cos(angle);
       sin[p][i] = sin[p][i + d / 2] = std::sin(angle);
     }

@@ -133,7 +133,8 @@ TEST(Config, ParsesPublishedLlama3Config) {
     "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
     "rms_norm_eps": 1e-05, "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
     "original_max_position_embeddings": 8192, "rope_type": "llama3"}, "rope_theta": 500000.0,
-    "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 128256})", "llama31.json");
+    "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 128256})",
+                                               "llama31.json");
   const LlamaConfig config = parse_config(document, "llama31.json");
   EXPECT_EQ(config.head_dim, 128);
   EXPECT_EQ(config.group_size(), 4);
@@ -153,10 +154,12 @@ TEST(Config, RejectsBadConfigsWithOneLineNamingTheField) {
   expect_one_line_error<InputError>(parse(R"({"architectures": ["MistralForCausalLM"], )" + base + "}"),
                                     "MistralForCausalLM");
   expect_one_line_error<InputError>(
-      parse(R"({"hidden_size": "32", "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 97})"),
+      parse(
+          R"({"hidden_size": "32", "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 97})"),
       "hidden_size");
-  expect_one_line_error<InputError>(parse(R"({"intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 97})"),
-                                    "hidden_size");
+  expect_one_line_error<InputError>(
+      parse(R"({"intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 97})"),
+      "hidden_size");
   expect_one_line_error<InputError>(parse("{" + base + R"(, "num_key_value_heads": 3})"), "num_key_value_heads");
   expect_one_line_error<InputError>(parse("{" + base + R"(, "rope_scaling": {"rope_type": "yarn", "factor": 4.0}})"),
                                     "yarn");
@@ -169,8 +172,9 @@ TEST(Config, RejectsBadConfigsWithOneLineNamingTheField) {
 }
 
 // Rewrites model.safetensors with `edit` applied to the tensor list.
-void rewrite_checkpoint(const fs::path& directory,
-                        const std::function<void(const std::string&, const core::TensorView&, core::SafetensorsWriter&)>& edit) {
+void rewrite_checkpoint(
+    const fs::path& directory,
+    const std::function<void(const std::string&, const core::TensorView&, core::SafetensorsWriter&)>& edit) {
   core::SafetensorsWriter writer;
   {
     const core::SafetensorsFile file(directory / "model.safetensors");
@@ -197,41 +201,47 @@ TEST(Checkpoint, RejectsBadWeightsWithOneLineNamingTheTensor) {
   expect_one_line_error<FormatError>(load(), "model.safetensors");
 
   fresh();
-  rewrite_checkpoint(directory.path(), [&](const std::string& name, const core::TensorView& view, core::SafetensorsWriter& writer) {
-    if (name != "model.layers.1.mlp.up_proj.weight") copy(name, view, writer);
-  });
+  rewrite_checkpoint(directory.path(),
+                     [&](const std::string& name, const core::TensorView& view, core::SafetensorsWriter& writer) {
+                       if (name != "model.layers.1.mlp.up_proj.weight") copy(name, view, writer);
+                     });
   expect_one_line_error<FormatError>(load(), "model.layers.1.mlp.up_proj.weight");
 
   fresh();
-  rewrite_checkpoint(directory.path(), [&](const std::string& name, const core::TensorView& view, core::SafetensorsWriter& writer) {
-    if (name == "model.layers.0.self_attn.k_proj.weight") {
-      writer.add(name, view.dtype, {view.shape[0] / 2, view.shape[1]}, view.data, view.byte_size / 2);
-    } else {
-      copy(name, view, writer);
-    }
-  });
-  const std::string shape_message = expect_one_line_error<FormatError>(load(), "model.layers.0.self_attn.k_proj.weight");
+  rewrite_checkpoint(
+      directory.path(), [&](const std::string& name, const core::TensorView& view, core::SafetensorsWriter& writer) {
+        if (name == "model.layers.0.self_attn.k_proj.weight") {
+          writer.add(name, view.dtype, {view.shape[0] / 2, view.shape[1]}, view.data, view.byte_size / 2);
+        } else {
+          copy(name, view, writer);
+        }
+      });
+  const std::string shape_message = expect_one_line_error<FormatError>(load(),
+                                                                       "model.layers.0.self_attn.k_proj.weight");
   EXPECT_NE(shape_message.find("[8, 32]"), std::string::npos) << shape_message;
 
   fresh();
-  rewrite_checkpoint(directory.path(), [&](const std::string& name, const core::TensorView& view, core::SafetensorsWriter& writer) {
-    if (name == "model.norm.weight") {
-      writer.add(name, core::DType::kI32, view.shape, view.data, view.byte_size);
-    } else {
-      copy(name, view, writer);
-    }
-  });
+  rewrite_checkpoint(directory.path(),
+                     [&](const std::string& name, const core::TensorView& view, core::SafetensorsWriter& writer) {
+                       if (name == "model.norm.weight") {
+                         writer.add(name, core::DType::kI32, view.shape, view.data, view.byte_size);
+                       } else {
+                         copy(name, view, writer);
+                       }
+                     });
   expect_one_line_error<FormatError>(load(), "model.norm.weight");
 
   fresh();  // mixed float dtypes: an error without a cast, fine with one
-  rewrite_checkpoint(directory.path(), [&](const std::string& name, const core::TensorView& view, core::SafetensorsWriter& writer) {
-    if (name == "lm_head.weight") {
-      const at::Tensor half = at::from_blob(const_cast<unsigned char*>(view.data), view.shape, at::kFloat).to(at::kBFloat16);
-      writer.add(name, core::DType::kBF16, view.shape, half.data_ptr(), static_cast<std::size_t>(half.nbytes()));
-    } else {
-      copy(name, view, writer);
-    }
-  });
+  rewrite_checkpoint(
+      directory.path(), [&](const std::string& name, const core::TensorView& view, core::SafetensorsWriter& writer) {
+        if (name == "lm_head.weight") {
+          const at::Tensor half =
+              at::from_blob(const_cast<unsigned char*>(view.data), view.shape, at::kFloat).to(at::kBFloat16);
+          writer.add(name, core::DType::kBF16, view.shape, half.data_ptr(), static_cast<std::size_t>(half.nbytes()));
+        } else {
+          copy(name, view, writer);
+        }
+      });
   expect_one_line_error<FormatError>(load(), "lm_head.weight");
   LoadOptions cast;
   cast.dtype = at::kFloat;
@@ -252,8 +262,9 @@ TEST(HfParity, CommittedFixturesMatchTransformers) {
     }
   }
   if (cases.empty()) {
-    GTEST_SKIP() << "no transformers fixtures under " << root.string()
-                 << "; run scripts/make_hf_parity_fixtures.py on a machine with PyTorch and transformers and commit them";
+    GTEST_SKIP()
+        << "no transformers fixtures under " << root.string()
+        << "; run scripts/make_hf_parity_fixtures.py on a machine with PyTorch and transformers and commit them";
   }
   for (const fs::path& folder : cases) {
     SCOPED_TRACE(folder.filename().string());

@@ -46,8 +46,8 @@ std::vector<core::Json> run_oracle(const fs::path& tokenizer_dir, std::string& f
     failure = "node is not on PATH: run `bash scripts/setup.sh` (it installs nodejs)";
     return {};
   }
-  const std::string command = "node " + shell_quote(kOracle.string()) + " encode " + shell_quote(tokenizer_dir.string()) +
-                              " " + shell_quote(kCorpus.string());
+  const std::string command = "node " + shell_quote(kOracle.string()) + " encode " +
+                              shell_quote(tokenizer_dir.string()) + " " + shell_quote(kCorpus.string());
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {
     failure = "cannot start: " + command;
@@ -97,15 +97,17 @@ void check_parity(const std::string& package) {
     DecodeOptions skip;
     skip.skip_special_tokens = true;
     const std::string decoded_skip = tokenizer.decode(ids, skip);
-    const bool same = ids == expected && plain == expected_plain && decoded == record.at("decoded").get<std::string>() &&
+    const bool same = ids == expected && plain == expected_plain &&
+                      decoded == record.at("decoded").get<std::string>() &&
                       decoded_skip == record.at("decoded_skip").get<std::string>();
     if (!same && ++mismatches <= 10) {
-      ADD_FAILURE() << package << " differs on " << core::Json(text).dump() << "\n  reference ids " << ids_text(expected)
-                    << "\n  evomem    ids " << ids_text(ids) << "\n  reference no-special " << ids_text(expected_plain)
-                    << "\n  evomem    no-special " << ids_text(plain) << "\n  reference decoded "
-                    << record.at("decoded").dump() << "\n  evomem    decoded " << core::Json(decoded).dump()
-                    << "\n  reference decoded (skip special) " << record.at("decoded_skip").dump()
-                    << "\n  evomem    decoded (skip special) " << core::Json(decoded_skip).dump();
+      ADD_FAILURE() << package << " differs on " << core::Json(text).dump() << "\n  reference ids "
+                    << ids_text(expected) << "\n  evomem    ids " << ids_text(ids) << "\n  reference no-special "
+                    << ids_text(expected_plain) << "\n  evomem    no-special " << ids_text(plain)
+                    << "\n  reference decoded " << record.at("decoded").dump() << "\n  evomem    decoded "
+                    << core::Json(decoded).dump() << "\n  reference decoded (skip special) "
+                    << record.at("decoded_skip").dump() << "\n  evomem    decoded (skip special) "
+                    << core::Json(decoded_skip).dump();
     }
   }
   EXPECT_EQ(mismatches, 0u) << "of " << records.size() << " corpus strings";

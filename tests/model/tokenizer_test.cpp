@@ -36,7 +36,8 @@ Tokenizer tiny_byte_level() {
   vocab["hello"] = 259;
   vocab["Ġw"] = 260;
   core::Json document = {
-      {"added_tokens", core::Json::array({{{"id", 261}, {"content", "<|eot|>"}, {"special", true}, {"normalized", false}}})},
+      {"added_tokens",
+       core::Json::array({{{"id", 261}, {"content", "<|eot|>"}, {"special", true}, {"normalized", false}}})},
       {"normalizer", nullptr},
       {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
       {"post_processor", {{"type", "ByteLevel"}}},
@@ -120,7 +121,10 @@ TEST(TokenizerAddedTokens, SequencePostProcessorAddsTemplateTokens) {
         {"processors",
          {{{"type", "ByteLevel"}},
           {{"type", "TemplateProcessing"},
-           {"single", {{{"SpecialToken", {{"id", "<|eot|>"}}}}, {{"Sequence", {{"id", "A"}}}}, {{"SpecialToken", {{"id", "<|eot|>"}}}}}},
+           {"single",
+            {{{"SpecialToken", {{"id", "<|eot|>"}}}},
+             {{"Sequence", {{"id", "A"}}}},
+             {{"SpecialToken", {{"id", "<|eot|>"}}}}}},
            {"special_tokens", {{"<|eot|>", special}}}}}}}},
       {"decoder", {{"type", "ByteLevel"}}},
       {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", core::Json::array()}}}};
@@ -145,9 +149,15 @@ TEST(TokenizerDecode, SkipSpecialTokensAndStrip) {
 
 TEST(TokenizerRoundTrip, TinyByteLevelRestoresAnyText) {
   const Tokenizer tokenizer = tiny_byte_level();
-  const std::vector<std::string> texts = {
-      "hello world", "  leading\tand trailing  \n", "日本語とEnglish", "emoji 👨‍👩‍👧 and 🇯🇵", "\x01\x02\x7F control",
-      "it's <|eot|> special", "", "x", std::string(1000, ' ') + "y"};
+  const std::vector<std::string> texts = {"hello world",
+                                          "  leading\tand trailing  \n",
+                                          "日本語とEnglish",
+                                          "emoji 👨‍👩‍👧 and 🇯🇵",
+                                          "\x01\x02\x7F control",
+                                          "it's <|eot|> special",
+                                          "",
+                                          "x",
+                                          std::string(1000, ' ') + "y"};
   for (const std::string& text : texts) {
     EXPECT_EQ(tokenizer.decode(tokenizer.encode(text)), text);
   }
@@ -183,7 +193,10 @@ TEST(TokenizerRoundTrip, Llama3RestoresTheCorpus) {
 TEST(TokenizerInput, IllFormedUtf8IsReadAsReplacementCharacters) {
   const Tokenizer tokenizer = tiny_byte_level();
   // "\xE2\x82" is a truncated sequence (one U+FFFD), "\xFF" an invalid byte (another).
-  EXPECT_EQ(tokenizer.encode("a\xE2\x82" "b\xFF"), tokenizer.encode("a\xEF\xBF\xBD" "b\xEF\xBF\xBD"));
+  EXPECT_EQ(tokenizer.encode("a\xE2\x82"
+                             "b\xFF"),
+            tokenizer.encode("a\xEF\xBF\xBD"
+                             "b\xEF\xBF\xBD"));
   EXPECT_EQ(core::to_valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // encoded surrogate
   EXPECT_TRUE(core::is_valid_utf8("\xF4\x8F\xBF\xBF"));
   EXPECT_FALSE(core::is_valid_utf8("\xF4\x90\x80\x80"));
@@ -249,13 +262,13 @@ TEST(TokenizerErrors, MergeWithoutVocabularyEntry) {
 }
 
 TEST(TokenizerErrors, UnsupportedPreTokenizer) {
-  expect_one_line(error_message([] { Tokenizer::load(kData / "tokenizer_bad_pretokenizer.json"); }),
-                  {"tokenizer_bad_pretokenizer.json", "pre_tokenizer.type", "BertPreTokenizer", "ByteLevel", "Metaspace"});
+  expect_one_line(
+      error_message([] { Tokenizer::load(kData / "tokenizer_bad_pretokenizer.json"); }),
+      {"tokenizer_bad_pretokenizer.json", "pre_tokenizer.type", "BertPreTokenizer", "ByteLevel", "Metaspace"});
 }
 
 TEST(TokenizerErrors, MissingFile) {
-  expect_one_line(error_message([] { Tokenizer::load(kData / "no_such_tokenizer.json"); }),
-                  {"no_such_tokenizer.json"});
+  expect_one_line(error_message([] { Tokenizer::load(kData / "no_such_tokenizer.json"); }), {"no_such_tokenizer.json"});
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 
 #include <cmath>
 
-#include "objectives/namm_objective.h"
 #include "core/error.h"
+#include "objectives/namm_objective.h"
 
 namespace evomem::objectives {
 namespace {
@@ -25,8 +25,8 @@ NammObjectiveSettings settings() {
 }
 
 // Each sample of an item scores `score` and keeps `retained` of the cache.
-std::vector<search::ItemResult> answer(const std::vector<search::WorkItem>& items, double member_score, double reference_score,
-                               double retained) {
+std::vector<search::ItemResult> answer(const std::vector<search::WorkItem>& items, double member_score,
+                                       double reference_score, double retained) {
   std::vector<search::ItemResult> results;
   for (const auto& item : items) {
     search::ItemResult result;

@@ -21,8 +21,9 @@ using evomem::report::TokenClass;
 
 // Text that has broken pages before: markup, entities, quotes, a split two-byte character,
 // line breaks, a special token.
-const std::vector<std::string> kWords{"The", " cat", " </script>", "<b>", " &amp;", " \"quoted\"", "\n", " caf",
-                                      "\xC3", "\xA9", " 42", ",", " <!--", " sat", "\n\n", " on", " the", " mat", "."};
+const std::vector<std::string> kWords{"The",  " cat", " </script>", "<b>",  " &amp;", " \"quoted\"", "\n",
+                                      " caf", "\xC3", "\xA9",       " 42",  ",",      " <!--",       " sat",
+                                      "\n\n", " on",  " the",       " mat", "."};
 
 SampleRetention make_sample(const std::string& id, std::int64_t tokens, std::int64_t layers, std::int64_t kv_heads,
                             std::int64_t cache, std::uint32_t seed) {
@@ -60,8 +61,9 @@ SampleRetention make_sample(const std::string& id, std::int64_t tokens, std::int
         const bool recent = t >= tokens - layer_cache;
         const bool sink = t < 4 && head % 2 == 0;
         const bool lucky = (state >> 24) < 20;
-        evicted[static_cast<std::size_t>(head * tokens + t)] =
-            recent || sink || lucky ? evomem::report::kNeverEvicted : static_cast<std::int32_t>(t + 32);
+        evicted[static_cast<std::size_t>(head * tokens + t)] = recent || sink || lucky
+                                                                   ? evomem::report::kNeverEvicted
+                                                                   : static_cast<std::int32_t>(t + 32);
       }
     }
     sample.evicted_at.push_back(std::move(evicted));
@@ -102,7 +104,8 @@ int main(int argc, char** argv) {
     evomem::report::ReportInput input;
     input.title = "Retention </script><script>alert('x')</script> & fixture";
     input.backbone = "built-in <small>";
-    input.policies.push_back({"recency:cache=400,sink=<4>&\"x\"", &recency, evomem::report::summarize_retention(recency)});
+    input.policies.push_back(
+        {"recency:cache=400,sink=<4>&\"x\"", &recency, evomem::report::summarize_retention(recency)});
     evomem::report::FitnessHistory fitness{"runs/<fixture>.h5", {}, {}, {}, {}};
     for (int generation = 0; generation < 25; ++generation) {
       fitness.generation.push_back(generation);

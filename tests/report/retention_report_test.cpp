@@ -165,8 +165,7 @@ TEST(RetentionSvg, HeatmapShowsTheProfileAndEscapesTheSpec) {
   EXPECT_NE(svg.find(">layer</text>"), std::string::npos);
   EXPECT_NE(svg.find("kept fraction"), std::string::npos);
   EXPECT_NE(svg.find("<title>layer 0, relative position 0-0.5: kept 0.5 of 6 entries</title>"), std::string::npos);
-  EXPECT_NE(svg.find("<title>all layers, relative position 0.5-1: kept 0.75 of 12 entries</title>"),
-            std::string::npos);
+  EXPECT_NE(svg.find("<title>all layers, relative position 0.5-1: kept 0.75 of 12 entries</title>"), std::string::npos);
   EXPECT_EQ(count(svg, "<rect "), 1u + 3 * 2 + 10 + 1);  // background, cells, legend bar, empty swatch
   EXPECT_TRUE(core::is_valid_utf8(svg));
   EXPECT_EQ(svg, render_retention_heatmap_svg(retention_profile(two_samples(), 2), spec));

@@ -37,7 +37,8 @@ TEST(LongBenchDataset, ReadsPublishedFields) {
   const auto path = write(dir, "qasper.jsonl",
                           std::string(kLongBenchLine) + "\n\n" +
                               R"({"input": "", "context": "c", "answers": ["HUM"], "length": 1, "dataset": "trec", )"
-                              R"("language": "en", "all_classes": ["HUM", "LOC"], "_id": "x2"})" + "\n");
+                              R"("language": "en", "all_classes": ["HUM", "LOC"], "_id": "x2"})" +
+                              "\n");
   const auto samples = read_longbench_file(path);
   ASSERT_EQ(samples.size(), 2u);
   EXPECT_EQ(samples[0].input, "What?");
@@ -53,13 +54,18 @@ TEST(LongBenchDataset, ReadsPublishedFields) {
 TEST(LongBenchDataset, ErrorsNameFileLineAndField) {
   test_support::TempDirectory dir("tasks_datasets");
   const std::string good = std::string(kLongBenchLine) + "\n";
-  const auto missing = write(dir, "missing.jsonl", good + R"({"input": "q", "context": "c", "answers": ["a"]})" "\n");
+  const auto missing = write(dir, "missing.jsonl",
+                             good + R"({"input": "q", "context": "c", "answers": ["a"]})"
+                                    "\n");
   EXPECT_NE(error_of([&] { read_longbench_file(missing); }).find("missing.jsonl:2: field 'length' is missing"),
             std::string::npos);
-  const auto wrong = write(dir, "wrong.jsonl", std::string(kLongBenchLine).replace(
-                                                   std::string(kLongBenchLine).find("\"length\": 2"), 11, "\"length\": \"2\"") +
-                                                   "\n");
-  EXPECT_NE(error_of([&] { read_longbench_file(wrong); }).find("wrong.jsonl:1: field 'length' must be an integer, got string"),
+  const auto wrong = write(
+      dir, "wrong.jsonl",
+      std::string(kLongBenchLine).replace(std::string(kLongBenchLine).find("\"length\": 2"), 11, "\"length\": \"2\"") +
+          "\n");
+  EXPECT_NE(error_of([&] {
+              read_longbench_file(wrong);
+            }).find("wrong.jsonl:1: field 'length' must be an integer, got string"),
             std::string::npos);
   std::string empty_answers = kLongBenchLine;
   empty_answers.replace(empty_answers.find("[\"yes\", \"Yes\"]"), 14, "[]");
@@ -69,11 +75,13 @@ TEST(LongBenchDataset, ErrorsNameFileLineAndField) {
   std::string bad_bytes = kLongBenchLine;
   bad_bytes.replace(bad_bytes.find("Long"), 4, "Lo\xff\xfe");
   const auto utf8 = write(dir, "utf8.jsonl", good + bad_bytes + "\n");
-  EXPECT_NE(error_of([&] { read_longbench_file(utf8); }).find("utf8.jsonl:2: invalid UTF-8 at byte"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_longbench_file(utf8); }).find("utf8.jsonl:2: invalid UTF-8 at byte"),
+            std::string::npos);
   const auto json = write(dir, "json.jsonl", "{\"input\": \n");
   EXPECT_NE(error_of([&] { read_longbench_file(json); }).find("json.jsonl:1: invalid JSON"), std::string::npos);
-  const auto item = write(dir, "item.jsonl",
-                          std::string(kLongBenchLine).replace(std::string(kLongBenchLine).find("\"Yes\""), 5, "3") + "\n");
+  const auto item = write(
+      dir, "item.jsonl",
+      std::string(kLongBenchLine).replace(std::string(kLongBenchLine).find("\"Yes\""), 5, "3") + "\n");
   EXPECT_NE(error_of([&] { read_longbench_file(item); }).find("field 'answers' item 1 must be a string"),
             std::string::npos);
   EXPECT_THROW(read_longbench_file(dir / "absent.jsonl"), InputError);
@@ -84,7 +92,8 @@ TEST(LongBenchDataset, StreamsWithoutReadingPastTheLimit) {
   // The second line is broken; a limit of one sample never reads it.
   const auto path = write(dir, "stream.jsonl", std::string(kLongBenchLine) + "\n{broken\n");
   std::size_t visited = 0;
-  for_each_longbench_sample(path, [&](LongBenchSample&&) { ++visited; }, 1);
+  for_each_longbench_sample(
+      path, [&](LongBenchSample&&) { ++visited; }, 1);
   EXPECT_EQ(visited, 1u);
   EXPECT_THROW(read_longbench_file(path), FormatError);
 }
@@ -92,9 +101,12 @@ TEST(LongBenchDataset, StreamsWithoutReadingPastTheLimit) {
 TEST(InfiniteBenchDataset, ReadsStringListAndNumberAnswers) {
   test_support::TempDirectory dir("tasks_datasets");
   const auto path = write(dir, "ib.jsonl",
-                          R"({"id": 0, "context": "ctx", "input": "q", "answer": ["71432"], "options": []})" "\n"
-                          R"({"id": 1, "context": "ctx", "input": "q", "answer": "B", "options": ["a", "b", "c", "d"]})" "\n"
-                          R"({"id": 2, "context": "ctx", "input": "q", "answer": [42, 3.5], "options": []})" "\n");
+                          R"({"id": 0, "context": "ctx", "input": "q", "answer": ["71432"], "options": []})"
+                          "\n"
+                          R"({"id": 1, "context": "ctx", "input": "q", "answer": "B", "options": ["a", "b", "c", "d"]})"
+                          "\n"
+                          R"({"id": 2, "context": "ctx", "input": "q", "answer": [42, 3.5], "options": []})"
+                          "\n");
   const auto samples = read_infinitebench_file(path);
   ASSERT_EQ(samples.size(), 3u);
   EXPECT_EQ(samples[0].id, "0");
@@ -108,16 +120,26 @@ TEST(InfiniteBenchDataset, ReadsStringListAndNumberAnswers) {
 
 TEST(InfiniteBenchDataset, ErrorsNameFileLineAndField) {
   test_support::TempDirectory dir("tasks_datasets");
-  const auto empty = write(dir, "e.jsonl", R"({"id": 0, "context": "c", "input": "q", "answer": [], "options": []})" "\n");
+  const auto empty = write(dir, "e.jsonl",
+                           R"({"id": 0, "context": "c", "input": "q", "answer": [], "options": []})"
+                           "\n");
   EXPECT_NE(error_of([&] { read_infinitebench_file(empty); }).find("e.jsonl:1: field 'answer' is empty"),
             std::string::npos);
-  const auto type = write(dir, "t.jsonl", R"({"id": 0, "context": "c", "input": "q", "answer": [{}], "options": []})" "\n");
-  EXPECT_NE(error_of([&] { read_infinitebench_file(type); }).find("t.jsonl:1: field 'answer' item 0 must be a string or a number"),
+  const auto type = write(dir, "t.jsonl",
+                          R"({"id": 0, "context": "c", "input": "q", "answer": [{}], "options": []})"
+                          "\n");
+  EXPECT_NE(error_of([&] {
+              read_infinitebench_file(type);
+            }).find("t.jsonl:1: field 'answer' item 0 must be a string or a number"),
             std::string::npos);
-  const auto missing = write(dir, "m.jsonl", R"({"id": 0, "input": "q", "answer": "a", "options": []})" "\n");
+  const auto missing = write(dir, "m.jsonl",
+                             R"({"id": 0, "input": "q", "answer": "a", "options": []})"
+                             "\n");
   EXPECT_NE(error_of([&] { read_infinitebench_file(missing); }).find("m.jsonl:1: field 'context' is missing"),
             std::string::npos);
-  const auto no_options = write(dir, "o.jsonl", R"({"id": 0, "context": "c", "input": "q", "answer": "a"})" "\n");
+  const auto no_options = write(dir, "o.jsonl",
+                                R"({"id": 0, "context": "c", "input": "q", "answer": "a"})"
+                                "\n");
   EXPECT_NE(error_of([&] { read_infinitebench_file(no_options); }).find("o.jsonl:1: field 'options' is missing"),
             std::string::npos);
 }

@@ -59,7 +59,8 @@ TEST(BuildPrompt, TruncatesToLeaveRoomForTheAnswer) {
   ASSERT_EQ(prompt.tokens.size(), 12u);
   EXPECT_EQ(prompt.tokens.front(), 1000);
   const std::string kept(prompt.tokens.begin() + 1, prompt.tokens.end());
-  EXPECT_EQ(kept, "abcde" "uvwxyz");  // 11 tokens: the first 5 and the last 6
+  EXPECT_EQ(kept, "abcde"
+                  "uvwxyz");  // 11 tokens: the first 5 and the last 6
   EXPECT_LE(prompt.tokens.size() + static_cast<std::size_t>(task.max_new_tokens), options.context_window);
 }
 

@@ -20,9 +20,15 @@ const std::string kPromptDir = std::string(EVOMEM_SOURCE_DIR) + "/tests/tasks/da
 
 // The field values the golden files were filled with.
 PromptFields golden_fields() {
-  return {{"context", "<<CONTEXT>>\nline two"}, {"input", "<<INPUT>>"},   {"question", "<<INPUT>>"},
-          {"OPTION_A", "<<A>>"},                {"OPTION_B", "<<B>>"},     {"OPTION_C", "<<C>>"},
-          {"OPTION_D", "<<D>>"},                {"prefix", "<<PREFIX>>"},  {"func", "<<FUNC>>"},
+  return {{"context", "<<CONTEXT>>\nline two"},
+          {"input", "<<INPUT>>"},
+          {"question", "<<INPUT>>"},
+          {"OPTION_A", "<<A>>"},
+          {"OPTION_B", "<<B>>"},
+          {"OPTION_C", "<<C>>"},
+          {"OPTION_D", "<<D>>"},
+          {"prefix", "<<PREFIX>>"},
+          {"func", "<<FUNC>>"},
           {"func_call", "<<FUNC_CALL>>"}};
 }
 
@@ -49,21 +55,36 @@ TEST(TaskRegistry, TemplatesMatchGoldenFiles) {
 TEST(TaskRegistry, LengthsMetricsAndRules) {
   const auto registry = TaskRegistry::builtin();
   const std::map<std::string, std::pair<int, metrics::Metric>> expected = {
-      {"narrativeqa", {128, metrics::Metric::kQaF1}},         {"qasper", {128, metrics::Metric::kQaF1}},
-      {"multifieldqa_en", {64, metrics::Metric::kQaF1}},      {"multifieldqa_zh", {64, metrics::Metric::kQaF1Zh}},
-      {"hotpotqa", {32, metrics::Metric::kQaF1}},             {"2wikimqa", {32, metrics::Metric::kQaF1}},
-      {"musique", {32, metrics::Metric::kQaF1}},              {"dureader", {128, metrics::Metric::kRougeZh}},
-      {"gov_report", {512, metrics::Metric::kRouge}},         {"qmsum", {512, metrics::Metric::kRouge}},
-      {"multi_news", {512, metrics::Metric::kRouge}},         {"vcsum", {512, metrics::Metric::kRougeZh}},
-      {"trec", {64, metrics::Metric::kClassification}},       {"triviaqa", {32, metrics::Metric::kQaF1}},
-      {"samsum", {128, metrics::Metric::kRouge}},             {"lsht", {64, metrics::Metric::kClassification}},
-      {"passage_count", {32, metrics::Metric::kCount}},       {"passage_retrieval_en", {32, metrics::Metric::kRetrieval}},
-      {"passage_retrieval_zh", {32, metrics::Metric::kRetrievalZh}}, {"lcc", {64, metrics::Metric::kCodeSim}},
-      {"repobench-p", {64, metrics::Metric::kCodeSim}},       {"passkey", {6, metrics::Metric::kPasskey}},
-      {"number_string", {12, metrics::Metric::kPasskey}},     {"kv_retrieval", {50, metrics::Metric::kKvRetrieval}},
-      {"longbook_qa_eng", {40, metrics::Metric::kQaF1}},      {"longbook_choice_eng", {40, metrics::Metric::kChoice}},
-      {"longdialogue_qa_eng", {40, metrics::Metric::kDialogue}}, {"math_find", {3, metrics::Metric::kMathFind}},
-      {"code_run", {5, metrics::Metric::kCodeRun}},           {"code_debug", {5, metrics::Metric::kCodeDebug}},
+      {"narrativeqa", {128, metrics::Metric::kQaF1}},
+      {"qasper", {128, metrics::Metric::kQaF1}},
+      {"multifieldqa_en", {64, metrics::Metric::kQaF1}},
+      {"multifieldqa_zh", {64, metrics::Metric::kQaF1Zh}},
+      {"hotpotqa", {32, metrics::Metric::kQaF1}},
+      {"2wikimqa", {32, metrics::Metric::kQaF1}},
+      {"musique", {32, metrics::Metric::kQaF1}},
+      {"dureader", {128, metrics::Metric::kRougeZh}},
+      {"gov_report", {512, metrics::Metric::kRouge}},
+      {"qmsum", {512, metrics::Metric::kRouge}},
+      {"multi_news", {512, metrics::Metric::kRouge}},
+      {"vcsum", {512, metrics::Metric::kRougeZh}},
+      {"trec", {64, metrics::Metric::kClassification}},
+      {"triviaqa", {32, metrics::Metric::kQaF1}},
+      {"samsum", {128, metrics::Metric::kRouge}},
+      {"lsht", {64, metrics::Metric::kClassification}},
+      {"passage_count", {32, metrics::Metric::kCount}},
+      {"passage_retrieval_en", {32, metrics::Metric::kRetrieval}},
+      {"passage_retrieval_zh", {32, metrics::Metric::kRetrievalZh}},
+      {"lcc", {64, metrics::Metric::kCodeSim}},
+      {"repobench-p", {64, metrics::Metric::kCodeSim}},
+      {"passkey", {6, metrics::Metric::kPasskey}},
+      {"number_string", {12, metrics::Metric::kPasskey}},
+      {"kv_retrieval", {50, metrics::Metric::kKvRetrieval}},
+      {"longbook_qa_eng", {40, metrics::Metric::kQaF1}},
+      {"longbook_choice_eng", {40, metrics::Metric::kChoice}},
+      {"longdialogue_qa_eng", {40, metrics::Metric::kDialogue}},
+      {"math_find", {3, metrics::Metric::kMathFind}},
+      {"code_run", {5, metrics::Metric::kCodeRun}},
+      {"code_debug", {5, metrics::Metric::kCodeDebug}},
       {"longbook_sum_eng", {1200, metrics::Metric::kRougeLsum}}};
   ASSERT_EQ(expected.size(), registry.tasks().size());
   for (const auto& [name, length_metric] : expected) {
@@ -119,7 +140,8 @@ TEST(TaskRegistry, BadUserTasksNameFileAndKey) {
   std::ofstream(missing) << "[tasks.y]\ntemplate = \"{context}\"\nmetric = \"qa_f1\"\n";
   EXPECT_THROW(registry.add_from_toml(missing), ConfigError);
   const auto unknown_key = dir / "unknown.toml";
-  std::ofstream(unknown_key) << "[tasks.z]\ntemplate = \"{context}\"\nmetric = \"qa_f1\"\nmax_new_tokens = 3\nmax_tokens = 4\n";
+  std::ofstream(unknown_key)
+      << "[tasks.z]\ntemplate = \"{context}\"\nmetric = \"qa_f1\"\nmax_new_tokens = 3\nmax_tokens = 4\n";
   EXPECT_THROW(registry.add_from_toml(unknown_key), ConfigError);
   const auto bad_template = dir / "template.toml";
   std::ofstream(bad_template) << "[tasks.w]\ntemplate = \"{context\"\nmetric = \"qa_f1\"\nmax_new_tokens = 3\n";

@@ -12,15 +12,15 @@
 
 #include "core/error.h"
 
-#include "model/tokenizer.h"
-#include "training/bpe_trainer.h"
 #include "metrics/metric.h"
+#include "model/tokenizer.h"
 #include "tasks/prompt_builder.h"
 #include "tasks/synthetic/generators.h"
 #include "tasks/synthetic/random.h"
 #include "tasks/synthetic/suite.h"
 #include "tasks/synthetic/tokenizer.h"
 #include "tests/support/test_support.h"
+#include "training/bpe_trainer.h"
 
 namespace evomem::tasks {
 namespace {
@@ -162,7 +162,7 @@ TEST_F(SyntheticTest, NeedleSpansPointAtTheirTextInCharactersAndTokens) {
         ASSERT_LE(span.token_end, tokens.size());
         const auto slice = [&](std::size_t begin, std::size_t end) {
           return tokenizer_->decode(std::vector<model::TokenId>(tokens.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                                 tokens.begin() + static_cast<std::ptrdiff_t>(end)));
+                                                                tokens.begin() + static_cast<std::ptrdiff_t>(end)));
         };
         EXPECT_NE(slice(span.token_begin, span.token_end).find(span.text), std::string::npos) << task;
         // Minimal: dropping the first or the last token loses part of the text.
@@ -228,7 +228,9 @@ TEST(SyntheticTasksTest, TomlFileMatchesTheBuiltInDefinitions) {
 
 TEST(SyntheticTasksTest, StringMatchAllIsTheFractionOfAnswersContained) {
   const auto refs = metrics::string_references({"1234567", "Apple", "999"});
-  EXPECT_DOUBLE_EQ(metrics::score_prediction(metrics::Metric::kStringMatchAll, "the numbers are 1234567 and apple", refs), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(
+      metrics::score_prediction(metrics::Metric::kStringMatchAll, "the numbers are 1234567 and apple", refs),
+      2.0 / 3.0);
   EXPECT_DOUBLE_EQ(metrics::score_prediction(metrics::Metric::kStringMatchAll, "", refs), 0.0);
   EXPECT_DOUBLE_EQ(metrics::score_prediction(metrics::Metric::kStringMatchAll, "999 APPLE 1234567", refs), 1.0);
   EXPECT_EQ(metrics::parse_metric("string_match_all"), metrics::Metric::kStringMatchAll);

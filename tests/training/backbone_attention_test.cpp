@@ -39,8 +39,10 @@ TEST(BackboneAttentionTest, LayerZeroMatchesAttentionByHandAndPairsAddUpToTheSco
   const auto h = p.at("model.layers.0.input_layernorm.weight") *
                  (x * torch::rsqrt(x.pow(2).mean(-1, true) + config.rms_norm_eps));
   const auto d = config.head_dim;
-  const auto q = torch::linear(h, p.at("model.layers.0.self_attn.q_proj.weight")).view({1, query + 1, -1, d}).transpose(1, 2);
-  const auto k = torch::linear(h, p.at("model.layers.0.self_attn.k_proj.weight")).view({1, query + 1, -1, d}).transpose(1, 2);
+  const auto q =
+      torch::linear(h, p.at("model.layers.0.self_attn.q_proj.weight")).view({1, query + 1, -1, d}).transpose(1, 2);
+  const auto k =
+      torch::linear(h, p.at("model.layers.0.self_attn.k_proj.weight")).view({1, query + 1, -1, d}).transpose(1, 2);
   const model::RotaryEmbedding rope(config, torch::kCPU);
   const auto [cos, sin] = rope.cos_sin(torch::arange(query + 1).unsqueeze(0), query + 1, torch::kFloat);
   const auto q_rotated = model::apply_rope(q, cos, sin);
@@ -51,7 +53,8 @@ TEST(BackboneAttentionTest, LayerZeroMatchesAttentionByHandAndPairsAddUpToTheSco
     EXPECT_EQ(result.head, head);
     ASSERT_EQ(result.probabilities.size(), static_cast<std::size_t>(query + 1));
     ASSERT_EQ(result.pair_scores.size(), static_cast<std::size_t>(d / 2));
-    const auto scores = torch::mv(k_rotated[0][head / config.group_size()], q_rotated[0][head][query]) / std::sqrt(double(d));
+    const auto scores = torch::mv(k_rotated[0][head / config.group_size()], q_rotated[0][head][query]) /
+                        std::sqrt(double(d));
     const auto expected = torch::softmax(scores, 0);
     for (std::int64_t position = 0; position <= query; position += 13) {
       EXPECT_NEAR(result.probabilities[position], expected[position].item<float>(), 1e-5) << head << " " << position;
@@ -65,7 +68,8 @@ TEST(BackboneAttentionTest, LayerZeroMatchesAttentionByHandAndPairsAddUpToTheSco
 TEST(BackboneAttentionTest, ZeroQueriesLookEverywhereAlike) {
   const auto trained = TrainableLlama::from_checkpoint(kModel);
   auto parameters = trained.named_parameters();
-  parameters["model.layers.1.self_attn.q_proj.weight"] = torch::zeros_like(parameters["model.layers.1.self_attn.q_proj.weight"]);
+  parameters["model.layers.1.self_attn.q_proj.weight"] = torch::zeros_like(
+      parameters["model.layers.1.self_attn.q_proj.weight"]);
   const auto model = TrainableLlama::from_parameters(trained.config(), parameters, torch::kCPU);
   const std::int64_t query = 99;
   for (const auto& head : attention_at(model, random_tokens(trained.config().vocab_size, 100), query)) {

@@ -8,11 +8,11 @@
 #include <map>
 
 #include "model/tokenizer.h"
-#include "training/backbone_examples.h"
 #include "tasks/prompt_builder.h"
 #include "tasks/synthetic/generators.h"
 #include "tasks/synthetic/suite.h"
 #include "tasks/synthetic/tokenizer.h"
+#include "training/backbone_examples.h"
 
 namespace evomem::training {
 namespace {
@@ -49,7 +49,7 @@ TEST(BackboneExamplesTest, TaskSampleIsPromptAnswerEos) {
   const auto sample = sample_of("synth_passkey", tokenizer);
   const auto example = make_example(sample, tokenizer, 0.1);
   const auto prompt = tasks::fill_template(tasks::synthetic_task_spec(sample.task).prompt_template,
-                                    {{"context", sample.context}, {"input", sample.input}}, "test");
+                                           {{"context", sample.context}, {"input", sample.input}}, "test");
   std::vector<std::int64_t> expected{*tokenizer.bos_token_id()};
   for (const auto id : tokenizer.encode(prompt, false)) expected.push_back(id);
   EXPECT_EQ(example.answer_begin, expected.size());
@@ -78,8 +78,8 @@ TEST(BackboneExamplesTest, ExtraKvQuestionsAreAnsweredFromTheSameObject) {
   EXPECT_EQ(make_example(sample, tokenizer, 0.1, 4, 77).tokens, asked.tokens);  // same seed, same questions
   EXPECT_GT(asked.tokens.size(), plain.tokens.size());
   // The real question and its answer still end the example.
-  const std::vector<std::int64_t> plain_tail(plain.tokens.begin() + static_cast<std::ptrdiff_t>(plain.answer_begin) - 20,
-                                             plain.tokens.end());
+  const std::vector<std::int64_t> plain_tail(
+      plain.tokens.begin() + static_cast<std::ptrdiff_t>(plain.answer_begin) - 20, plain.tokens.end());
   const std::vector<std::int64_t> asked_tail(asked.tokens.end() - static_cast<std::ptrdiff_t>(plain_tail.size()),
                                              asked.tokens.end());
   EXPECT_EQ(asked_tail, plain_tail);

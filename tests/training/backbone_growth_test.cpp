@@ -57,7 +57,8 @@ TEST(BackboneGrowthTest, SameSeedSameGrowth) {
   const auto config = wider_than(trained.config());
   const auto a = widen(trained, config, 5, 0.08);
   const auto b = widen(trained, config, 5, 0.08);
-  for (const auto& [name, value] : a.named_parameters()) EXPECT_TRUE(torch::equal(value, b.named_parameters().at(name))) << name;
+  for (const auto& [name, value] : a.named_parameters())
+    EXPECT_TRUE(torch::equal(value, b.named_parameters().at(name))) << name;
 }
 
 TEST(BackboneGrowthTest, ShapesThatCannotBeGrownAreRefusedWithTheReason) {

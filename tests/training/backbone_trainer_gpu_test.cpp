@@ -9,9 +9,9 @@
 #include <cmath>
 
 #include "core/safetensors.h"
-#include "training/backbone_trainer.h"
 #include "tests/support/test_support.h"
 #include "tests/training/tiny_training_config.h"
+#include "training/backbone_trainer.h"
 
 namespace evomem::training {
 namespace {

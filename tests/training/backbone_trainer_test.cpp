@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <cmath>
 #include <iterator>
 #include <set>
 
@@ -16,15 +16,15 @@
 #include "core/error.h"
 #include "model/backbone.h"
 #include "model/tokenizer.h"
-#include "training/backbone_trainer.h"
-#include "training/backbone_trainer_model.h"
-#include "training/bpe_trainer.h"
 #include "tasks/prompt_builder.h"
 #include "tasks/synthetic/generators.h"
 #include "tasks/synthetic/suite.h"
 #include "tasks/synthetic/tokenizer.h"
 #include "tests/support/test_support.h"
 #include "tests/training/tiny_training_config.h"
+#include "training/backbone_trainer.h"
+#include "training/backbone_trainer_model.h"
+#include "training/bpe_trainer.h"
 
 namespace evomem::training {
 namespace {
@@ -55,7 +55,7 @@ TEST(BuiltinBackboneTest, TrainerForwardMatchesInferenceBackbone) {
   options.seed = 3;
   const auto sample = tasks::generate_synthetic(options, tasks::synthetic_tokenizer(tokenizer)).at(0);
   const auto prompt = tasks::fill_template(tasks::synthetic_task_spec(sample.task).prompt_template,
-                                    {{"context", sample.context}, {"input", sample.input}}, "test");
+                                           {{"context", sample.context}, {"input", sample.input}}, "test");
   const auto tokens = tokenizer.encode(prompt, true);
   EXPECT_LT(compare_with_backbone(kModel, tokens), 1e-3);
 }
@@ -97,14 +97,17 @@ TEST(BackboneTrainerTest, SameSeedSameWeights) {
   const auto second = train_backbone(config);
   EXPECT_EQ(first.steps_done, 3);
   EXPECT_LT(first.logits_max_difference, 1e-3);
-  EXPECT_EQ(file_bytes(directory.path() / "a" / "model.safetensors"), file_bytes(directory.path() / "b" / "model.safetensors"));
-  EXPECT_EQ(file_bytes(directory.path() / "a" / "tokenizer.json"), file_bytes(directory.path() / "b" / "tokenizer.json"));
+  EXPECT_EQ(file_bytes(directory.path() / "a" / "model.safetensors"),
+            file_bytes(directory.path() / "b" / "model.safetensors"));
+  EXPECT_EQ(file_bytes(directory.path() / "a" / "tokenizer.json"),
+            file_bytes(directory.path() / "b" / "tokenizer.json"));
   EXPECT_DOUBLE_EQ(first.final_loss, second.final_loss);
   config.seed = 2;
   config.data_threads = 1;
   config.output = (directory.path() / "c").string();
   train_backbone(config);
-  EXPECT_NE(file_bytes(directory.path() / "a" / "model.safetensors"), file_bytes(directory.path() / "c" / "model.safetensors"));
+  EXPECT_NE(file_bytes(directory.path() / "a" / "model.safetensors"),
+            file_bytes(directory.path() / "c" / "model.safetensors"));
 }
 
 // A sitting from a checkpoint keeps its tokenizer whatever its seed: the weights are tied to the
@@ -117,11 +120,13 @@ TEST(BackboneTrainerTest, ContinuingKeepsTheCheckpointsTokenizer) {
   config.seed = 5;
   config.output = (directory.path() / "fresh").string();
   train_backbone(config);
-  ASSERT_NE(file_bytes(directory.path() / "first" / "tokenizer.json"), file_bytes(directory.path() / "fresh" / "tokenizer.json"));
+  ASSERT_NE(file_bytes(directory.path() / "first" / "tokenizer.json"),
+            file_bytes(directory.path() / "fresh" / "tokenizer.json"));
   config.init_from = (directory.path() / "first").string();
   config.output = (directory.path() / "continued").string();
   train_backbone(config);
-  EXPECT_EQ(file_bytes(directory.path() / "first" / "tokenizer.json"), file_bytes(directory.path() / "continued" / "tokenizer.json"));
+  EXPECT_EQ(file_bytes(directory.path() / "first" / "tokenizer.json"),
+            file_bytes(directory.path() / "continued" / "tokenizer.json"));
   EXPECT_EQ(file_bytes(directory.path() / "first" / "tokenizer_config.json"),
             file_bytes(directory.path() / "continued" / "tokenizer_config.json"));
 }
@@ -191,7 +196,8 @@ TEST(BackboneTrainerTest, TaskListedTwiceIsScoredOnce) {
   EXPECT_EQ(scored, (std::vector<std::string>{"synth_passkey", "synth_kv_retrieval"}));
 }
 
-BackboneTrainingConfig parse_training_config(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+BackboneTrainingConfig parse_training_config(const std::filesystem::path& path,
+                                             const std::vector<std::string>& overrides) {
   auto config = core::Config::load(path);
   for (const auto& assignment : overrides) config.set(assignment);
   config.validate(backbone_training_schema());
@@ -200,10 +206,9 @@ BackboneTrainingConfig parse_training_config(const std::filesystem::path& path, 
 
 // The committed backbone is trained in sittings, each from the last one's output.
 const std::vector<std::string> kSittings = {
-    "backbone_drills.toml",     "backbone_train.toml",       "backbone_long.toml",
-    "backbone_kv.toml",         "backbone_kv_more.toml",     "backbone_drills_32.toml",
-    "backbone_drills_16.toml",  "backbone_kv_cpu.toml",      "backbone_kv_cpu_long.toml",
-    "backbone_kv_cpu_2k.toml",  "backbone_kv_cpu_final.toml", "backbone_kv_cpu_rope.toml",
+    "backbone_drills.toml",        "backbone_train.toml",     "backbone_long.toml",         "backbone_kv.toml",
+    "backbone_kv_more.toml",       "backbone_drills_32.toml", "backbone_drills_16.toml",    "backbone_kv_cpu.toml",
+    "backbone_kv_cpu_long.toml",   "backbone_kv_cpu_2k.toml", "backbone_kv_cpu_final.toml", "backbone_kv_cpu_rope.toml",
     "backbone_kv_cpu_rope_4k.toml"};
 
 TEST(BackboneTrainerTest, CommittedConfigsChainTheSittings) {
@@ -227,8 +232,8 @@ TEST(BackboneTrainerTest, CommittedConfigsChainTheSittings) {
 TEST(BackboneTrainerTest, ConfigErrorsNameTheField) {
   const auto config = std::filesystem::path(EVOMEM_SOURCE_DIR) / "configs" / "backbone_train.toml";
   EXPECT_THROW(parse_training_config(config, {"training.stage_induction_fractions=[0.5]"}), ConfigError);
-  EXPECT_THROW(parse_training_config(config, {"training.copy_fraction=0.9",
-                                              "training.stage_induction_fractions=[0.2, 0.2, 0.2, 0.2]"}),
+  EXPECT_THROW(parse_training_config(
+                   config, {"training.copy_fraction=0.9", "training.stage_induction_fractions=[0.2, 0.2, 0.2, 0.2]"}),
                ConfigError);
   EXPECT_THROW(parse_training_config(config, {"training.device=\"tpu\""}), ConfigError);
   EXPECT_THROW(parse_training_config(config, {"training.data_threads=0"}), ConfigError);
@@ -244,8 +249,9 @@ TEST(BackboneTrainerTest, ConfigErrorsNameTheField) {
 }
 
 TEST(BpeTrainerTest, DigitsStaySingleAndTextRoundTrips) {
-  const auto trained = train_bpe({"The pass key is 12345. The pass key is 67890. The grass is green. The grass is green."},
-                                 BpeTrainingOptions{40});
+  const auto trained = train_bpe(
+      {"The pass key is 12345. The pass key is 67890. The grass is green. The grass is green."},
+      BpeTrainingOptions{40});
   const auto tokenizer = model::Tokenizer::from_json(trained.tokenizer, &trained.tokenizer_config, "trained");
   const std::string text = "The pass key is 98765.";
   const auto ids = tokenizer.encode(text, true);
@@ -290,9 +296,9 @@ TEST(BpeTrainerTest, UuidPairsCutEveryUuidIntoHexPairsAndNothingElse) {
   BpeTrainingOptions options{40};
   options.number_tokens = true;
   options.uuid_pairs = true;
-  const auto trained =
-      train_bpe({"{\"3fa85f64-5717-4562-b3fc-2c963f66afa6\": \"9c4e1d2a-7b3f-4e8a-a1c2-d3e4f5a6b7c8\"} The bed is fab."},
-                options);
+  const auto trained = train_bpe(
+      {"{\"3fa85f64-5717-4562-b3fc-2c963f66afa6\": \"9c4e1d2a-7b3f-4e8a-a1c2-d3e4f5a6b7c8\"} The bed is fab."},
+      options);
   const auto tokenizer = model::Tokenizer::from_json(trained.tokenizer, &trained.tokenizer_config, "trained");
   const auto pieces = [&](const std::string& text) {
     std::vector<std::string> out;
@@ -309,15 +315,16 @@ TEST(BpeTrainerTest, UuidPairsCutEveryUuidIntoHexPairsAndNothingElse) {
     ids.insert(encoded.back());
   }
   EXPECT_EQ(ids.size(), 256u);
-  const std::vector<std::string> uuid{"9c", "4e", "1d", "2a", "-", "7b", "3f", "-", "4e", "8a",
-                                      "-", "a1", "c2", "-", "d3", "e4", "f5", "a6", "b7", "c8"};
+  const std::vector<std::string> uuid{"9c", "4e", "1d", "2a", "-",  "7b", "3f", "-",  "4e", "8a",
+                                      "-",  "a1", "c2", "-",  "d3", "e4", "f5", "a6", "b7", "c8"};
   EXPECT_EQ(pieces("9c4e1d2a-7b3f-4e8a-a1c2-d3e4f5a6b7c8"), uuid);
   // In its JSON setting too: the quotes and colon around it are cut as before.
   const std::string json = "{\"9c4e1d2a-7b3f-4e8a-a1c2-d3e4f5a6b7c8\": \"3fa85f64-5717-4562-b3fc-2c963f66afa6\"}";
   const auto in_json = pieces(json);
   EXPECT_NE(std::search(in_json.begin(), in_json.end(), uuid.begin(), uuid.end()), in_json.end());
-  EXPECT_EQ(std::count_if(in_json.begin(), in_json.end(), [](const std::string& p) { return p.size() == 2 && p != "\": "; }),
-            32);
+  EXPECT_EQ(
+      std::count_if(in_json.begin(), in_json.end(), [](const std::string& p) { return p.size() == 2 && p != "\": "; }),
+      32);
   EXPECT_EQ(tokenizer.decode(tokenizer.encode(json, false), {true, std::nullopt}), json);
   // Outside a UUID: numbers in threes, words of hex letters whole, hex runs of another shape
   // as Llama 3 cuts them.

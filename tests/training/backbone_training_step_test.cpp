@@ -3,10 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tasks/synthetic/random.h"
 #include "training/backbone_examples.h"
 #include "training/backbone_trainer_model.h"
 #include "training/backbone_training_step.h"
-#include "tasks/synthetic/random.h"
 
 namespace evomem::training {
 namespace {
