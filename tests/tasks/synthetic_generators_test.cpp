@@ -215,7 +215,7 @@ TEST_F(SyntheticTest, JsonLinesHaveTheLongBenchFields) {
 
 TEST(SyntheticTasksTest, TomlFileMatchesTheBuiltInDefinitions) {
   TaskRegistry from_file;
-  from_file.add_from_toml(std::filesystem::path(EVOMEM_SOURCE_DIR) / "tasks" / "synthetic_tasks.toml");
+  from_file.add_from_toml(std::filesystem::path(EVOMEM_SOURCE_DIR) / "tasks" / "synthetic" / "tasks.toml");
   for (const auto& name : synthetic_task_names()) {
     const TaskSpec spec = synthetic_task_spec(name);
     const TaskSpec& loaded = from_file.get(name);
