@@ -24,26 +24,32 @@ class ConfigTable {
   template <typename... Members>
   ConfigTable& boolean(std::string path, bool fallback, std::string help, Members... members) {
     return bound(
-        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.boolean(p, fallback, help); },
+        std::move(path),
+        [fallback, help = std::move(help)](ConfigSchema& s, const std::string& p) { s.boolean(p, fallback, help); },
         &Config::get_bool, members...);
   }
   // Integer members of any width and signedness.
   template <typename... Members>
   ConfigTable& integer(std::string path, std::int64_t fallback, std::string help, Members... members) {
     return bound(
-        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.integer(p, fallback, help); }, &Config::get_int,
-        members...);
+        std::move(path),
+        [fallback, help = std::move(help)](ConfigSchema& s, const std::string& p) { s.integer(p, fallback, help); },
+        &Config::get_int, members...);
   }
   template <typename... Members>
   ConfigTable& number(std::string path, double fallback, std::string help, Members... members) {
     return bound(
-        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.number(p, fallback, help); },
+        std::move(path),
+        [fallback, help = std::move(help)](ConfigSchema& s, const std::string& p) { s.number(p, fallback, help); },
         &Config::get_double, members...);
   }
   template <typename... Members>
   ConfigTable& string(std::string path, std::string fallback, std::string help, Members... members) {
     return bound(
-        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string(p, fallback, help); },
+        std::move(path),
+        [fallback = std::move(fallback), help = std::move(help)](ConfigSchema& s, const std::string& p) {
+          s.string(p, fallback, help);
+        },
         &Config::get_string, members...);
   }
   // A string key converted by `parse` (into an enum, a list, ...); `choices` restricts its
@@ -52,26 +58,37 @@ class ConfigTable {
   ConfigTable& parsed(std::string path, std::string fallback, std::string help, std::vector<std::string> choices,
                       Parse parse, Members... members) {
     return add(
-        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string(p, fallback, help, choices); },
+        std::move(path),
+        [fallback = std::move(fallback), help = std::move(help), choices = std::move(choices)](
+            ConfigSchema& s, const std::string& p) { s.string(p, fallback, help, choices); },
         [=](const Config& c, const std::string& p, Settings& out) { field(out, members...) = parse(c.get_string(p)); });
   }
   template <typename... Members>
   ConfigTable& integer_list(std::string path, std::vector<std::int64_t> fallback, std::string help,
                             Members... members) {
     return bound(
-        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.integer_list(p, fallback, help); },
+        std::move(path),
+        [fallback = std::move(fallback), help = std::move(help)](ConfigSchema& s, const std::string& p) {
+          s.integer_list(p, fallback, help);
+        },
         &Config::get_ints, members...);
   }
   template <typename... Members>
   ConfigTable& number_list(std::string path, std::vector<double> fallback, std::string help, Members... members) {
     return bound(
-        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.number_list(p, fallback, help); },
+        std::move(path),
+        [fallback = std::move(fallback), help = std::move(help)](ConfigSchema& s, const std::string& p) {
+          s.number_list(p, fallback, help);
+        },
         &Config::get_doubles, members...);
   }
   template <typename... Members>
   ConfigTable& string_list(std::string path, std::vector<std::string> fallback, std::string help, Members... members) {
     return bound(
-        std::move(path), [=](ConfigSchema& s, const std::string& p) { s.string_list(p, fallback, help); },
+        std::move(path),
+        [fallback = std::move(fallback), help = std::move(help)](ConfigSchema& s, const std::string& p) {
+          s.string_list(p, fallback, help);
+        },
         &Config::get_strings, members...);
   }
 
