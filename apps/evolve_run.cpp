@@ -96,7 +96,7 @@ int run_worker(cluster::MpiSession& session) {
   std::string text;
   session.broadcast_text(text);
   if (text.empty()) return 1;  // the coordinator could not start; it reports why
-  const auto config = search::evolve_config(parse_run_config(text, "run configuration from rank 0"));
+  const auto config = objectives::parse_run_config(text, "run configuration from rank 0");
   torch::set_num_threads(static_cast<int>(config.worker.threads));
   const auto device = cluster::worker_device(config.worker.device, session.local_rank(), device_count());
   search::SignalGuard signals;
@@ -113,12 +113,6 @@ int run_worker(cluster::MpiSession& session) {
 void add_evolve_options(CLI::App& command, EvolveOptions& options) {
   command.add_option("--resume", options.resume, "Continue the run in this run file (or its .prev checkpoint)");
   command.add_flag("--overwrite", options.overwrite, "Replace an existing run.output");
-}
-
-core::Config parse_run_config(const std::string& text, const std::string& source) {
-  auto config = core::Config::parse(text, source);
-  config.validate(objectives::run_schema());
-  return config;
 }
 
 int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {

@@ -1,13 +1,12 @@
 #pragma once
 // What `evomem evolve` and `evomem titans search` run: one process, or rank 0 of an MPI job
-// coordinating ranks 1..n-1; and the run configuration check `evomem export` shares.
+// coordinating ranks 1..n-1.
 
 #include <CLI/CLI.hpp>
 
 #include <string>
 
 #include "apps/command_registry.h"
-#include "core/config.h"
 
 namespace evomem::apps {
 
@@ -23,8 +22,5 @@ void add_evolve_options(CLI::App& command, EvolveOptions& options);
 // Starts or resumes the run of --config/--resume (or serves as a worker under mpirun); the
 // process exit code.
 int run_evolve(const GlobalOptions& globals, const EvolveOptions& options);
-
-// A run file's configuration text, validated against the `evolve` schema.
-core::Config parse_run_config(const std::string& text, const std::string& source);
 
 }  // namespace evomem::apps

@@ -2,8 +2,7 @@
 // polls MPI while a second thread evaluates, so a worker answers `stop` even mid-evaluation.
 #include "cluster/mpi_executor.h"
 
-#include <time.h>
-
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -19,12 +18,11 @@
 #include "cluster/mpi_messages.h"
 #include "cluster/polling.h"
 #include "core/logging.h"
-#include "search/signals.h"
 
 namespace evomem::cluster {
+namespace {
 
 using Clock = std::chrono::steady_clock;
-namespace {
 
 struct Job {
   Envelope envelope;

@@ -24,9 +24,9 @@ std::string join_path(const std::string& parent, const std::string& name) {
 
 Handle string_type() {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  EVOMEM_CHECK(
-      type.valid() && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 && H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0,
-      "HDF5 could not make a variable-length UTF-8 string type");
+  const bool made = type.valid() && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 &&
+                    H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0;
+  EVOMEM_CHECK(made, "HDF5 could not make a variable-length UTF-8 string type");
   return type;
 }
 
@@ -38,9 +38,8 @@ Shape dataspace_shape(hid_t space) {
   const int rank = H5Sget_simple_extent_ndims(space);
   EVOMEM_CHECK(rank >= 0, "HDF5 could not read the rank of a dataspace");
   Shape shape(static_cast<std::size_t>(rank));
-  if (rank > 0)
-    EVOMEM_CHECK(H5Sget_simple_extent_dims(space, shape.data(), nullptr) == rank,
-                 "HDF5 could not read the shape of a dataspace");
+  const int read = rank > 0 ? H5Sget_simple_extent_dims(space, shape.data(), nullptr) : 0;
+  EVOMEM_CHECK(read == rank, "HDF5 could not read the shape of a dataspace");
   return shape;
 }
 

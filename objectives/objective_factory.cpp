@@ -72,6 +72,12 @@ core::ConfigSchema run_schema() {
   return schema;
 }
 
+search::EvolveConfig parse_run_config(const std::string& text, const std::string& source) {
+  auto config = core::Config::parse(text, source);
+  config.validate(run_schema());
+  return search::evolve_config(config);
+}
+
 std::unique_ptr<search::Objective> make_objective(const search::EvolveConfig& config, ObjectiveRole role,
                                                   const std::string& device, int rank) {
   auto objective = make_plain_objective(config, role, device);

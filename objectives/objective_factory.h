@@ -16,6 +16,9 @@ namespace evomem::objectives {
 // Every key `evomem evolve` accepts, with defaults: search/'s sections (run, strategy,
 // executor, worker, objective.kind) and every objective's.
 core::ConfigSchema run_schema();
+// A run configuration's text (a run file's /config, rank 0's broadcast), validated against
+// run_schema() and read; `source` names it in messages.
+search::EvolveConfig parse_run_config(const std::string& text, const std::string& source);
 
 // `device` matters only to workers of objectives that hold a model. With faults.* set, a
 // worker's objective throws or stalls at random (FaultInjectingObjective, seeded by `rank`).

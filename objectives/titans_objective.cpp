@@ -92,9 +92,7 @@ TitansObjectiveSettings titans_objective_settings(const search::EvolveConfig& co
 }
 
 TitansObjectiveSettings titans_objective_settings(const std::string& config_text, const std::string& where) {
-  auto config = core::Config::parse(config_text, where);
-  config.validate(run_schema());
-  const auto evolve = search::evolve_config(config);
+  const auto evolve = parse_run_config(config_text, where);
   if (evolve.objective_kind != "titans") {
     throw InputError(where + ": objective.kind is '" + evolve.objective_kind + "', not titans");
   }

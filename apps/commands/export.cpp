@@ -5,10 +5,10 @@
 #include <memory>
 
 #include "apps/commands/commands.h"
-#include "apps/evolve_run.h"
 #include "core/error.h"
 #include "memory/namm_file.h"
 #include "objectives/namm_objective.h"
+#include "objectives/objective_factory.h"
 #include "objectives/titans_params.h"
 #include "search/evolve_config.h"
 #include "search/run_file.h"
@@ -25,7 +25,7 @@ struct ExportOptions {
 int run_export(const ExportOptions& options) {
   std::filesystem::path used;
   const auto run = search::load_run_or_previous(options.run, &used);
-  const auto config = search::evolve_config(parse_run_config(run.config_text, used.string() + ":/config"));
+  const auto config = objectives::parse_run_config(run.config_text, used.string() + ":/config");
   const auto& genome = options.which == "best" ? run.best_genome : run.mean_genome;
   if (config.objective_kind == "titans") {
     objectives::save_titans_params(options.out, run.config_text, genome);
