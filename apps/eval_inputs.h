@@ -36,10 +36,7 @@ struct EvalInputOptions {
 // --dtype, --chunk-size, --context-window, --chat-template and --no-bos to `command`.
 void add_eval_input_options(CLI::App& command, EvalInputOptions& options);
 
-struct TaskRun {
-  const tasks::TaskSpec* task;
-  std::vector<tasks::EvalSample> samples;
-};
+using eval::TaskRun;
 
 // The built-in tasks plus those of a TOML tasks file (none if empty).
 tasks::TaskRegistry load_task_registry(const std::string& tasks_file);

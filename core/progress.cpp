@@ -30,7 +30,8 @@ Progress::Progress(std::string label, std::int64_t total, Options options)
 }
 
 Progress::~Progress() {
-  if (!finished_) finish();
+  // Unwinding from an error: the error's one line is what the user must see, not "done".
+  if (!finished_ && std::uncaught_exceptions() == uncaught_at_start_) finish();
 }
 
 double Progress::now() const { return options_.clock(); }

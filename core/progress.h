@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <string>
 
@@ -27,7 +28,10 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void advance(std::int64_t steps = 1);
-  // Prints the final line (also done by the destructor if not called).
+  // Grows the total when work turns out larger than planned (e.g. an extra search probe).
+  void add_to_total(std::int64_t steps) { total_ += steps; }
+  // Prints the final line (also done by the destructor if not called, unless an exception
+  // is unwinding the stack).
   void finish();
 
   std::int64_t done() const { return done_; }
@@ -50,6 +54,7 @@ class Progress {
   double last_report_ = 0;
   bool draw_bar_ = false;
   bool finished_ = false;
+  int uncaught_at_start_ = std::uncaught_exceptions();
 };
 
 }  // namespace evomem::core

@@ -75,6 +75,12 @@ struct SampleResult {
 // retained_final / tokens_seen (0 when no token was seen).
 double retained_fraction(const SampleResult& result);
 
+// A task and the samples to run it on.
+struct TaskRun {
+  const tasks::TaskSpec* task;
+  std::vector<tasks::EvalSample> samples;
+};
+
 class Runner {
  public:
   // The backbone and tokenizer must outlive the runner.

@@ -40,7 +40,7 @@ enum class SelectionMode { kThreshold, kTopK };
 struct SelectionConfig {
   SelectionMode mode = SelectionMode::kThreshold;
   double threshold = 0.0;      // kThreshold: keep score >= threshold
-  Budget budget{true, 0.5};    // kTopK: tokens per head
+  Budget budget{true, 0.5};    // kTopK: tokens per head (a count or a share of the tokens seen)
   bool uniform_count = false;  // published quirk: every head of a layer keeps the same count
   bool keep_newest = true;     // the newest token is never evicted
 };

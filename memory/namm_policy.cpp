@@ -45,7 +45,7 @@ at::Tensor NammPolicy::select_tokens(const at::Tensor& scores, const at::Tensor&
   if (selection.mode == SelectionMode::kThreshold) {
     keep = scores.ge(selection.threshold).logical_and_(valid);
   } else {
-    keep = keep_top(scores, valid, budget_counts(selection.budget, counts));
+    keep = keep_top(scores, valid, budget_counts(selection.budget, positions, valid));
   }
   if (selection.keep_newest) keep.logical_or_(keep_newest(positions, valid, at::ones_like(counts)));
   if (selection.uniform_count) {

@@ -9,32 +9,35 @@
 
 namespace evomem::memory {
 
-std::int64_t Budget::tokens(std::int64_t current) const {
-  if (current <= 0) return 0;
-  double wanted = is_ratio ? std::ceil(value * static_cast<double>(current) - 1e-9) : value;
+std::int64_t Budget::tokens(std::int64_t seen) const {
+  if (seen <= 0) return 0;
+  // The small epsilon keeps exact products (0.5 * 10) from rounding up to the next token.
+  double wanted = is_ratio ? std::ceil(value * static_cast<double>(seen) - 1e-9) : value;
   if (wanted < 0) wanted = 0;
-  if (wanted > static_cast<double>(current)) return current;
+  if (wanted > static_cast<double>(seen)) return seen;
   return static_cast<std::int64_t>(wanted);
 }
 
+std::string format_number(double value) {
+  std::string text;
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::ostringstream candidate;
+    candidate.precision(digits);
+    candidate << value;
+    text = candidate.str();
+    if (std::stod(text) == value) break;
+  }
+  return text;
+}
+
 std::string Budget::to_string() const {
-  std::ostringstream out;
   if (is_ratio) {
-    // The shortest text that reads back as the same double ("0.008", not 0.0080000000000000002).
-    std::string text;
-    for (int digits = 6; digits <= 17; ++digits) {
-      std::ostringstream candidate;
-      candidate.precision(digits);
-      candidate << value;
-      text = candidate.str();
-      if (std::stod(text) == value) break;
-    }
+    std::string text = format_number(value);
     // Keep the ratio recognisable as a ratio when parsed back ("1" would be a count).
     if (text.find('.') == std::string::npos && text.find('e') == std::string::npos) text += ".0";
     return text;
   }
-  out << static_cast<std::int64_t>(value);
-  return out.str();
+  return std::to_string(static_cast<std::int64_t>(value));
 }
 
 Budget Budget::parse(const std::string& text, const std::string& what) {

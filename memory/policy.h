@@ -19,18 +19,29 @@ namespace evomem::memory {
 
 class RetentionRecorder;
 
-// A cache budget: an absolute token count, or a ratio of the slots currently cached by a
-// head ("0.5" keeps half, "512" keeps 512 tokens). A value with a '.' or below 1 is a ratio.
+// A cache budget: an absolute token count ("512") or a ratio of the tokens the sequence has
+// seen so far ("0.5" keeps half of them). A value with a '.' or below 1 is a ratio.
+//
+// A ratio is measured against the tokens seen, not the slots a head still caches, so applying
+// it at every update point does not compound: "0.25" keeps a quarter of the sequence after
+// any number of updates (a share of the cache would shrink it to 0.25^k of the old tokens).
+// Per head the count is further capped at the head's valid slots (budget_counts in
+// selection.h).
 struct Budget {
   bool is_ratio = false;
   double value = 0.0;
 
-  // Tokens to keep out of `current` cached tokens (never more than `current`, never negative).
-  std::int64_t tokens(std::int64_t current) const;
+  // Tokens to keep once the sequence has seen `seen` tokens: ceil(ratio * seen) for a ratio,
+  // the count otherwise; never more than `seen`, never negative.
+  std::int64_t tokens(std::int64_t seen) const;
   std::string to_string() const;
   // Parses "512" or "0.25"; `what` names the option in error messages.
   static Budget parse(const std::string& text, const std::string& what);
 };
+
+// The shortest decimal text that reads back as the same double ("0.2", not
+// 0.20000000000000001); used to write numeric options into canonical specs.
+std::string format_number(double value);
 
 // The default update interval of every policy (the published NAMM value).
 constexpr std::int64_t kDefaultUpdateInterval = 512;

@@ -199,16 +199,47 @@ std::unique_ptr<Policy> make_l2(const PolicySpec& spec) {
                                         interval_of(reader));
 }
 
-std::unique_ptr<Policy> make_snapkv(const PolicySpec& spec) {
-  SpecReader reader(spec, {"window", "kernel", "budget", "pooling", "interval"});
-  reader.finish();
+// The SnapKV scoring keys shared by snapkv, pyramidkv and adakv (defaults: window 32,
+// kernel 7, average pooling).
+SnapKVScoring scoring_of(const SpecReader& reader) {
   const std::string pooling = reader.get_string("pooling", "avg");
   if (pooling != "avg" && pooling != "max") {
     throw ConfigError(reader.where() + ": pooling must be 'avg' or 'max', got '" + pooling + "'");
   }
-  return std::make_unique<SnapKVPolicy>(
-      reader.get_int("window", 32), reader.get_int("kernel", 7), reader.get_budget("budget", Budget{false, 512}),
-      pooling == "avg" ? SnapKVPolicy::Pooling::kAverage : SnapKVPolicy::Pooling::kMax, interval_of(reader));
+  return SnapKVScoring{reader.get_int("window", 32), reader.get_int("kernel", 7),
+                       pooling == "avg" ? SnapKVScoring::Pooling::kAverage : SnapKVScoring::Pooling::kMax};
+}
+
+std::unique_ptr<Policy> make_snapkv(const PolicySpec& spec) {
+  SpecReader reader(spec, {"window", "kernel", "budget", "pooling", "interval"});
+  reader.finish();
+  const SnapKVScoring scoring = scoring_of(reader);
+  return std::make_unique<SnapKVPolicy>(scoring.window, scoring.kernel, reader.get_budget("budget", Budget{false, 512}),
+                                        scoring.pooling, interval_of(reader));
+}
+
+std::unique_ptr<Policy> make_pyramidkv(const PolicySpec& spec) {
+  SpecReader reader(spec, {"window", "kernel", "budget", "pooling", "layers", "beta", "interval"});
+  reader.finish();
+  // The observation names its layer but not how many there are, and the pyramid's slope
+  // depends on that count, so it must be given.
+  if (!reader.has("layers")) throw ConfigError(reader.where() + ": missing key 'layers' (the model's layer count)");
+  return std::make_unique<PyramidKVPolicy>(scoring_of(reader), reader.get_budget("budget", Budget{false, 512}),
+                                           reader.get_int("layers", 0), reader.get_int("beta", 20),
+                                           interval_of(reader));
+}
+
+std::unique_ptr<Policy> make_adakv(const PolicySpec& spec) {
+  SpecReader reader(spec, {"window", "kernel", "budget", "pooling", "alpha", "interval"});
+  reader.finish();
+  return std::make_unique<AdaKVPolicy>(scoring_of(reader), reader.get_budget("budget", Budget{false, 512}),
+                                       reader.get_double("alpha", 0.2), interval_of(reader));
+}
+
+std::unique_ptr<Policy> make_tova(const PolicySpec& spec) {
+  SpecReader reader(spec, {"budget", "interval"});
+  reader.finish();
+  return std::make_unique<TOVAPolicy>(reader.get_budget("budget", Budget{false, 512}), interval_of(reader));
 }
 
 std::unique_ptr<Policy> make_random(const PolicySpec& spec) {
@@ -254,7 +285,8 @@ std::unique_ptr<Policy> make_namm(const PolicySpec& spec) {
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
       {"full", make_full}, {"recency", make_recency}, {"streaming", make_streaming}, {"h2o", make_h2o},
-      {"l2", make_l2},     {"snapkv", make_snapkv},   {"random", make_random},       {"namm", make_namm},
+      {"l2", make_l2},     {"snapkv", make_snapkv},   {"pyramidkv", make_pyramidkv}, {"adakv", make_adakv},
+      {"tova", make_tova}, {"random", make_random},   {"namm", make_namm},
   };
   return table;
 }

@@ -10,12 +10,29 @@ namespace evomem::memory {
 
 at::Tensor count_valid(const at::Tensor& valid) { return valid.sum(-1, false, at::kLong); }
 
-at::Tensor budget_counts(const Budget& budget, const at::Tensor& valid_counts) {
-  if (budget.is_ratio) {
-    // The small epsilon keeps exact products (0.5 * 10) from rounding up to the next token.
-    return at::ceil(valid_counts.to(at::kDouble) * budget.value - 1e-9).clamp_min(0).to(at::kLong);
-  }
-  return valid_counts.clamp_max(static_cast<std::int64_t>(budget.value));
+at::Tensor seen_tokens(const at::Tensor& positions, const at::Tensor& valid) {
+  EVOMEM_CHECK(positions.dim() == 3 && positions.sizes() == valid.sizes(),
+               "seen_tokens: positions and valid must be [b, h, n]");
+  if (positions.size(1) == 0 || positions.size(2) == 0) return at::zeros({positions.size(0)}, positions.options());
+  // Invalid slots may hold stale positions (evicted tokens, padding); they must not count.
+  return positions.masked_fill(valid.logical_not(), -1).flatten(1).amax(1) + 1;
+}
+
+at::Tensor budget_tokens(const Budget& budget, const at::Tensor& seen) {
+  const at::Tensor seen_double = seen.to(at::kDouble);
+  // The small epsilon keeps exact products (0.5 * 10) from rounding up to the next token.
+  const at::Tensor wanted = budget.is_ratio ? at::ceil(seen_double * budget.value - 1e-9)
+                                            : at::full_like(seen_double, budget.value);
+  return at::minimum(wanted, seen_double).clamp_min(0).to(at::kLong);
+}
+
+at::Tensor budget_counts(const Budget& budget, const at::Tensor& positions, const at::Tensor& valid) {
+  const at::Tensor wanted = budget_tokens(budget, seen_tokens(positions, valid));
+  return at::minimum(wanted.unsqueeze(1), count_valid(valid));
+}
+
+at::Tensor budget_counts(const Budget& budget, const model::AttentionObservation& observation) {
+  return budget_counts(budget, observation.positions, observation.valid);
 }
 
 at::Tensor keep_top(const at::Tensor& scores, const at::Tensor& valid, const at::Tensor& counts) {

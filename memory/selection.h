@@ -1,7 +1,7 @@
 #pragma once
 // Vectorised building blocks shared by the policies: per-head top-k keep masks with
-// deterministic tie-breaking, budgets per head, newest positions, and carrying per-slot state
-// across a compaction by matching original token positions.
+// deterministic tie-breaking, budgets per head (Budget, policy.h), newest positions, and
+// carrying per-slot state across a compaction by matching original token positions.
 //
 // All tensors are laid out like the observation: [batch, kv_heads, n_slots, ...].
 
@@ -10,14 +10,28 @@
 #include <cstdint>
 
 #include "memory/policy.h"
+#include "model/observation.h"
 
 namespace evomem::memory {
 
 // Valid slots per head, [batch, kv_heads] int64.
 at::Tensor count_valid(const at::Tensor& valid);
 
-// Tokens each head may keep under `budget`, [batch, kv_heads] int64 (ratios round up).
-at::Tensor budget_counts(const Budget& budget, const at::Tensor& valid_counts);
+// Tokens each row of the batch has seen so far, [batch] int64: one more than the newest
+// original position among the row's valid slots, over all its heads (0 for a row without
+// any). At an update point the newest token is always cached and positions count real tokens
+// only, so this needs neither the query positions nor the amount of left padding.
+at::Tensor seen_tokens(const at::Tensor& positions, const at::Tensor& valid);
+
+// Budget::tokens for every row, [batch] int64, given the tokens each row has seen [batch].
+at::Tensor budget_tokens(const Budget& budget, const at::Tensor& seen);
+
+// Tokens each head keeps under `budget`, [batch, kv_heads] int64: a ratio is a share of the
+// tokens its row has seen (rounded up), a count is the count, and either is capped at the
+// head's valid slots. Because the share is of the tokens seen, re-applying a ratio at every
+// update does not compound.
+at::Tensor budget_counts(const Budget& budget, const at::Tensor& positions, const at::Tensor& valid);
+at::Tensor budget_counts(const Budget& budget, const model::AttentionObservation& observation);
 
 // Keeps, per head, the `counts[b, h]` valid slots with the largest scores. Ties go to the
 // lower slot index (a stable sort), so decisions never depend on the kernel's tie order.

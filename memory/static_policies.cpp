@@ -20,8 +20,7 @@ RecencyPolicy::RecencyPolicy(Budget window, std::int64_t update_interval) : Poli
 std::string RecencyPolicy::spec() const { return "recency:window=" + window_.to_string() + interval_suffix(*this); }
 
 std::optional<at::Tensor> RecencyPolicy::select(const model::AttentionObservation& observation) {
-  const at::Tensor& valid = observation.valid;
-  return keep_newest(observation.positions, valid, budget_counts(window_, count_valid(valid)));
+  return keep_newest(observation.positions, observation.valid, budget_counts(window_, observation));
 }
 
 StreamingPolicy::StreamingPolicy(std::int64_t sinks, Budget window, std::int64_t update_interval)
@@ -35,9 +34,8 @@ std::string StreamingPolicy::spec() const {
 
 std::optional<at::Tensor> StreamingPolicy::select(const model::AttentionObservation& observation) {
   const at::Tensor& valid = observation.valid;
-  const at::Tensor counts = count_valid(valid);
-  const at::Tensor recent = keep_newest(observation.positions, valid, budget_counts(window_, counts));
-  const at::Tensor sinks = keep_oldest(observation.positions, valid, counts.clamp_max(sinks_));
+  const at::Tensor recent = keep_newest(observation.positions, valid, budget_counts(window_, observation));
+  const at::Tensor sinks = keep_oldest(observation.positions, valid, count_valid(valid).clamp_max(sinks_));
   return recent.logical_or(sinks);
 }
 
@@ -57,7 +55,7 @@ std::optional<at::Tensor> L2NormPolicy::select(const model::AttentionObservation
   if (std::find(skip_layers_.begin(), skip_layers_.end(), observation.layer) != skip_layers_.end()) return std::nullopt;
   const at::Tensor& valid = observation.valid;
   // Small key norms go with large attention (Devoto et al.), so the smallest norms stay.
-  return keep_top(observation.key_norms.to(at::kDouble).neg(), valid, budget_counts(keep_, count_valid(valid)));
+  return keep_top(observation.key_norms.to(at::kDouble).neg(), valid, budget_counts(keep_, observation));
 }
 
 RandomPolicy::RandomPolicy(Budget keep, std::uint64_t seed, std::int64_t update_interval)
@@ -73,8 +71,7 @@ std::optional<at::Tensor> RandomPolicy::select(const model::AttentionObservation
   const at::Tensor& valid = observation.valid;
   // Drawn on the CPU so the choice is the same on every device.
   const at::Tensor scores = at::rand(valid.sizes(), generator_, at::TensorOptions().dtype(at::kDouble));
-  const at::Tensor valid_cpu = valid.cpu();
-  return keep_top(scores, valid_cpu, budget_counts(keep_, count_valid(valid_cpu))).to(valid.device());
+  return keep_top(scores, valid.cpu(), budget_counts(keep_, observation).cpu()).to(valid.device());
 }
 
 }  // namespace evomem::memory

@@ -28,6 +28,7 @@ void add_all_commands(CommandRegistry& registry) {
   add_titans_search_command(registry, titans);
   add_export_command(registry, root);
   add_analyze_command(registry, root);
+  add_compare_command(registry, root);
   add_titans_eval_command(registry, titans);
 }
 

@@ -29,5 +29,6 @@ void add_titans_search_command(CommandRegistry& registry, CLI::App& parent);
 void add_titans_eval_command(CommandRegistry& registry, CLI::App& parent);
 void add_export_command(CommandRegistry& registry, CLI::App& parent);
 void add_analyze_command(CommandRegistry& registry, CLI::App& parent);
+void add_compare_command(CommandRegistry& registry, CLI::App& parent);
 
 }  // namespace evomem::apps

@@ -51,7 +51,7 @@ TEST(Budget, CountsAndRatios) {
   EXPECT_EQ(Budget::parse("512", "b").tokens(1000), 512);
   EXPECT_EQ(Budget::parse("512", "b").tokens(100), 100);
   EXPECT_TRUE(Budget::parse("0.25", "b").is_ratio);
-  EXPECT_EQ(Budget::parse("0.25", "b").tokens(10), 3);  // rounds up: never below the ratio
+  EXPECT_EQ(Budget::parse("0.25", "b").tokens(10), 3);  // of 10 tokens seen; rounds up: never below the ratio
   EXPECT_TRUE(Budget::parse("1.0", "b").is_ratio);
   EXPECT_EQ(Budget::parse("1.0", "b").tokens(37), 37);
   EXPECT_EQ(Budget::parse("0", "b").tokens(37), 0);
@@ -75,6 +75,26 @@ TEST(MakePolicy, FullCacheKeepsEverythingWithoutAttention) {
   EXPECT_THROW(make_policy("full:interval=0"), ConfigError);
 }
 
+TEST(MakePolicy, NewBaselinesHaveCanonicalSpecsAndValidateTheirKeys) {
+  EXPECT_EQ(make_policy("pyramidkv:layers=16")->spec(),
+            "pyramidkv:window=32,kernel=7,budget=512,pooling=avg,layers=16,beta=20,interval=512");
+  EXPECT_EQ(make_policy("adakv")->spec(), "adakv:window=32,kernel=7,budget=512,pooling=avg,alpha=0.2,interval=512");
+  EXPECT_EQ(make_policy("adakv:alpha=1,budget=0.5")->spec(),
+            "adakv:window=32,kernel=7,budget=0.5,pooling=avg,alpha=1,interval=512");
+  EXPECT_EQ(make_policy("tova:budget=0.5,interval=64")->spec(), "tova:budget=0.5,interval=64");
+  for (const std::string name : {"pyramidkv:layers=4", "adakv", "tova"}) {
+    EXPECT_TRUE(make_policy(name)->needs_attention()) << name;
+  }
+  EXPECT_THROW(make_policy("pyramidkv"), ConfigError);  // layers is required
+  EXPECT_THROW(make_policy("pyramidkv:layers=0"), ConfigError);
+  EXPECT_THROW(make_policy("pyramidkv:layers=4,beta=0"), ConfigError);
+  EXPECT_THROW(make_policy("pyramidkv:layers=4,kernel=2"), ConfigError);
+  EXPECT_THROW(make_policy("adakv:alpha=1.5"), ConfigError);
+  EXPECT_THROW(make_policy("adakv:pooling=median"), ConfigError);
+  EXPECT_THROW(make_policy("tova:window=4"), ConfigError);
+  EXPECT_THROW(make_policy("tova:budget=2.5"), ConfigError);
+}
+
 TEST(MakePolicy, UnknownPolicyNamesTheSpecAndTheKnownNames) {
   try {
     make_policy("nosuch:x=1");
@@ -90,7 +110,10 @@ TEST(MakePolicy, UnknownPolicyNamesTheSpecAndTheKnownNames) {
 TEST(MakePolicy, EveryBaselineRoundTripsThroughItsSpec) {
   for (const std::string text :
        {"recency:window=64", "streaming:sinks=4,window=256", "h2o:heavy=128,recent=0.25", "l2:keep=0.5,skip_layers=0;1",
-        "snapkv:window=32,kernel=7,budget=512", "random:keep=0.5,seed=1", "recency:window=8,interval=16"}) {
+        "snapkv:window=32,kernel=7,budget=512", "random:keep=0.5,seed=1", "recency:window=8,interval=16",
+        "pyramidkv:layers=16", "pyramidkv:window=16,kernel=5,budget=0.25,pooling=max,layers=28,beta=10,interval=64",
+        "adakv", "adakv:window=8,kernel=3,budget=0.2,pooling=max,alpha=0.35,interval=128", "tova",
+        "tova:budget=0.125,interval=32"}) {
     auto policy = make_policy(text);
     EXPECT_EQ(policy->name(), parse_policy_spec(text).name);
     EXPECT_EQ(make_policy(policy->spec())->spec(), policy->spec()) << text;

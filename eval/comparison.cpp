@@ -1,0 +1,248 @@
+#include "eval/comparison.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/error.h"
+#include "core/text.h"
+#include "eval/budget_search.h"
+#include "memory/policy_spec.h"
+
+namespace evomem::eval {
+namespace {
+
+constexpr int kEstimatedProbes = 3;
+
+std::string interval_key(std::int64_t interval) { return ",interval=" + std::to_string(interval); }
+
+bool is_ratio(const std::string& budget) { return memory::Budget::parse(budget, "budget").is_ratio; }
+
+// Half of a budget (H2O splits its budget between heavy hitters and recent tokens).
+std::pair<std::string, std::string> halves(const std::string& budget) {
+  const memory::Budget parsed = memory::Budget::parse(budget, "budget");
+  if (parsed.is_ratio) {
+    const std::string half = memory::Budget{true, parsed.value / 2.0}.to_string();
+    return {half, half};
+  }
+  const auto tokens = static_cast<std::int64_t>(parsed.value);
+  return {std::to_string(tokens / 2), std::to_string(tokens - tokens / 2)};
+}
+
+// SnapKV-style policies keep their observation window inside the budget; a smaller absolute
+// budget shrinks the window so that the budget still holds.
+std::string window_within(const std::string& budget, std::int64_t window = 32) {
+  if (is_ratio(budget)) return std::to_string(window);
+  return std::to_string(std::min<std::int64_t>(window, std::stoll(budget)));
+}
+
+std::string streaming_spec(const std::string& budget) {
+  if (is_ratio(budget)) return "streaming:sinks=4,window=" + budget;  // 4 sink tokens beyond the ratio
+  const std::int64_t tokens = std::stoll(budget);
+  const std::int64_t sinks = std::clamp<std::int64_t>(tokens - 1, 0, 4);
+  return "streaming:sinks=" + std::to_string(sinks) + ",window=" + std::to_string(tokens - sinks);
+}
+
+}  // namespace
+
+const std::vector<std::string>& comparison_baselines() {
+  static const std::vector<std::string> names = {"full", "recency", "streaming", "h2o",   "snapkv",
+                                                 "l2",   "random",  "pyramidkv", "adakv", "tova"};
+  return names;
+}
+
+std::string baseline_spec(const std::string& name, const std::string& budget, std::int64_t interval,
+                          std::int64_t layers) {
+  std::string spec;
+  if (name == "full") {
+    return "full:interval=" + std::to_string(interval);
+  } else if (name == "recency") {
+    spec = "recency:window=" + budget;
+  } else if (name == "streaming") {
+    spec = streaming_spec(budget);
+  } else if (name == "h2o") {
+    const auto [heavy, recent] = halves(budget);
+    spec = "h2o:heavy=" + heavy + ",recent=" + recent;
+  } else if (name == "snapkv" || name == "adakv") {
+    spec = name + ":window=" + window_within(budget) + ",budget=" + budget;
+  } else if (name == "pyramidkv") {
+    spec = "pyramidkv:window=" + window_within(budget) + ",budget=" + budget + ",layers=" + std::to_string(layers);
+  } else if (name == "l2") {
+    spec = "l2:keep=" + budget;
+  } else if (name == "random") {
+    spec = "random:keep=" + budget + ",seed=1";
+  } else if (name == "tova") {
+    spec = "tova:budget=" + budget;
+  } else {
+    throw InputError("unknown baseline '" + name + "'; known baselines: " + core::join(comparison_baselines()));
+  }
+  return spec + interval_key(interval);
+}
+
+std::string policy_at_budget(const std::string& policy_spec, const std::string& budget, std::int64_t interval,
+                             std::int64_t layers) {
+  const memory::PolicySpec parsed = memory::parse_policy_spec(policy_spec);
+  if (parsed.name != "namm") return baseline_spec(parsed.name, budget, interval, layers);
+  std::string spec = "namm:";
+  for (const auto& [key, value] : parsed.options) {
+    if (key == "selection" || key == "budget" || key == "interval") continue;
+    spec += key + "=" + value + ",";
+  }
+  return spec + "selection=topk,budget=" + budget + interval_key(interval);
+}
+
+void validate_comparison(const ComparisonOptions& options) {
+  const auto policy = memory::make_policy(options.policy);
+  const std::int64_t interval = policy->update_interval();
+  for (const auto& name : options.baselines) memory::make_policy(baseline_spec(name, "64", interval, options.layers));
+  for (const double budget : options.budgets) {
+    if (!(budget > 0.0 && budget < 1.0)) {
+      throw InputError("--budgets: " + std::to_string(budget) + " is not a ratio of the tokens in (0, 1)");
+    }
+    memory::make_policy(
+        policy_at_budget(options.policy, memory::Budget{true, budget}.to_string(), interval, options.layers));
+  }
+  if (!(options.tolerance > 0.0 && options.tolerance < 1.0)) {
+    throw InputError("the matching tolerance must lie in (0, 1), got " + std::to_string(options.tolerance));
+  }
+}
+
+Comparison::Comparison(Runner& runner, const std::vector<TaskRun>& runs, ComparisonOptions options)
+    : runner_(runner), runs_(runs), options_(std::move(options)) {
+  validate_comparison(options_);
+  interval_ = memory::make_policy(options_.policy)->update_interval();
+  total_samples_ = samples_in(0);
+  probe_total_ = samples_in(options_.probe_samples);
+}
+
+std::size_t Comparison::samples_in(std::size_t per_task) const {
+  std::size_t total = 0;
+  for (const auto& run : runs_) total += per_task == 0 ? run.samples.size() : std::min(per_task, run.samples.size());
+  return total;
+}
+
+std::int64_t Comparison::planned_samples() const {
+  std::size_t planned = total_samples_;  // the policy under test
+  std::size_t searched = 0;
+  for (const auto& name : options_.baselines) {
+    if (name == "full") {
+      planned += total_samples_;
+    } else {
+      ++searched;
+      planned += kEstimatedProbes * probe_total_ + total_samples_;
+    }
+  }
+  planned += options_.budgets.size() * (searched + 1) * total_samples_;
+  return static_cast<std::int64_t>(planned);
+}
+
+std::vector<SampleOutcome> Comparison::evaluate(const std::string& spec, std::size_t per_task,
+                                                core::Progress& progress) {
+  const auto policy = memory::make_policy(spec);
+  std::vector<SampleOutcome> outcomes;
+  for (const auto& run : runs_) {
+    const std::size_t count = per_task == 0 ? run.samples.size() : std::min(per_task, run.samples.size());
+    for (std::size_t i = 0; i < count; ++i) {
+      const SampleResult result = runner_.run(*run.task, run.samples[i], policy.get());
+      outcomes.push_back({result.task, result.id, result.prediction, result.score, retained_fraction(result),
+                          result.tokens_seen, result.new_tokens});
+      progress.advance();
+    }
+  }
+  return outcomes;
+}
+
+double mean_retained(const std::vector<SampleOutcome>& outcomes) {
+  if (outcomes.empty()) return 0.0;
+  double sum = 0.0;
+  for (const auto& outcome : outcomes) sum += outcome.retained;
+  return sum / static_cast<double>(outcomes.size());
+}
+
+// Two searches: on the first probe_samples samples of each task (cheap probes), then on every
+// sample starting from the budget found, which usually matches at once (a fixed budget's
+// retained fraction depends little on the sample).
+PolicyRun Comparison::matched(const std::string& name, const PolicyRun& reference, core::Progress& progress) {
+  PolicyRun run;
+  run.policy = name;
+  run.setting = "matched";
+  const double target = mean_retained(reference.outcomes);
+  std::int64_t longest = 0;
+  double mean_seen = 0.0;
+  for (const auto& outcome : reference.outcomes) {
+    longest = std::max(longest, outcome.tokens_seen);
+    mean_seen += static_cast<double>(outcome.tokens_seen) / static_cast<double>(reference.outcomes.size());
+  }
+  std::map<std::int64_t, std::vector<SampleOutcome>> full_runs;
+  const auto measure_on = [&](std::size_t per_task) {
+    return [&, per_task](std::int64_t budget) {
+      auto outcomes = evaluate(baseline_spec(name, std::to_string(budget), interval_, options_.layers), per_task,
+                               progress);
+      const double retained = mean_retained(outcomes);
+      run.search.push_back({budget, outcomes.size(), retained});
+      if (per_task == 0) full_runs[budget] = std::move(outcomes);
+      return retained;
+    };
+  };
+  BudgetSearchOptions search;
+  search.target = target;
+  search.tolerance = options_.tolerance;
+  search.max_budget = std::max<std::int64_t>(longest, 1);
+  search.first_guess = std::llround(target * mean_seen);
+  const std::string what = "baseline '" + name + "' at the retained fraction of '" + reference.spec + "'";
+  if (probe_total_ < total_samples_)
+    search.first_guess = search_budget(measure_on(options_.probe_samples), search, what).budget;
+  const std::int64_t budget = search_budget(measure_on(0), search, what).budget;
+  run.spec = memory::make_policy(baseline_spec(name, std::to_string(budget), interval_, options_.layers))->spec();
+  run.outcomes = std::move(full_runs.at(budget));
+  // The plan assumed kEstimatedProbes probes on the probe samples and one full run.
+  std::int64_t used = 0;
+  for (const auto& step : run.search) used += static_cast<std::int64_t>(step.samples);
+  progress.add_to_total(used - static_cast<std::int64_t>(kEstimatedProbes * probe_total_ + total_samples_));
+  return run;
+}
+
+std::vector<PolicyRun> Comparison::run(core::Progress& progress) {
+  std::vector<PolicyRun> runs;
+  PolicyRun reference;
+  const std::string name = memory::parse_policy_spec(options_.policy).name;
+  const bool also_baseline = std::find(options_.baselines.begin(), options_.baselines.end(), name) !=
+                             options_.baselines.end();
+  // A baseline under test keeps its name for the matched run of the same baseline.
+  reference.policy = also_baseline ? name + " (under test)" : name;
+  reference.spec = memory::make_policy(options_.policy)->spec();
+  reference.setting = "under test";
+  reference.outcomes = evaluate(options_.policy, 0, progress);
+  runs.push_back(reference);
+  std::vector<std::string> searched;
+  for (const auto& name : options_.baselines) {
+    if (name == "full") {
+      PolicyRun full;
+      full.policy = "full";
+      full.spec = baseline_spec("full", "1", interval_, options_.layers);
+      full.setting = "full";
+      full.outcomes = evaluate(full.spec, 0, progress);
+      runs.push_back(std::move(full));
+    } else {
+      runs.push_back(matched(name, reference, progress));
+      searched.push_back(name);
+    }
+  }
+  for (const double ratio : options_.budgets) {
+    const std::string budget = memory::Budget{true, ratio}.to_string();
+    const auto add = [&](const std::string& label, const std::string& spec) {
+      PolicyRun fixed;
+      fixed.policy = label + "@" + budget;
+      fixed.spec = memory::make_policy(spec)->spec();
+      fixed.setting = budget;
+      fixed.outcomes = evaluate(fixed.spec, 0, progress);
+      runs.push_back(std::move(fixed));
+    };
+    // A baseline under test runs at the fixed budget as that baseline; once is enough.
+    if (!also_baseline) add(name, policy_at_budget(options_.policy, budget, interval_, options_.layers));
+    for (const auto& name : searched) add(name, baseline_spec(name, budget, interval_, options_.layers));
+  }
+  return runs;
+}
+
+}  // namespace evomem::eval

@@ -1,0 +1,102 @@
+#pragma once
+// `evomem compare`'s experiment: a policy under test, the full cache, and hand-designed
+// baselines run on the same samples at the same update interval and chunk size, each baseline
+// at the absolute budget whose mean retained fraction matches the policy under test's (found
+// by eval/budget_search), and optionally every policy at fixed ratio budgets (a NAMM then
+// selects top-k). The retained fraction is eval::retained_fraction for every policy alike.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/progress.h"
+#include "eval/runner.h"
+
+namespace evomem::eval {
+
+// What a comparison keeps of one sample's result.
+struct SampleOutcome {
+  std::string task;
+  std::string id;
+  std::string prediction;
+  double score = 0.0;     // 0..1
+  double retained = 0.0;  // retained_fraction
+  std::int64_t tokens_seen = 0;
+  std::size_t new_tokens = 0;
+};
+
+// One budget tried by the matched-cache search.
+struct SearchStep {
+  std::int64_t budget = 0;
+  std::size_t samples = 0;
+  double retained = 0.0;
+};
+
+// One policy at one setting.
+struct PolicyRun {
+  std::string policy;                   // label: "namm", "h2o", "h2o@0.25"
+  std::string spec;                     // canonical spec (make_policy(spec) rebuilds it)
+  std::string setting;                  // "under test", "full", "matched", or the ratio budget ("0.25")
+  std::vector<SearchStep> search;       // "matched" only
+  std::vector<SampleOutcome> outcomes;  // every sample, tasks in order
+};
+
+// The baselines `evomem compare` knows, in table order: full, recency, streaming, h2o, snapkv,
+// l2, random, pyramidkv, adakv, tova.
+const std::vector<std::string>& comparison_baselines();
+
+// The spec of baseline `name` keeping `budget` tokens per head (a token count such as "517"
+// or a ratio of the tokens seen such as "0.25"), updating every `interval` tokens. Budgets are
+// split the way each paper splits them (H2O: half heavy hitters, half recent; StreamingLLM:
+// 4 sinks and the rest recent; SnapKV family: its observation window inside the budget;
+// PyramidKV spreads it over the model's `layers`). InputError for an unknown name.
+std::string baseline_spec(const std::string& name, const std::string& budget, std::int64_t interval,
+                          std::int64_t layers);
+
+// The policy under test at a fixed budget: a NAMM with top-k selection, a baseline through
+// baseline_spec. InputError for other policies.
+std::string policy_at_budget(const std::string& policy_spec, const std::string& budget, std::int64_t interval,
+                             std::int64_t layers);
+
+struct ComparisonOptions {
+  std::string policy;                  // spec of the policy under test
+  std::vector<std::string> baselines;  // names from comparison_baselines()
+  std::vector<double> budgets;         // fixed ratio budgets in (0, 1)
+  std::size_t probe_samples = 8;       // per task, for the budget search's probes
+  double tolerance = 0.01;             // matched: |retained - target| at most this
+  std::int64_t layers = 0;             // the backbone's layer count (PyramidKV's schedule)
+};
+
+// Checks options and builds every spec once (unknown baseline, bad budget or spec: one
+// InputError/ConfigError) so that bad input fails before any sample runs.
+void validate_comparison(const ComparisonOptions& options);
+
+class Comparison {
+ public:
+  // The runner and the task runs must outlive the comparison.
+  Comparison(Runner& runner, const std::vector<TaskRun>& runs, ComparisonOptions options);
+
+  // Samples the comparison expects to run (search probes estimated at three per baseline;
+  // run() corrects `progress`'s total after each search).
+  std::int64_t planned_samples() const;
+  // Runs everything, advancing `progress` once per sample: the policy under test, then each
+  // baseline (the full cache once, the others at the matched budget), then the fixed budgets.
+  std::vector<PolicyRun> run(core::Progress& progress);
+
+ private:
+  std::vector<SampleOutcome> evaluate(const std::string& spec, std::size_t per_task, core::Progress& progress);
+  PolicyRun matched(const std::string& name, const PolicyRun& reference, core::Progress& progress);
+  std::size_t samples_in(std::size_t per_task) const;
+
+  Runner& runner_;
+  const std::vector<TaskRun>& runs_;
+  ComparisonOptions options_;
+  std::int64_t interval_ = 0;
+  std::size_t total_samples_ = 0;
+  std::size_t probe_total_ = 0;
+};
+
+// Mean retained fraction of outcomes.
+double mean_retained(const std::vector<SampleOutcome>& outcomes);
+
+}  // namespace evomem::eval
