@@ -161,11 +161,10 @@ double mean_retained(const std::vector<SampleOutcome>& outcomes) {
 
 // Two searches: on the first probe_samples samples of each task (cheap probes), then on every
 // sample starting from the budget found, which usually matches at once (a fixed budget's
-// retained fraction depends little on the sample).
-PolicyRun Comparison::matched(const std::string& name, const PolicyRun& reference, core::Progress& progress) {
-  PolicyRun run;
-  run.policy = name;
-  run.setting = "matched";
+// retained fraction depends little on the sample). `planned` is what the progress plan
+// counted for this run; the total is corrected by what the searches used.
+PolicyRun Comparison::matched(const std::string& name, PolicyRun run, const PolicyRun& reference, std::int64_t planned,
+                              core::Progress& progress) {
   const double target = mean_retained(reference.outcomes);
   std::int64_t longest = 0;
   double mean_seen = 0.0;
@@ -174,12 +173,14 @@ PolicyRun Comparison::matched(const std::string& name, const PolicyRun& referenc
     mean_seen += static_cast<double>(outcome.tokens_seen) / static_cast<double>(reference.outcomes.size());
   }
   std::map<std::int64_t, std::vector<SampleOutcome>> full_runs;
+  std::int64_t used = 0;
   const auto measure_on = [&](std::size_t per_task) {
     return [&, per_task](std::int64_t budget) {
       auto outcomes = evaluate(baseline_spec(name, std::to_string(budget), interval_, options_.layers), per_task,
                                progress);
       const double retained = mean_retained(outcomes);
       run.search.push_back({budget, outcomes.size(), retained});
+      used += static_cast<std::int64_t>(outcomes.size());
       if (per_task == 0) full_runs[budget] = std::move(outcomes);
       return retained;
     };
@@ -190,15 +191,23 @@ PolicyRun Comparison::matched(const std::string& name, const PolicyRun& referenc
   search.max_budget = std::max<std::int64_t>(longest, 1);
   search.first_guess = std::llround(target * mean_seen);
   const std::string what = "baseline '" + name + "' at the retained fraction of '" + reference.spec + "'";
-  if (probe_total_ < total_samples_)
+  if (probe_total_ < total_samples_) {
     search.first_guess = search_budget(measure_on(options_.probe_samples), search, what).budget;
+  }
   const std::int64_t budget = search_budget(measure_on(0), search, what).budget;
   run.spec = memory::make_policy(baseline_spec(name, std::to_string(budget), interval_, options_.layers))->spec();
   run.outcomes = std::move(full_runs.at(budget));
-  // The plan assumed kEstimatedProbes probes on the probe samples and one full run.
-  std::int64_t used = 0;
-  for (const auto& step : run.search) used += static_cast<std::int64_t>(step.samples);
-  progress.add_to_total(used - static_cast<std::int64_t>(kEstimatedProbes * probe_total_ + total_samples_));
+  progress.add_to_total(used - planned);
+  return run;
+}
+
+PolicyRun Comparison::at_ratio(const std::string& label, const std::string& spec, const std::string& budget,
+                               core::Progress& progress) {
+  PolicyRun run;
+  run.policy = label + "@" + budget;
+  run.spec = memory::make_policy(spec)->spec();
+  run.setting = budget;
+  run.outcomes = evaluate(run.spec, 0, progress);
   return run;
 }
 
@@ -215,8 +224,9 @@ std::vector<PolicyRun> Comparison::run(core::Progress& progress) {
   reference.outcomes = evaluate(options_.policy, 0, progress);
   runs.push_back(reference);
   std::vector<std::string> searched;
-  for (const auto& name : options_.baselines) {
-    if (name == "full") {
+  const auto planned_search = static_cast<std::int64_t>(kEstimatedProbes * probe_total_ + total_samples_);
+  for (const auto& baseline : options_.baselines) {
+    if (baseline == "full") {
       PolicyRun full;
       full.policy = "full";
       full.spec = baseline_spec("full", "1", interval_, options_.layers);
@@ -224,23 +234,33 @@ std::vector<PolicyRun> Comparison::run(core::Progress& progress) {
       full.outcomes = evaluate(full.spec, 0, progress);
       runs.push_back(std::move(full));
     } else {
-      runs.push_back(matched(name, reference, progress));
-      searched.push_back(name);
+      PolicyRun run;
+      run.policy = baseline;
+      run.setting = "matched";
+      runs.push_back(matched(baseline, std::move(run), reference, planned_search, progress));
+      searched.push_back(baseline);
     }
   }
+  // At a fixed budget the first run (the policy under test, or the baseline it is) is the
+  // reference; a baseline whose retained fraction at the same ratio misses it by more than
+  // the tolerance (e.g. StreamingLLM's sinks on short prompts) is matched by a search.
   for (const double ratio : options_.budgets) {
     const std::string budget = memory::Budget{true, ratio}.to_string();
-    const auto add = [&](const std::string& label, const std::string& spec) {
-      PolicyRun fixed;
-      fixed.policy = label + "@" + budget;
-      fixed.spec = memory::make_policy(spec)->spec();
-      fixed.setting = budget;
-      fixed.outcomes = evaluate(fixed.spec, 0, progress);
-      runs.push_back(std::move(fixed));
-    };
-    // A baseline under test runs at the fixed budget as that baseline; once is enough.
-    if (!also_baseline) add(name, policy_at_budget(options_.policy, budget, interval_, options_.layers));
-    for (const auto& name : searched) add(name, baseline_spec(name, budget, interval_, options_.layers));
+    const std::size_t first = runs.size();
+    if (!also_baseline) {
+      runs.push_back(
+          at_ratio(name, policy_at_budget(options_.policy, budget, interval_, options_.layers), budget, progress));
+    }
+    for (const auto& baseline : searched) {
+      PolicyRun run = at_ratio(baseline, baseline_spec(baseline, budget, interval_, options_.layers), budget, progress);
+      if (runs.size() > first &&
+          std::abs(mean_retained(run.outcomes) - mean_retained(runs[first].outcomes)) > options_.tolerance) {
+        run.search.push_back({-1, run.outcomes.size(), mean_retained(run.outcomes)});
+        run.setting = budget + ", matched";
+        run = matched(baseline, std::move(run), runs[first], 0, progress);
+      }
+      runs.push_back(std::move(run));
+    }
   }
   return runs;
 }

@@ -3,7 +3,9 @@
 // baselines run on the same samples at the same update interval and chunk size, each baseline
 // at the absolute budget whose mean retained fraction matches the policy under test's (found
 // by eval/budget_search), and optionally every policy at fixed ratio budgets (a NAMM then
-// selects top-k). The retained fraction is eval::retained_fraction for every policy alike.
+// selects top-k; a baseline whose retained fraction at that ratio misses the NAMM's by more
+// than the tolerance is matched to it by the same search). The retained fraction is eval::retained_fraction for every
+// policy alike.
 
 #include <cstdint>
 #include <string>
@@ -85,7 +87,12 @@ class Comparison {
 
  private:
   std::vector<SampleOutcome> evaluate(const std::string& spec, std::size_t per_task, core::Progress& progress);
-  PolicyRun matched(const std::string& name, const PolicyRun& reference, core::Progress& progress);
+  // `run` (label and setting filled) with baseline `name` at the budget matching `reference`.
+  PolicyRun matched(const std::string& name, PolicyRun run, const PolicyRun& reference, std::int64_t planned,
+                    core::Progress& progress);
+  // `spec` at a fixed ratio budget, labelled `label@budget`.
+  PolicyRun at_ratio(const std::string& label, const std::string& spec, const std::string& budget,
+                     core::Progress& progress);
   std::size_t samples_in(std::size_t per_task) const;
 
   Runner& runner_;

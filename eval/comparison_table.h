@@ -45,7 +45,8 @@ std::string comparison_markdown(const std::vector<ComparisonRow>& rows, const st
 std::string comparison_samples_jsonl(const std::vector<PolicyRun>& runs);
 // Mean rows as points: one series per policy name over its settings (the full cache alone).
 std::vector<report::ParetoSeries> pareto_series(const std::vector<ComparisonRow>& rows);
-// The budget searches, one line per probe: policy,budget,samples,retained.
+// The budget searches, one line per probe: policy,budget,samples,retained (budget: tokens per
+// head, or the ratio a fixed-budget run tried before its search).
 std::string budget_search_csv(const std::vector<PolicyRun>& runs);
 
 }  // namespace evomem::eval

@@ -195,8 +195,11 @@ std::optional<at::Tensor> AdaKVPolicy::select(const model::AttentionObservation&
   const at::Tensor scores = scoring_.scores(observation);
   const at::Tensor window = scoring_.window_mask(observation);
   const at::Tensor others = valid.logical_and(window.logical_not());
-  // Each head's budget outside its window, as SnapKV would spend it.
-  const at::Tensor other_budget = (budget_counts(budget_, observation) - count_valid(window)).clamp_min(0);
+  // Each head's budget outside its window, as SnapKV would spend it, but not capped at the
+  // head's own valid slots: a head that has given its tokens to others at earlier updates
+  // must not shrink the layer's budget, which is the budget per head times the heads.
+  const at::Tensor per_head = budget_tokens(budget_, seen_tokens(observation.positions, valid)).unsqueeze(1);
+  const at::Tensor other_budget = (per_head - count_valid(window)).clamp_min(0);
   // The safeguard: AdaKV's floor_capacity = int(base_capacity * floor_alpha), base_capacity
   // being the budget without the window (FFY0/AdaKV snapkv_utils.py, AdaptiveSnapKVCluster).
   // The epsilon keeps exact products (0.2 * 10) from flooring to the token below.

@@ -54,6 +54,8 @@ fixed = [r for r in rows if r["task"] == "mean"][1 + len(baselines):]
 assert all(r["policy"].endswith("@0.25") for r in fixed), fixed
 assert fixed[0]["policy"] == "namm@0.25" and "selection=topk" in fixed[0]["spec"], fixed[0]
 assert "budget=0.25" in fixed[0]["spec"], fixed[0]
+for r in fixed[1:]:
+    assert abs(float(r["retained"]) - float(fixed[0]["retained"])) <= 0.02, (r, fixed[0])
 h2o = [r for r in fixed if r["policy"] == "h2o@0.25"][0]
 assert "heavy=0.125,recent=0.125" in h2o["spec"], h2o
 samples = [json.loads(l) for l in open(f"{out}/samples.jsonl")]

@@ -322,6 +322,19 @@ TEST(Baselines, AdaKVSharesTheLayerBudgetAcrossHeads) {
   EXPECT_TRUE(at::equal(*AdaKVPolicy(SnapKVScoring{1, 1}, Budget{true, 0.4}, 0.5).on_update(observation), keep));
 }
 
+// After uneven updates a head may hold fewer tokens than the per-head budget; the layer's
+// budget stays the budget times the heads, the other head taking what this one cannot.
+TEST(Baselines, AdaKVLayerBudgetIgnoresAHeadsOwnSize) {
+  auto observation = adakv_observation();
+  for (const std::int64_t slot : {0, 1, 2, 3, 6}) observation.valid[0][1][slot] = false;  // head 1: 4, 5, 7, 8, 9
+  // Budget 6, window 1, no safeguard: 10 other tokens for the layer. Head 0's slots 0..5 and
+  // head 1's 4 and 5 score above zero; of the zeros, the lower head's slots 6 and 7 come first.
+  const at::Tensor keep = *AdaKVPolicy(SnapKVScoring{1, 1}, Budget{false, 6}, 0.0).on_update(observation);
+  EXPECT_EQ(kept_slots(keep, 0), (Slots{0, 1, 2, 3, 4, 5, 6, 7, 9}));
+  EXPECT_EQ(kept_slots(keep, 1), (Slots{4, 5, 9}));
+  EXPECT_EQ(keep.logical_and(observation.valid).sum().item<std::int64_t>(), 2 * 6);
+}
+
 // Two heads, 8 tokens; queries 6 and 7. Query 7 (the newest) gives head 0: slot 0 1/8,
 // slot 1 1/2, slot 3 1/4, slot 7 1/8 and head 1: slot 0 3/8, slot 2 1/4, slot 3 1/4, slot 7
 // 1/8; the means are 1/4 for slots 0, 1, 3, 1/8 for slots 2 and 7. (Binary fractions: exact ties.)
