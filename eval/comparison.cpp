@@ -53,10 +53,9 @@ const std::vector<std::string>& comparison_baselines() {
 
 std::string baseline_spec(const std::string& name, const std::string& budget, std::int64_t interval,
                           std::int64_t layers) {
+  if (name == "full") return "full:interval=" + std::to_string(interval);
   std::string spec;
-  if (name == "full") {
-    return "full:interval=" + std::to_string(interval);
-  } else if (name == "recency") {
+  if (name == "recency") {
     spec = "recency:window=" + budget;
   } else if (name == "streaming") {
     spec = streaming_spec(budget);
@@ -113,6 +112,9 @@ Comparison::Comparison(Runner& runner, const std::vector<TaskRun>& runs, Compari
   interval_ = memory::make_policy(options_.policy)->update_interval();
   total_samples_ = samples_in(0);
   probe_total_ = samples_in(options_.probe_samples);
+  policy_name_ = memory::parse_policy_spec(options_.policy).name;
+  const auto& baselines = options_.baselines;
+  also_baseline_ = std::find(baselines.begin(), baselines.end(), policy_name_) != baselines.end();
 }
 
 std::size_t Comparison::samples_in(std::size_t per_task) const {
@@ -132,7 +134,7 @@ std::int64_t Comparison::planned_samples() const {
       planned += kEstimatedProbes * probe_total_ + total_samples_;
     }
   }
-  planned += options_.budgets.size() * (searched + 1) * total_samples_;
+  planned += options_.budgets.size() * (searched + (also_baseline_ ? 0 : 1)) * total_samples_;
   return static_cast<std::int64_t>(planned);
 }
 
@@ -214,11 +216,8 @@ PolicyRun Comparison::at_ratio(const std::string& label, const std::string& spec
 std::vector<PolicyRun> Comparison::run(core::Progress& progress) {
   std::vector<PolicyRun> runs;
   PolicyRun reference;
-  const std::string name = memory::parse_policy_spec(options_.policy).name;
-  const bool also_baseline = std::find(options_.baselines.begin(), options_.baselines.end(), name) !=
-                             options_.baselines.end();
-  // A baseline under test keeps its name for the matched run of the same baseline.
-  reference.policy = also_baseline ? name + " (under test)" : name;
+  // A baseline under test leaves its name to the matched run of the same baseline.
+  reference.policy = also_baseline_ ? policy_name_ + " (under test)" : policy_name_;
   reference.spec = memory::make_policy(options_.policy)->spec();
   reference.setting = "under test";
   reference.outcomes = evaluate(options_.policy, 0, progress);
@@ -247,9 +246,9 @@ std::vector<PolicyRun> Comparison::run(core::Progress& progress) {
   for (const double ratio : options_.budgets) {
     const std::string budget = memory::Budget{true, ratio}.to_string();
     const std::size_t first = runs.size();
-    if (!also_baseline) {
-      runs.push_back(
-          at_ratio(name, policy_at_budget(options_.policy, budget, interval_, options_.layers), budget, progress));
+    if (!also_baseline_) {
+      runs.push_back(at_ratio(policy_name_, policy_at_budget(options_.policy, budget, interval_, options_.layers),
+                              budget, progress));
     }
     for (const auto& baseline : searched) {
       PolicyRun run = at_ratio(baseline, baseline_spec(baseline, budget, interval_, options_.layers), budget, progress);

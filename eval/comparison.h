@@ -101,6 +101,8 @@ class Comparison {
   std::int64_t interval_ = 0;
   std::size_t total_samples_ = 0;
   std::size_t probe_total_ = 0;
+  std::string policy_name_;     // the policy under test's name ("namm")
+  bool also_baseline_ = false;  // it is also one of the baselines
 };
 
 // Mean retained fraction of outcomes.
