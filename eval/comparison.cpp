@@ -181,7 +181,7 @@ PolicyRun Comparison::matched(const std::string& name, PolicyRun run, const Poli
       auto outcomes = evaluate(baseline_spec(name, std::to_string(budget), interval_, options_.layers), per_task,
                                progress);
       const double retained = mean_retained(outcomes);
-      run.search.push_back({budget, outcomes.size(), retained});
+      run.search.push_back({std::to_string(budget), outcomes.size(), retained});
       used += static_cast<std::int64_t>(outcomes.size());
       if (per_task == 0) full_runs[budget] = std::move(outcomes);
       return retained;
@@ -254,7 +254,7 @@ std::vector<PolicyRun> Comparison::run(core::Progress& progress) {
       PolicyRun run = at_ratio(baseline, baseline_spec(baseline, budget, interval_, options_.layers), budget, progress);
       if (runs.size() > first &&
           std::abs(mean_retained(run.outcomes) - mean_retained(runs[first].outcomes)) > options_.tolerance) {
-        run.search.push_back({-1, run.outcomes.size(), mean_retained(run.outcomes)});
+        run.search.push_back({budget, run.outcomes.size(), mean_retained(run.outcomes)});
         run.setting = budget + ", matched";
         run = matched(baseline, std::move(run), runs[first], 0, progress);
       }

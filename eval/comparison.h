@@ -29,7 +29,7 @@ struct SampleOutcome {
 
 // One budget tried by the matched-cache search.
 struct SearchStep {
-  std::int64_t budget = 0;
+  std::string budget;  // tokens per head ("517"), or the ratio a fixed-budget run tried first ("0.25")
   std::size_t samples = 0;
   double retained = 0.0;
 };

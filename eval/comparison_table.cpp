@@ -226,8 +226,8 @@ std::string budget_search_csv(const std::vector<PolicyRun>& runs) {
   std::string csv = "policy,budget,samples,retained\n";
   for (const auto& run : runs) {
     for (const auto& step : run.search) {
-      csv += csv_field(run.policy) + "," + (step.budget < 0 ? run.setting : std::to_string(step.budget)) + "," +
-             std::to_string(step.samples) + "," + fixed(step.retained, 6) + "\n";
+      csv += csv_field(run.policy) + "," + step.budget + "," + std::to_string(step.samples) + "," +
+             fixed(step.retained, 6) + "\n";
     }
   }
   return csv;

@@ -27,6 +27,7 @@ void NammConfig::validate() const {
 
 core::Json NammConfig::to_json() const {
   return {{"update_interval", update_interval},
+          {"attention_precision", bf16_attention ? "bfloat16" : "float32"},
           {"spectrogram",
            {{"n_fft", spectrogram.n_fft},
             {"hop", spectrogram.hop},
@@ -106,11 +107,17 @@ NammConfig NammConfig::from_json(const core::Json& json, const std::string& wher
   Reader reader(json, where);
   for (auto it = json.begin(); it != json.end(); ++it) {
     const std::string& key = it.key();
-    if (key != "update_interval" && key != "spectrogram" && key != "recency" && key != "scorer" && key != "selection") {
+    if (key != "update_interval" && key != "attention_precision" && key != "spectrogram" && key != "recency" &&
+        key != "scorer" && key != "selection") {
       throw ConfigError(where + ": unknown NAMM config field '" + key + "'");
     }
   }
   reader.integer(json, "", "update_interval", config.update_interval);
+  const std::string precision = reader.string(json, "", "attention_precision", "float32");
+  if (precision != "float32" && precision != "bfloat16") {
+    throw ConfigError(where + ": NAMM config field 'attention_precision' must be 'float32' or 'bfloat16'");
+  }
+  config.bf16_attention = precision == "bfloat16";
   reader.section("spectrogram",
                  [&](const core::Json& object, const std::string& path) {
                    reader.integer(object, path, "n_fft", config.spectrogram.n_fft);

@@ -23,7 +23,7 @@ struct SpectrogramConfig {
 // Sinusoidal encoding of a token's age (newest position - token position).
 struct RecencyConfig {
   std::int64_t dims = 8;        // even; 0 disables the feature
-  double max_period = 10000.0;  // the longest wavelength, as in transformer position encodings
+  double max_period = 50000.0;  // frequencies max_period^(-2k/dims), k < dims/2 (published: 50000)
 };
 
 enum class ScorerType { kBam, kMlp };
@@ -39,14 +39,20 @@ enum class SelectionMode { kThreshold, kTopK };
 
 struct SelectionConfig {
   SelectionMode mode = SelectionMode::kThreshold;
-  double threshold = 0.0;      // kThreshold: keep score >= threshold
-  Budget budget{true, 0.5};    // kTopK: tokens per head (a count or a share of the tokens seen)
-  bool uniform_count = false;  // published quirk: every head of a layer keeps the same count
-  bool keep_newest = true;     // the newest token is never evicted
+  double threshold = 0.0;    // kThreshold: keep score >= threshold
+  Budget budget{true, 0.5};  // kTopK: tokens per head (a count or a share of the tokens seen)
+  // true: the published rule, every head of a layer keeps as many tokens as the head that
+  // drops fewest, its best-scored ones; false: each head keeps what passes the threshold
+  // (evomem's per-head retention).
+  bool uniform_count = true;
+  bool keep_newest = true;  // the newest token ranks first, so it is never evicted
 };
 
 struct NammConfig {
   std::int64_t update_interval = kDefaultUpdateInterval;
+  // Round the attention probabilities to bfloat16 before the spectrogram, as the published
+  // code's half_attn does (float32 otherwise). Not part of what a genome means.
+  bool bf16_attention = false;
   SpectrogramConfig spectrogram;
   RecencyConfig recency;
   ScorerConfig scorer;

@@ -79,7 +79,11 @@ at::Tensor NammFeatures::compute(const model::AttentionObservation& observation)
   if (layers_.size() <= layer) layers_.resize(layer + 1);
   LayerState& state = layers_[layer];
 
-  const at::Tensor& attention = observation.attention;  // [b, h, q, n]
+  // [b, h, q, n]; with bf16_attention rounded to bfloat16 and back, like the published code's
+  // half-precision attention (here after the average over each GQA group's query heads).
+  const at::Tensor attention = config_.bf16_attention
+                                   ? observation.attention.to(at::kBFloat16).to(observation.attention.scalar_type())
+                                   : observation.attention;
   const at::Tensor& valid = observation.valid;
   const at::Tensor& positions = observation.positions;
   const auto batch = attention.size(0);

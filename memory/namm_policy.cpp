@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <limits>
+
 #include "core/error.h"
 #include "memory/selection.h"
 
@@ -19,6 +21,7 @@ std::string NammPolicy::spec() const {
   text += std::string("selection=") + selection_mode_name(config_.selection.mode);
   if (config_.selection.mode == SelectionMode::kTopK) text += ",budget=" + config_.selection.budget.to_string();
   text += std::string(",uniform_count=") + (config_.selection.uniform_count ? "true" : "false");
+  if (config_.bf16_attention) text += ",bf16_attention=true";
   text += ",interval=" + std::to_string(update_interval());
   return text;
 }
@@ -40,20 +43,25 @@ at::Tensor NammPolicy::last_scores(std::int64_t layer) const {
 at::Tensor NammPolicy::select_tokens(const at::Tensor& scores, const at::Tensor& positions,
                                      const at::Tensor& valid) const {
   const SelectionConfig& selection = config_.selection;
-  const at::Tensor counts = count_valid(valid);
-  at::Tensor keep;
-  if (selection.mode == SelectionMode::kThreshold) {
-    keep = scores.ge(selection.threshold).logical_and_(valid);
-  } else {
-    keep = keep_top(scores, valid, budget_counts(selection.budget, positions, valid));
+  // The newest token ranks above every other, inside the count (the published code sets its
+  // score to the largest float before selecting).
+  at::Tensor ranked = scores;
+  if (selection.keep_newest) {
+    const at::Tensor newest = keep_newest(positions, valid, count_valid(valid).clamp_max(1));
+    ranked = scores.masked_fill(newest, std::numeric_limits<double>::infinity());
   }
-  if (selection.keep_newest) keep.logical_or_(keep_newest(positions, valid, at::ones_like(counts)));
+  at::Tensor keep = selection.mode == SelectionMode::kThreshold
+                        ? ranked.ge(selection.threshold).logical_and_(valid)
+                        : keep_top(ranked, valid, budget_counts(selection.budget, positions, valid));
   if (selection.uniform_count) {
-    // Every head drops as many tokens as the head that drops fewest; each drops its lowest.
-    const at::Tensor dropped = counts - count_valid(keep);
-    const at::Tensor uniform_drop = std::get<0>(dropped.min(1, /*keepdim=*/true));
-    keep = keep_top(scores, valid, counts - uniform_drop);
-    if (selection.keep_newest) keep.logical_or_(keep_newest(positions, valid, at::ones_like(counts)));
+    // The published rule: every head of a layer keeps as many slots as the head that drops
+    // fewest (invalid slots count as dropped, as padding does in the published rectangular
+    // cache), each its best-ranked ones. Per sequence: the published code takes the minimum
+    // over the batch as well, which would make one prompt's cache depend on the others'.
+    const std::int64_t slots = valid.size(2);
+    const at::Tensor dropped = slots - count_valid(keep);
+    const at::Tensor fewest = std::get<0>(dropped.min(1, /*keepdim=*/true));
+    keep = keep_top(ranked, valid, slots - fewest);
   }
   return keep;
 }

@@ -252,7 +252,8 @@ std::unique_ptr<Policy> make_random(const PolicySpec& spec) {
 }
 
 std::unique_ptr<Policy> make_namm(const PolicySpec& spec) {
-  SpecReader reader(spec, {"weights", "selection", "threshold", "budget", "uniform_count", "keep_newest", "interval"});
+  SpecReader reader(spec, {"weights", "selection", "threshold", "budget", "uniform_count", "keep_newest", "interval",
+                           "bf16_attention"});
   reader.finish();
   NammWeights weights;
   const std::string path = reader.get_string("weights", "");
@@ -276,6 +277,7 @@ std::unique_ptr<Policy> make_namm(const PolicySpec& spec) {
   config.selection.uniform_count = reader.get_bool("uniform_count", config.selection.uniform_count);
   config.selection.keep_newest = reader.get_bool("keep_newest", config.selection.keep_newest);
   config.update_interval = reader.get_int("interval", config.update_interval);
+  config.bf16_attention = reader.get_bool("bf16_attention", config.bf16_attention);
   config.validate();
   auto policy = make_namm_policy(weights);
   if (!path.empty()) policy->set_source(path);

@@ -79,7 +79,11 @@ const core::ConfigTable<NammObjectiveSettings>& namm_table() {
         .integer("heldout_samples", 8, "Held-out samples per task", &S::heldout_samples)
         .integer("chunk_size", 256, "Prefill chunk (tokens)", &S::chunk_size)
         .integer("context_window", 32768,
-                 "Prompts longer than this minus max_new_tokens keep their first and last halves", &S::context_window);
+                 "Prompts longer than this minus max_new_tokens keep their first and last halves", &S::context_window)
+        .integer("calibration_samples", 64,
+                 "Training samples of the first stage's tasks (taken in turn, zero genome) that fix the feature "
+                 "normalisation",
+                 &S::calibration_samples);
     return t;
   }();
   return table;
@@ -138,6 +142,7 @@ NammObjectiveSettings namm_objective_settings(const search::EvolveConfig& config
     throw ConfigError("objective.namm.heldout_interval and objective.namm.heldout_samples must be >= 0");
   }
   if (s.chunk_size < 1) throw ConfigError("objective.namm.chunk_size must be positive");
+  if (s.calibration_samples < 1) throw ConfigError("objective.namm.calibration_samples must be positive");
   return s;
 }
 
@@ -341,11 +346,31 @@ struct NammObjective::Impl {
     return values;
   }
 
-  // Every worker computes the feature normalisation on the same fixed sample with the keep-all
-  // genome, then freezes it: decisions never depend on which samples a worker saw first.
+  // The calibration samples: the first stage's tasks (from_generation 0) in turn, each from the
+  // start of its training pool, until calibration_samples or the pools run out.
+  std::vector<SampleRef> calibration_refs() const {
+    std::vector<std::size_t> first_stage;
+    for (std::size_t t = 0; t < pools.size(); ++t) {
+      if (pools[t].settings.from_generation == 0) first_stage.push_back(t);
+    }
+    std::vector<SampleRef> refs;
+    const auto wanted = static_cast<std::size_t>(settings.calibration_samples);
+    for (std::size_t index = 0; refs.size() < wanted; ++index) {
+      const std::size_t before = refs.size();
+      for (const std::size_t t : first_stage) {
+        if (index < pools[t].train.size() && refs.size() < wanted) refs.push_back({t, index});
+      }
+      if (refs.size() == before) break;
+    }
+    return refs;
+  }
+
+  // Every worker computes the feature normalisation on the same samples with the keep-all
+  // genome (every layer contributes), then freezes it: decisions never depend on which
+  // samples a worker saw first.
   void calibrate() {
     policy->load_genome(std::vector<float>(static_cast<std::size_t>(policy->layout().size()), 0.0f));
-    runner->run(pools.front().spec, pools.front().train.front(), policy.get());
+    for (const auto& ref : calibration_refs()) runner->run(pools[ref.task].spec, sample(ref, false), policy.get());
     policy->features().freeze_normalization();
   }
 };

@@ -48,6 +48,7 @@ struct NammObjectiveSettings {
   std::int64_t heldout_samples = 8;
   std::int64_t chunk_size = 256;
   std::int64_t context_window = 32768;
+  std::int64_t calibration_samples = 64;
   std::uint64_t seed = 1;
 };
 

@@ -56,12 +56,15 @@ assert fixed[0]["policy"] == "namm@0.25" and "selection=topk" in fixed[0]["spec"
 assert "budget=0.25" in fixed[0]["spec"], fixed[0]
 for r in fixed[1:]:
     assert abs(float(r["retained"]) - float(fixed[0]["retained"])) <= 0.02, (r, fixed[0])
+# A baseline at the ratio, or, when the ratio missed the NAMM's retained fraction, at the
+# budget a search found after trying the ratio first.
+searched = {r["policy"]: r["budget"] for r in csv.DictReader(open(f"{out}/budget_search.csv"))}
 h2o = [r for r in fixed if r["policy"] == "h2o@0.25"][0]
-assert "heavy=0.125,recent=0.125" in h2o["spec"], h2o
+assert "heavy=0.125,recent=0.125" in h2o["spec"] or "h2o@0.25" in searched, h2o
 samples = [json.loads(l) for l in open(f"{out}/samples.jsonl")]
 assert len(samples) == 8 * len([r for r in rows if r["task"] == "mean"]), len(samples)
 search = list(csv.DictReader(open(f"{out}/budget_search.csv")))
-assert {r["policy"] for r in search} == set(baselines) - {"full"}, search
+assert set(baselines) - {"full"} <= {r["policy"] for r in search}, search
 differences = list(csv.DictReader(open(f"{out}/differences.csv")))
 assert len(differences) == len(rows) - 3, len(differences)
 ET.parse(f"{out}/pareto.svg")

@@ -211,7 +211,8 @@ TEST(NammFeatures, RecencyEncodingAndNormalization) {
   for (std::int64_t k = 0; k < 4; ++k) {
     EXPECT_NEAR(encoding[0][k].item<double>(), 0.0, 1e-7);
     EXPECT_NEAR(encoding[0][4 + k].item<double>(), 1.0, 1e-7);
-    const double frequency = std::pow(10000.0, -2.0 * static_cast<double>(k) / 8.0);
+    // The published base: frequencies 50000^(-k/4).
+    const double frequency = std::pow(50000.0, -2.0 * static_cast<double>(k) / 8.0);
     EXPECT_NEAR(encoding[1][k].item<double>(), std::sin(5.0 * frequency), 1e-6);
     EXPECT_NEAR(encoding[2][4 + k].item<double>(), std::cos(1000.0 * frequency), 1e-6);
   }
@@ -331,26 +332,39 @@ TEST(NammPolicy, ThresholdTopKAndUniformCountSemantics) {
   const at::Tensor positions = at::arange(6, at::kLong).view({1, 1, 6}).expand({1, 2, 6});
   const at::Tensor valid = at::ones({1, 2, 6}, at::kBool);
   NammConfig config;
-  NammPolicy threshold(config);
-  const at::Tensor keep = threshold.select_tokens(scores, positions, valid);
-  EXPECT_EQ(kept_slots(keep, 0), (Slots{0, 2, 5}));
-  EXPECT_EQ(kept_slots(keep, 1), (Slots{0, 1, 3, 4, 5}));  // score 0 is kept (>= 0)
-  // The newest token is kept even with a negative score.
-  const at::Tensor negative_newest = scores.clone();
-  negative_newest[0][0][5] = -9.0;
-  EXPECT_EQ(kept_slots(threshold.select_tokens(negative_newest, positions, valid), 0), (Slots{0, 2, 5}));
-  // Uniform count: head 1 drops one token, so head 0 drops only its lowest (slot 1).
-  config.selection.uniform_count = true;
-  const at::Tensor uniform = NammPolicy(config).select_tokens(scores, positions, valid);
+  // The published rule (the default): head 1 drops one token, so every head drops only its
+  // lowest-scored one.
+  ASSERT_TRUE(config.selection.uniform_count);
+  const NammPolicy published(config);
+  const at::Tensor uniform = published.select_tokens(scores, positions, valid);
   EXPECT_EQ(kept_slots(uniform, 0), (Slots{0, 2, 3, 4, 5}));
   EXPECT_EQ(kept_slots(uniform, 1), (Slots{0, 1, 3, 4, 5}));
-  // Top-k: budget 2 per head plus the newest token.
+  // A newest token scoring below 0 ranks first all the same, inside the count: no extra slot.
+  const at::Tensor negative_newest = scores.clone();
+  negative_newest[0][0][5] = -9.0;
+  EXPECT_EQ(kept_slots(published.select_tokens(negative_newest, positions, valid), 0), (Slots{0, 2, 3, 4, 5}));
+  // An invalid slot counts as dropped (padding in the published rectangular cache): head 1
+  // drops 2, so both keep their 4 best-ranked valid slots.
+  const at::Tensor padded = valid.clone();
+  padded[0][1][3] = false;
+  const at::Tensor keep_padded = published.select_tokens(scores, positions, padded);
+  EXPECT_EQ(kept_slots(keep_padded, 0), (Slots{0, 2, 4, 5}));
+  EXPECT_EQ(kept_slots(keep_padded, 1), (Slots{0, 1, 4, 5}));
+
+  // evomem's per-head threshold: each head keeps what scores >= 0, and its newest token.
   config.selection.uniform_count = false;
+  const NammPolicy per_head(config);
+  const at::Tensor keep = per_head.select_tokens(scores, positions, valid);
+  EXPECT_EQ(kept_slots(keep, 0), (Slots{0, 2, 5}));
+  EXPECT_EQ(kept_slots(keep, 1), (Slots{0, 1, 3, 4, 5}));  // score 0 is kept (>= 0)
+  EXPECT_EQ(kept_slots(per_head.select_tokens(negative_newest, positions, valid), 0), (Slots{0, 2, 5}));
+
+  // Top-k: 2 per head, the newest among them (ties go to the lower slot).
   config.selection.mode = SelectionMode::kTopK;
   config.selection.budget = Budget{false, 2};
   const at::Tensor top = NammPolicy(config).select_tokens(scores, positions, valid);
-  EXPECT_EQ(kept_slots(top, 0), (Slots{0, 2, 5}));
-  EXPECT_EQ(kept_slots(top, 1), (Slots{0, 1, 5}));
+  EXPECT_EQ(kept_slots(top, 0), (Slots{2, 5}));
+  EXPECT_EQ(kept_slots(top, 1), (Slots{0, 5}));
   config.selection.keep_newest = false;
   EXPECT_EQ(kept_slots(NammPolicy(config).select_tokens(scores, positions, valid), 1), (Slots{0, 1}));
 }
