@@ -23,6 +23,7 @@ debian_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium
   python3 python3-h5py python3-numpy python3-jieba python3-fuzzywuzzy
+  python3-torch  # the PyTorch NAMM scorer and the importer of published checkpoints (tests)
   nodejs npm
 )
 
