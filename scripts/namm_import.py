@@ -8,7 +8,7 @@ Usage (Debian's python3 with python3-torch and numpy):
 What it reads. The published trainer (memory_trainer.py, MemoryTrainer._save_ckpt) saves, with
 torch.save, a dict
     {'evolution_state': CMA_ES.state_dict(), 'iter_num': int, 'best_val_loss': float}
-(ckpt.pt, latest.pt, eval_ckpt.pt; the random states go to a separate rng_*.pt, not needed).
+(ckpt.pt, latest.pt, iter_N.pt, eval_ckpt.pt; the random states go to rng_*.pt, not needed).
 The CMA-ES state (memory_evolution/cma_es.py, memory_evolution/base.py) holds the search state
 (mu_eff, weights, weights_truncated, g, best_member, best_fitness, evo_path_c, evo_path_sigma,
 mean, sigma, C, sample_C, sample_B, sample_D, x, y) and the policy's normalisation buffers,
@@ -106,7 +106,9 @@ def load_checkpoint(path):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            checkpoint = torch.load(path, map_location="cpu")
+            # As the reference loads it; newer torch would default to weights_only=True, which
+            # rejects e.g. a numpy scalar in best_val_loss.
+            checkpoint = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as error:  # pickle, zip and torch errors alike
         text = str(error).splitlines()[0] if str(error) else type(error).__name__
         fail(f"{path}: not a PyTorch checkpoint (torch.load: {text})")
@@ -205,8 +207,16 @@ def write_atomically(path, content):
         raise
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line and exit status 1, like every evomem command."""
+
+    def error(self, message):
+        print(f"namm_import: {message} (see --help)", file=sys.stderr)
+        sys.exit(1)
+
+
 def main():
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         description="Import a published NAMM checkpoint (SakanaAI/evo-memory) as evomem's namm.safetensors.")
     parser.add_argument("checkpoint", help="ckpt.pt written by the published trainer")
     parser.add_argument("--out", required=True, help="output file (namm.safetensors)")

@@ -4,6 +4,10 @@
     make FIXTURES_DIR OUT.pt [VARIANT]   a checkpoint as the published trainer writes it
     check FIXTURES_DIR IMPORTED.safetensors mean|best
                                          the imported genome and statistics against the fixture
+    reproduce FIXTURES_DIR IMPORTED.safetensors PYTHON_DIR
+                                         python/evomem_namm.py (evomem's computation in PyTorch)
+                                         reading the imported file on the fixture's two updates:
+                                         the reference's features, scores and keep sets
 
 `make` reproduces MemoryTrainer._save_ckpt of SakanaAI/evo-memory (memory_trainer.py):
 torch.save of {'evolution_state': CMA_ES.state_dict(), 'iter_num', 'best_val_loss'}. The state
@@ -155,11 +159,37 @@ def check(fixtures_dir, imported, which):
     }, config
 
 
+def reproduce(fixtures_dir, imported, python_dir):
+    sys.path.insert(0, python_dir)
+    import evomem_namm
+
+    torch.set_num_threads(1)
+    tensors, _ = read_fixture(fixtures_dir)
+    fixture = {name: torch.from_numpy(value.copy()) for name, value in tensors.items()}
+    scorer = evomem_namm.NammScorer(imported)  # the update interval only says when updates happen
+    interval = fixture["attention_1"].shape[1]
+    for u in (1, 2):
+        out = scorer.update(fixture[f"attention_{u}"].unsqueeze(0), fixture[f"positions_{u}"].unsqueeze(0), None,
+                            torch.arange(interval * (u - 1), interval * u).view(1, interval), layer=0)
+        feature_error = (out.features[0].double() - fixture[f"features_{u}"].double()).abs().max().item()
+        reference = fixture[f"scores_{u}"].double()
+        relative = ((out.scores[0].double() - reference).abs() / reference.abs().clamp_min(1.0)).max().item()
+        kept = [set(row.nonzero().flatten().tolist()) for row in out.keep[0]]
+        expected = [set(row.tolist()) for row in fixture[f"kept_{u}"]]
+        print(f"update {u}: max |features - reference| {feature_error:.3g}, scores {relative:.3g} relative, "
+              f"keep sets {'equal' if kept == expected else 'DIFFER'}")
+        assert feature_error <= 1e-5, f"update {u}: features differ by {feature_error:.3g}"
+        assert relative <= 1e-4, f"update {u}: scores differ by {relative:.3g} relative"
+        assert kept == expected, f"update {u}: keep sets {kept}, expected {expected}"
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "make":
         make(*sys.argv[2:])
     elif len(sys.argv) == 5 and sys.argv[1] == "check":
         check(*sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "reproduce":
+        reproduce(*sys.argv[2:])
     else:
         sys.exit(__doc__)
 

@@ -6,8 +6,9 @@
 # bit, its statistics (frozen) and evomem's default configuration; evomem must load it as a NAMM
 # (`evomem inspect`, and `evomem eval` with `namm:weights=`). Since evomem reproduces the
 # reference's features, scores and keep sets with exactly that genome and those statistics
-# (memory_namm_parity_test), the imported file reproduces the reference's outputs. Also
-# --which best, and bad input (one line, exit 1, no output file).
+# (memory_namm_parity_test), the imported file reproduces the reference's outputs; the file read
+# by python/evomem_namm.py on the fixture's inputs shows it directly. Also --which best, and bad
+# input (one line, exit 1, no output file).
 set -euo pipefail
 evomem="$EVOMEM_BINARY_DIR/bin/evomem"
 source_dir="$EVOMEM_SOURCE_DIR"
@@ -22,11 +23,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 
 # The CMA-ES mean (default).
 "$PYTHON" "$importer" "$work/ckpt.pt" --out "$work/namm.safetensors" > "$work/import.txt"
-grep -q "genome 'mean' (4172 values) of iteration 7" "$work/import.txt" || fail "summary: $(cat "$work/import.txt")"
+grep -q "genome 'mean' (4172 values) of iteration 7" "$work/import.txt" ||
+  fail "summary: $(cat "$work/import.txt")"
 "$PYTHON" "$helper" check "$fixtures" "$work/namm.safetensors" mean || fail "mean: imported file differs from the fixture"
 "$evomem" inspect "$work/namm.safetensors" > "$work/inspect.txt"
 grep -q "^metadata format = evomem-namm" "$work/inspect.txt" || fail "inspect: $(cat "$work/inspect.txt")"
 grep -q "^10 tensors, 4172 values" "$work/inspect.txt" || fail "inspect: $(cat "$work/inspect.txt")"
+# The imported file, read by python/evomem_namm.py (evomem's NAMM computation in PyTorch), on
+# the fixture's two updates: the reference's features, scores and keep sets.
+"$PYTHON" "$helper" reproduce "$fixtures" "$work/namm.safetensors" "$source_dir/python" > "$work/reproduce.txt" ||
+  fail "the imported file does not reproduce the reference: $(cat "$work/reproduce.txt")"
 
 # evomem reads it as a NAMM (configuration, genome and statistics validated by load_namm) and
 # runs it: a random backbone, one passkey prompt, interval 32 so that the NAMM evicts.
@@ -69,4 +75,6 @@ expect_bad "not an evo-memory checkpoint" "$work/no-evolution-state.pt"
 expect_bad "evolution_state\['mean'\] has shape \[100\], expected \[4172\]" "$work/wrong-size.pt"
 expect_bad "no normalisation statistics" "$work/no-stats.pt"
 expect_bad "normalisation statistics are empty" "$work/empty-stats.pt"
+expect_error "invalid choice: 'worst'" "$PYTHON" "$importer" "$work/text.pt" --which worst --out "$work/bad.safetensors"
+expect_error "required: checkpoint" "$PYTHON" "$importer"
 echo "namm_import_test: ok"
