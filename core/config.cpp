@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "core/error.h"
@@ -398,6 +399,10 @@ void Config::validate(const ConfigSchema& schema) {
           parent->insert_or_assign(leaf, static_cast<double>(node.as_integer()->get()));
         } else if (!node.is_floating_point()) {
           fail();
+        } else if (!std::isfinite(node.as_floating_point()->get())) {
+          // TOML allows nan and inf; no setting of evomem means anything with them.
+          throw ConfigError(where + ": key '" + path + "' must be a finite number, got " +
+                            (std::isnan(node.as_floating_point()->get()) ? "nan" : "infinity"));
         }
         break;
       case ConfigKind::kString:
@@ -420,9 +425,10 @@ void Config::validate(const ConfigSchema& schema) {
         auto* array = node.as_array();
         if (array == nullptr) fail();
         for (auto& element : *array) {
-          const bool ok = key->kind == ConfigKind::kStringList    ? element.is_string()
-                          : key->kind == ConfigKind::kIntegerList ? element.is_integer()
-                                                                  : element.is_number();
+          const bool ok = key->kind == ConfigKind::kStringList ? element.is_string()
+                          : key->kind == ConfigKind::kIntegerList
+                              ? element.is_integer()
+                              : element.is_number() && std::isfinite(*element.value<double>());
           if (!ok) fail();
         }
         if (key->kind == ConfigKind::kNumberList) {

@@ -22,11 +22,25 @@ struct ExportOptions {
   std::string out;
 };
 
+// The extension decides the format; anything else would be written as safetensors under a
+// misleading name.
+void check_output_extension(const std::string& out, bool titans) {
+  const std::string extension = std::filesystem::path(out).extension().string();
+  const bool namm_format = extension == ".safetensors" || extension == ".h5" || extension == ".hdf5";
+  if (titans ? extension != ".safetensors" : !namm_format) {
+    throw InputError("--out " + out + ": write " +
+                     (titans ? std::string("a .safetensors file (Titans gates)")
+                             : std::string("a .safetensors file, or .h5 / .hdf5 for HDF5")) +
+                     ", not '" + extension + "'");
+  }
+}
+
 int run_export(const ExportOptions& options) {
   std::filesystem::path used;
   const auto run = search::load_run_or_previous(options.run, &used);
   const auto config = objectives::parse_run_config(run.config_text, used.string() + ":/config");
   const auto& genome = options.which == "best" ? run.best_genome : run.mean_genome;
+  check_output_extension(options.out, config.objective_kind == "titans");
   if (config.objective_kind == "titans") {
     objectives::save_titans_params(options.out, run.config_text, genome);
     std::printf("exported the %s Titans gates after %zu generations (%lld values) -> %s\n", options.which.c_str(),

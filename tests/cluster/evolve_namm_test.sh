@@ -53,6 +53,10 @@ assert "normalization_mean" in run["objective/arrays"]
 PY
 
 "$evomem" --quiet export --run "$work/local.h5" --out "$work/namm.safetensors" > /dev/null
+# The extension chooses the format: any other is refused before anything is written.
+expect_error "write a .safetensors file, or .h5 / .hdf5 for HDF5, not '.txt'" \
+  "$evomem" export --run "$work/local.h5" --out "$work/namm.txt"
+[[ ! -e "$work/namm.txt" ]] || fail "export wrote namm.txt"
 "$evomem" --quiet tasks make --task synth_passkey --length 512 --samples 2 --seed 9 --tokenizer "$EVOMEM_SOURCE_DIR/models/evomem-tiny" \
   --out "$work/passkey.jsonl" > /dev/null
 "$evomem" --quiet eval --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" --tasks-file "$EVOMEM_SOURCE_DIR/tasks/synthetic/tasks.toml" \

@@ -108,6 +108,16 @@ TEST(ConfigTest, WrongTypesAndChoicesAndMissingRequiredKeys) {
   EXPECT_EQ(config_error(""), "run.toml: required key 'output.run_file' is missing (where the run goes)");
 }
 
+// TOML has nan and inf literals; no number of a configuration may be one.
+TEST(ConfigTest, NonFiniteNumbersAreRejected) {
+  EXPECT_EQ(config_error("[evolution]\nsigma = nan\n[output]\nrun_file='r'\n"),
+            "run.toml: key 'evolution.sigma' must be a finite number, got nan");
+  EXPECT_EQ(config_error("[output]\nrun_file='r'\n", {"evolution.sigma=-inf"}),
+            "run.toml: key 'evolution.sigma' must be a finite number, got infinity");
+  EXPECT_EQ(config_error("[evolution]\nmean = [1.0, inf]\n[output]\nrun_file='r'\n"),
+            "run.toml: key 'evolution.mean' must be an array of numbers, got array");
+}
+
 TEST(ConfigTest, SyntaxErrorsNameLineAndColumn) {
   const std::string message = config_error("[evolution]\nsigma = = 1\n");
   EXPECT_EQ(message.rfind("run.toml:2:", 0), 0u) << message;
