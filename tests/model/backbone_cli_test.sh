@@ -74,4 +74,10 @@ expect_error "no tokenizer.json" "$evomem" generate --backbone "$work/f32" --pro
 sed 's/"hidden_size": 64/"hidden_size": "64"/' "$work/config.json" > "$work/f32/config.json"
 expect_error "hidden_size" "$evomem" backbone info "$work/f32"
 expect_error "dtype 'int4'" "$evomem" backbone logits --backbone "$work/sharded" --tokens-file "$work/tokens.json" --dtype int4
+# A folder that holds weights is not overwritten unless asked.
+before="$(sha256sum "$work/sharded"/*.safetensors)"
+expect_error "already holds weights" "$evomem" backbone random --config "$work/config.json" --out "$work/sharded" --seed 9
+[[ "$(sha256sum "$work/sharded"/*.safetensors)" == "$before" ]] || fail "backbone random changed the weights it refused"
+expect_error "exists and is not a folder" "$evomem" backbone random --config "$work/config.json" --out "$work/tokens.json"
+"$evomem" --quiet backbone random --config "$work/config.json" --out "$work/sharded" --seed 9 --shards 3 --overwrite
 echo "backbone_cli_test: ok"
