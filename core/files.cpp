@@ -36,6 +36,9 @@ void fsync_directory(const fs::path& directory) {
 }  // namespace
 
 std::string read_text_file(const fs::path& path) {
+  std::error_code ignored;
+  // A folder opens as an empty stream on Linux; reading it as an empty file hides the mistake.
+  if (fs::is_directory(path, ignored)) throw InputError(path.string() + ": is a folder, not a file; check the path");
   std::ifstream stream(path, std::ios::binary);
   if (!stream) {
     throw InputError(path.string() + ": cannot open file (" + errno_text() + "); check the path");

@@ -9,7 +9,7 @@
 
 namespace evomem::core {
 
-// Reads a whole file; InputError naming the path if it cannot be read.
+// Reads a whole file; InputError naming the path if it cannot be read or is a folder.
 std::string read_text_file(const std::filesystem::path& path);
 
 // Owns a POSIX file descriptor.

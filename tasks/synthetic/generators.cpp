@@ -418,6 +418,10 @@ std::vector<SyntheticSample> generate_synthetic(const SyntheticOptions& options,
     throw InputError("--depth must lie in [0, 1], got " + std::to_string(*options.depth));
   }
   if (options.samples == 0) throw InputError("--samples must be positive");
+  if (options.length > kMaxSyntheticLength) {
+    throw InputError(task.name + ": a length of " + std::to_string(options.length) + " tokens is beyond the " +
+                     std::to_string(kMaxSyntheticLength) + " a synthetic sample may have");
+  }
   const SampleBuilder builder(task, tokenizer);
   std::vector<SyntheticSample> samples;
   for (std::size_t index = 0; index < options.samples; ++index) {

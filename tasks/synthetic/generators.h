@@ -23,6 +23,10 @@ struct SyntheticTokenizer {
   std::function<std::string(std::int64_t)> token_text;
 };
 
+// The longest synthetic sample (2^21 tokens, beyond every published long-context benchmark):
+// longer ones would take hours and gigabytes to build, so they are refused up front.
+constexpr std::size_t kMaxSyntheticLength = std::size_t{1} << 21;
+
 struct SyntheticOptions {
   std::string task;           // a name from synthetic_task_names()
   std::size_t length = 4096;  // tokens of the filled prompt (no BOS)

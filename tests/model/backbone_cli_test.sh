@@ -65,6 +65,9 @@ PY
   out="$("$evomem" generate --backbone "$work/text" --prompt-file "$work/prompts.txt" --lines --max-new-tokens 4)"
   [[ "$(wc -l <<<"$out")" -eq 2 ]] || fail "expected one JSON line per prompt: $out"
   python3 -c 'import json,sys; [json.loads(l)["text"] for l in sys.stdin]' <<<"$out"
+  # A folder is not an empty prompt.
+  expect_error "is a folder, not a file" "$evomem" generate --backbone "$work/text" --prompt-file "$work" \
+    --max-new-tokens 4
 fi
 
 # Bad input: one line on stderr, exit code 1.

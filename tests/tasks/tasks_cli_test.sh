@@ -53,4 +53,9 @@ expect_error "empty.jsonl:1: field 'answers' is empty" "$evomem" tasks score --t
 expect_error "unknown task 'nope'" "$evomem" tasks score --task nope --predictions "$data/qasper.jsonl"
 printf '[tasks.bad]\ntemplate = "{context}"\nmetric = "bleu"\nmax_new_tokens = 3\n' > "$work/bad.toml"
 expect_error "tasks.bad.metric" "$evomem" tasks list --tasks-file "$work/bad.toml"
+# Absurd sizes fail at once with one line.
+tokenizer="$EVOMEM_SOURCE_DIR/tests/model/data/tokenizer_tiny_metaspace.json"
+expect_error "beyond the 2097152" "$evomem" tasks make --task synth_passkey --length 1000000000000 \
+  --tokenizer "$tokenizer" --out "$work/huge.jsonl"
+[[ ! -e "$work/huge.jsonl" ]] || fail "tasks make wrote huge.jsonl"
 echo "tasks CLI: ok"
