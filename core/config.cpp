@@ -375,8 +375,12 @@ void Config::validate(const ConfigSchema& schema) {
       throw ConfigError(message + "; remove it or check its spelling");
     }
     if (empty_table) throw ConfigError(where + ": key '" + path + "' must be " + kind_text(key->kind) + ", got table");
+    // A value given with --set is named as the user wrote it, not as a line of the file.
+    const auto override_text = override_text_.find(path);
+    const std::string source = override_text != override_text_.end() ? "--set " + path + "=" + override_text->second
+                                                                     : where;
     const auto fail = [&]() {
-      throw ConfigError(where + ": key '" + path + "' must be " + kind_text(key->kind) + ", got " +
+      throw ConfigError(source + ": key '" + path + "' must be " + kind_text(key->kind) + ", got " +
                         node_type_text(node));
     };
     auto* parent = static_cast<toml::table*>(nullptr);
@@ -401,16 +405,15 @@ void Config::validate(const ConfigSchema& schema) {
           fail();
         } else if (!std::isfinite(node.as_floating_point()->get())) {
           // TOML allows nan and inf; no setting of evomem means anything with them.
-          throw ConfigError(where + ": key '" + path + "' must be a finite number, got " +
+          throw ConfigError(source + ": key '" + path + "' must be a finite number, got " +
                             (std::isnan(node.as_floating_point()->get()) ? "nan" : "infinity"));
         }
         break;
       case ConfigKind::kString:
         if (!node.is_string()) {
           // `--set name=123` means the string "123" when the key is a string.
-          auto raw = override_text_.find(path);
-          if (raw == override_text_.end() || parent == nullptr) fail();
-          parent->insert_or_assign(leaf, raw->second);
+          if (override_text == override_text_.end() || parent == nullptr) fail();
+          parent->insert_or_assign(leaf, override_text->second);
         }
         if (!key->choices.empty()) {
           const std::string value = find_node(tree_->table, path)->as_string()->get();

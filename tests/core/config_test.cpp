@@ -113,9 +113,14 @@ TEST(ConfigTest, NonFiniteNumbersAreRejected) {
   EXPECT_EQ(config_error("[evolution]\nsigma = nan\n[output]\nrun_file='r'\n"),
             "run.toml: key 'evolution.sigma' must be a finite number, got nan");
   EXPECT_EQ(config_error("[output]\nrun_file='r'\n", {"evolution.sigma=-inf"}),
-            "run.toml: key 'evolution.sigma' must be a finite number, got infinity");
+            "--set evolution.sigma=-inf: key 'evolution.sigma' must be a finite number, got infinity");
   EXPECT_EQ(config_error("[evolution]\nmean = [1.0, inf]\n[output]\nrun_file='r'\n"),
             "run.toml: key 'evolution.mean' must be an array of numbers, got array");
+}
+
+TEST(ConfigTest, BadOverridesAreNamedAsWritten) {
+  EXPECT_EQ(config_error("[output]\nrun_file='r'\n", {"evolution.population=1e30"}),
+            "--set evolution.population=1e30: key 'evolution.population' must be an integer, got floating-point");
 }
 
 TEST(ConfigTest, SyntaxErrorsNameLineAndColumn) {
