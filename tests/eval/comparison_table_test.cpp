@@ -80,8 +80,9 @@ TEST(ComparisonTable, CsvSchema) {
   int count = 1;
   while (std::getline(csv, line)) {
     ++count;
-    if (count == 4)
+    if (count == 4) {
       EXPECT_EQ(line.rfind("h2o,\"h2o:heavy=4,recent=4,interval=128\",passkey,4,50.0000,", 0), 0u) << line;
+    }
   }
   EXPECT_EQ(count, 6);
   std::istringstream differences(differences_csv(rows));
