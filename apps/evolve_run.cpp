@@ -11,6 +11,7 @@
 #include "cluster/mpi_executor.h"
 #include "cluster/mpi_session.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/logging.h"
 #include "objectives/objective_factory.h"
 #include "search/evolution.h"
@@ -39,6 +40,7 @@ struct StartingPoint {
 StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& options) {
   if (options.resume.empty()) {
     auto config = search::evolve_config(load_config(globals, objectives::run_schema(), true));
+    core::check_output_file(config.run.output, "run.output");
     if (std::filesystem::exists(config.run.output) && !options.overwrite) {
       throw InputError("run.output '" + config.run.output + "' exists: continue it with --resume " + config.run.output +
                        ", pass --overwrite, or choose another run.output");
@@ -51,6 +53,7 @@ StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& 
   }
   std::filesystem::path used;
   auto checkpoint = search::load_run_or_previous(options.resume, &used);
+  core::check_output_file(options.resume, "--resume");
   auto config = core::Config::parse(checkpoint.config_text, used.string() + ":/config");
   for (const auto& assignment : globals.overrides) {
     if (!changeable_on_resume(assignment)) {

@@ -49,6 +49,20 @@ std::string read_text_file(const fs::path& path) {
   return content.str();
 }
 
+void check_output_file(const fs::path& path, const std::string& what) {
+  std::error_code ignored;
+  const std::string named = what + " " + path.string();
+  if (path.empty()) throw InputError(what + ": no file named");
+  if (fs::is_directory(path, ignored)) throw InputError(named + " is a folder; name a file inside it");
+  const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (!fs::exists(folder, ignored)) throw InputError(named + ": the folder " + folder.string() + " does not exist");
+  if (!fs::is_directory(folder, ignored)) throw InputError(named + ": " + folder.string() + " is not a folder");
+  // The file is written next to itself first (atomic replacement), so the folder must be writable.
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    throw InputError(named + ": cannot write in " + folder.string() + " (" + errno_text() + ")");
+  }
+}
+
 FileDescriptor::FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
 
 FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {

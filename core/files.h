@@ -65,6 +65,11 @@ void write_file_atomically(const std::filesystem::path& path,
 // write_file_atomically for in-memory content.
 void write_text_file_atomically(const std::filesystem::path& path, const std::string& content);
 
+// Checks, before any long work, that `path` can be written as a file: it is not a folder, its
+// folder exists and is writable. InputError naming `what` (e.g. "--out", "run.output") and
+// the path otherwise. An existing file is not an error here; callers decide about overwriting.
+void check_output_file(const std::filesystem::path& path, const std::string& what);
+
 // Flushes a file's content to stable storage.
 void fsync_path(const std::filesystem::path& path);
 

@@ -381,6 +381,10 @@ NammObjective::NammObjective(NammObjectiveSettings settings, ObjectiveRole role,
   impl_->role = role;
   impl_->policy = make_namm(impl_->settings.policy);
   const std::filesystem::path folder = impl_->settings.backbone;
+  if (!std::filesystem::is_directory(folder)) {
+    throw ConfigError("objective.namm.backbone: '" + folder.string() +
+                      "' is not a folder; name a checkpoint folder (config.json, *.safetensors, tokenizer.json)");
+  }
   impl_->tokenizer.emplace(model::Tokenizer::load(folder / "tokenizer.json"));
   // The coordinator needs only the pool sizes, but building the pools on rank 0 too checks
   // every data file and synthetic length before any worker loads a model.

@@ -40,6 +40,7 @@ core::Json result_json(const eval::SampleResult& result) {
 }
 
 int run_eval(const EvalOptions& options) {
+  core::check_output_file(options.out, "--out");
   const auto registry = load_task_registry(options.inputs);
   // The policy spec and every data file are checked before the model loads, so bad input
   // fails fast.

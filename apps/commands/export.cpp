@@ -6,6 +6,7 @@
 
 #include "apps/commands/commands.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "memory/namm_file.h"
 #include "objectives/namm_objective.h"
 #include "objectives/objective_factory.h"
@@ -41,6 +42,7 @@ int run_export(const ExportOptions& options) {
   const auto config = objectives::parse_run_config(run.config_text, used.string() + ":/config");
   const auto& genome = options.which == "best" ? run.best_genome : run.mean_genome;
   check_output_extension(options.out, config.objective_kind == "titans");
+  core::check_output_file(options.out, "--out");
   if (config.objective_kind == "titans") {
     objectives::save_titans_params(options.out, run.config_text, genome);
     std::printf("exported the %s Titans gates after %zu generations (%lld values) -> %s\n", options.which.c_str(),

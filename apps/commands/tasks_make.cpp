@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "apps/commands/commands.h"
+#include "core/files.h"
 #include "core/text.h"
 #include "model/tokenizer.h"
 #include "tasks/synthetic/generators.h"
@@ -24,6 +25,7 @@ struct MakeOptions {
 };
 
 int make_samples(const MakeOptions& options) {
+  core::check_output_file(options.out, "--out");
   const auto tokenizer = model::Tokenizer::load(options.tokenizer);
   tasks::SyntheticOptions synthetic;
   synthetic.task = options.task;

@@ -25,3 +25,23 @@ expect_error "text.h5" "$evomem" evolve --resume "$work/text.h5"
 "$PYTHON" -c "import h5py; h5py.File('$work/other.h5', 'w').attrs['format'] = 'something'"
 expect_error "not an evomem run file" "$evomem" export --run "$work/other.h5" --out "$work/namm.safetensors"
 expect_error "missing.h5" "$evomem" evolve --resume "$work/missing.h5"
+
+# Outputs checked before the first generation: a folder, a missing folder, a file as folder.
+mkdir -p "$work/folder.h5"
+expect_error "run.output $work/folder.h5 is a folder" "$evomem" evolve --config "$work/run.toml" \
+  --set "run.output=\"$work/folder.h5\""
+expect_error "the folder $work/nowhere does not exist" "$evomem" evolve --config "$work/run.toml" \
+  --set "run.output=\"$work/nowhere/run.h5\""
+expect_error "is not a folder" "$evomem" evolve --config "$work/run.toml" --set "run.output=\"$work/run.toml/run.h5\""
+[[ ! -e "$work/nowhere" ]] || fail "evolve created $work/nowhere"
+# A NAMM run names a missing backbone folder as such (not as a missing tokenizer.json).
+expect_error "objective.namm.backbone: '$work/no-model' is not a folder" "$evomem" evolve --config "$work/run.toml" \
+  --set 'objective.kind="namm"' --set "objective.namm.backbone=\"$work/no-model\"" \
+  --set objective.namm.tasks.synth_passkey.length=512 --set "run.output=\"$work/namm.h5\""
+[[ ! -e "$work/namm.h5" ]] || fail "evolve wrote a run file for a missing backbone"
+# eval and export check --out before any sample or file is read.
+expect_error "--out $work is a folder" "$evomem" eval --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" \
+  --tasks "synth_passkey=$work/none.jsonl" --out "$work"
+expect_error "--out $work/nowhere/r.jsonl: the folder $work/nowhere does not exist" "$evomem" eval \
+  --backbone "$EVOMEM_SOURCE_DIR/models/evomem-tiny" --tasks "synth_passkey=$work/none.jsonl" \
+  --out "$work/nowhere/r.jsonl"
