@@ -1,5 +1,7 @@
 // `evomem generate`: greedy generation from a checkpoint folder, one JSON line per prompt.
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include "core/files.h"
 #include "core/json_file.h"
 #include "model/backbone.h"
+#include "model/config.h"
 #include "model/generation.h"
 #include "model/tokenizer.h"
 
@@ -29,6 +32,22 @@ struct GenerateOptions {
   std::vector<std::int64_t> stop_ids;
   LoadFlags load;
 };
+
+// The longest prompt plus the answer must stay within the positions the model was built for:
+// checked before the model loads, so an absurd --max-new-tokens fails at once.
+void check_positions(const GenerateOptions& o, const std::vector<std::vector<std::int64_t>>& prompts) {
+  if (o.max_new_tokens < 0) throw InputError("--max-new-tokens must not be negative");
+  std::size_t longest = 0;
+  for (const auto& prompt : prompts) longest = std::max(longest, prompt.size());
+  const auto limit = model::load_config(std::filesystem::path(o.backbone) / "config.json").max_position_embeddings;
+  const auto prompt_tokens = static_cast<std::int64_t>(longest);
+  if (prompt_tokens + o.max_new_tokens > limit) {
+    throw InputError("--max-new-tokens " + std::to_string(o.max_new_tokens) + ": the prompt (" +
+                     std::to_string(prompt_tokens) + " tokens) and the answer would pass the model's " +
+                     "max_position_embeddings (" + std::to_string(limit) + ", config.json); ask for at most " +
+                     std::to_string(std::max<std::int64_t>(limit - prompt_tokens, 0)));
+  }
+}
 
 int run_generate(const GenerateOptions& o) {
   if (o.prompt_file.empty() == o.tokens_file.empty()) {
@@ -57,6 +76,7 @@ int run_generate(const GenerateOptions& o) {
   } else {
     prompts.push_back(read_tokens_file(o.tokens_file));
   }
+  check_positions(o, prompts);
   model::Backbone backbone = model::Backbone::load(o.backbone, load_options(o.load));
   model::GenerationOptions options;
   options.max_new_tokens = o.max_new_tokens;

@@ -74,6 +74,8 @@ fi
 echo "[5, 999]" > "$work/bad_tokens.json"
 expect_error "outside the vocabulary" "$evomem" backbone logits --backbone "$work/f32" --tokens-file "$work/bad_tokens.json"
 expect_error "no tokenizer.json" "$evomem" generate --backbone "$work/f32" --prompt-file "$work/tokens.txt" --max-new-tokens 2
+expect_error "would pass the model's max_position_embeddings" "$evomem" generate --backbone "$work/f32" \
+  --tokens-file "$work/tokens.json" --max-new-tokens 10000000000
 sed 's/"hidden_size": 64/"hidden_size": "64"/' "$work/config.json" > "$work/f32/config.json"
 expect_error "hidden_size" "$evomem" backbone info "$work/f32"
 expect_error "dtype 'int4'" "$evomem" backbone logits --backbone "$work/sharded" --tokens-file "$work/tokens.json" --dtype int4
