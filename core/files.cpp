@@ -63,6 +63,22 @@ void check_output_file(const fs::path& path, const std::string& what) {
   }
 }
 
+void check_output_folder(const fs::path& out, const std::string& what, const std::string& marker, bool replace) {
+  const std::string named = what + " " + out.string();
+  if (fs::exists(out)) {
+    if (!fs::is_directory(out)) throw InputError(named + " exists and is not a folder");
+    if (fs::directory_iterator(out) != fs::directory_iterator()) {
+      if (!fs::exists(out / marker)) throw InputError(named + " holds other files; give a new or empty folder");
+      if (!replace) throw InputError(named + " is not empty; give a new folder or --overwrite to replace it");
+    }
+  }
+  fs::path existing = fs::absolute(out);
+  while (!fs::exists(existing)) existing = existing.parent_path();
+  if (!fs::is_directory(existing) || ::access(existing.c_str(), W_OK | X_OK) != 0) {
+    throw InputError(named + ": cannot write in " + existing.string());
+  }
+}
+
 FileDescriptor::FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
 
 FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {

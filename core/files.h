@@ -70,6 +70,13 @@ void write_text_file_atomically(const std::filesystem::path& path, const std::st
 // the path otherwise. An existing file is not an error here; callers decide about overwriting.
 void check_output_file(const std::filesystem::path& path, const std::string& what);
 
+// Checks, before any long work, that folder `out` (named by option `what`) can receive a
+// command's outputs: it is new, with a writable nearest existing ancestor, or empty, or an
+// earlier output of the same command (it holds `marker`), which is replaced only when
+// `replace` is true. InputError otherwise.
+void check_output_folder(const std::filesystem::path& out, const std::string& what, const std::string& marker,
+                         bool replace);
+
 // Flushes a file's content to stable storage.
 void fsync_path(const std::filesystem::path& path);
 

@@ -43,6 +43,13 @@ std::string streaming_spec(const std::string& budget) {
   return "streaming:sinks=" + std::to_string(sinks) + ",window=" + std::to_string(tokens - sinks);
 }
 
+// Samples in the first `per_task` samples of each task (0: all).
+std::size_t samples_in(const std::vector<TaskRun>& runs, std::size_t per_task) {
+  std::size_t total = 0;
+  for (const auto& run : runs) total += per_task == 0 ? run.samples.size() : std::min(per_task, run.samples.size());
+  return total;
+}
+
 }  // namespace
 
 const std::vector<std::string>& comparison_baselines() {
@@ -90,68 +97,55 @@ std::string policy_at_budget(const std::string& policy_spec, const std::string& 
   return spec + "selection=topk,budget=" + budget + interval_key(interval);
 }
 
-void validate_comparison(const ComparisonOptions& options) {
-  const auto policy = memory::make_policy(options.policy);
-  const std::int64_t interval = policy->update_interval();
-  for (const auto& name : options.baselines) memory::make_policy(baseline_spec(name, "64", interval, options.layers));
-  for (const double budget : options.budgets) {
+Comparison::Comparison(ComparisonOptions options) : options_(std::move(options)) {
+  if (!(options_.tolerance > 0.0 && options_.tolerance < 1.0)) {
+    throw InputError("the matching tolerance must lie in (0, 1), got " + std::to_string(options_.tolerance));
+  }
+  interval_ = memory::make_policy(options_.policy)->update_interval();
+  for (const auto& name : options_.baselines)
+    memory::make_policy(baseline_spec(name, "64", interval_, options_.layers));
+  for (const double budget : options_.budgets) {
     if (!(budget > 0.0 && budget < 1.0)) {
       throw InputError("--budgets: " + std::to_string(budget) + " is not a ratio of the tokens in (0, 1)");
     }
     memory::make_policy(
-        policy_at_budget(options.policy, memory::Budget{true, budget}.to_string(), interval, options.layers));
+        policy_at_budget(options_.policy, memory::Budget{true, budget}.to_string(), interval_, options_.layers));
   }
-  if (!(options.tolerance > 0.0 && options.tolerance < 1.0)) {
-    throw InputError("the matching tolerance must lie in (0, 1), got " + std::to_string(options.tolerance));
-  }
-}
-
-Comparison::Comparison(Runner& runner, const std::vector<TaskRun>& runs, ComparisonOptions options)
-    : runner_(runner), runs_(runs), options_(std::move(options)) {
-  validate_comparison(options_);
-  interval_ = memory::make_policy(options_.policy)->update_interval();
-  total_samples_ = samples_in(0);
-  probe_total_ = samples_in(options_.probe_samples);
   policy_name_ = memory::parse_policy_spec(options_.policy).name;
   const auto& baselines = options_.baselines;
   also_baseline_ = std::find(baselines.begin(), baselines.end(), policy_name_) != baselines.end();
 }
 
-std::size_t Comparison::samples_in(std::size_t per_task) const {
-  std::size_t total = 0;
-  for (const auto& run : runs_) total += per_task == 0 ? run.samples.size() : std::min(per_task, run.samples.size());
-  return total;
-}
-
-std::int64_t Comparison::planned_samples() const {
-  std::size_t planned = total_samples_;  // the policy under test
+std::int64_t Comparison::planned_samples(const std::vector<TaskRun>& runs) const {
+  const std::size_t total = samples_in(runs, 0);
+  std::size_t planned = total;  // the policy under test
   std::size_t searched = 0;
   for (const auto& name : options_.baselines) {
     if (name == "full") {
-      planned += total_samples_;
+      planned += total;
     } else {
       ++searched;
-      planned += kEstimatedProbes * probe_total_ + total_samples_;
+      planned += kEstimatedProbes * samples_in(runs, options_.probe_samples) + total;
     }
   }
-  planned += options_.budgets.size() * (searched + (also_baseline_ ? 0 : 1)) * total_samples_;
+  planned += options_.budgets.size() * (searched + (also_baseline_ ? 0 : 1)) * total;
   return static_cast<std::int64_t>(planned);
 }
 
-std::vector<SampleOutcome> Comparison::evaluate(const std::string& spec, std::size_t per_task,
-                                                core::Progress& progress) {
+PolicyRun Comparison::evaluate(const std::string& spec, std::size_t per_task, core::Progress& progress) {
   const auto policy = memory::make_policy(spec);
-  std::vector<SampleOutcome> outcomes;
-  for (const auto& run : runs_) {
+  PolicyRun evaluated;
+  evaluated.spec = policy->spec();
+  for (const auto& run : *runs_) {
     const std::size_t count = per_task == 0 ? run.samples.size() : std::min(per_task, run.samples.size());
     for (std::size_t i = 0; i < count; ++i) {
-      const SampleResult result = runner_.run(*run.task, run.samples[i], policy.get());
-      outcomes.push_back({result.task, result.id, result.prediction, result.score, retained_fraction(result),
-                          result.tokens_seen, result.new_tokens});
+      const SampleResult result = runner_->run(*run.task, run.samples[i], policy.get());
+      evaluated.outcomes.push_back({result.task, result.id, result.prediction, result.score, retained_fraction(result),
+                                    result.tokens_seen, result.new_tokens});
       progress.advance();
     }
   }
-  return outcomes;
+  return evaluated;
 }
 
 double mean_retained(const std::vector<SampleOutcome>& outcomes) {
@@ -174,16 +168,16 @@ PolicyRun Comparison::matched(const std::string& name, PolicyRun run, const Poli
     longest = std::max(longest, outcome.tokens_seen);
     mean_seen += static_cast<double>(outcome.tokens_seen) / static_cast<double>(reference.outcomes.size());
   }
-  std::map<std::int64_t, std::vector<SampleOutcome>> full_runs;
+  std::map<std::int64_t, PolicyRun> full_runs;
   std::int64_t used = 0;
   const auto measure_on = [&](std::size_t per_task) {
     return [&, per_task](std::int64_t budget) {
-      auto outcomes = evaluate(baseline_spec(name, std::to_string(budget), interval_, options_.layers), per_task,
-                               progress);
-      const double retained = mean_retained(outcomes);
-      run.search.push_back({std::to_string(budget), outcomes.size(), retained});
-      used += static_cast<std::int64_t>(outcomes.size());
-      if (per_task == 0) full_runs[budget] = std::move(outcomes);
+      PolicyRun probe = evaluate(baseline_spec(name, std::to_string(budget), interval_, options_.layers), per_task,
+                                 progress);
+      const double retained = mean_retained(probe.outcomes);
+      run.search.push_back({std::to_string(budget), probe.outcomes.size(), retained});
+      used += static_cast<std::int64_t>(probe.outcomes.size());
+      if (per_task == 0) full_runs[budget] = std::move(probe);
       return retained;
     };
   };
@@ -196,41 +190,40 @@ PolicyRun Comparison::matched(const std::string& name, PolicyRun run, const Poli
   if (probe_total_ < total_samples_) {
     search.first_guess = search_budget(measure_on(options_.probe_samples), search, what).budget;
   }
-  const std::int64_t budget = search_budget(measure_on(0), search, what).budget;
-  run.spec = memory::make_policy(baseline_spec(name, std::to_string(budget), interval_, options_.layers))->spec();
-  run.outcomes = std::move(full_runs.at(budget));
+  PolicyRun& found = full_runs.at(search_budget(measure_on(0), search, what).budget);
+  run.spec = std::move(found.spec);
+  run.outcomes = std::move(found.outcomes);
   progress.add_to_total(used - planned);
   return run;
 }
 
 PolicyRun Comparison::at_ratio(const std::string& label, const std::string& spec, const std::string& budget,
                                core::Progress& progress) {
-  PolicyRun run;
+  PolicyRun run = evaluate(spec, 0, progress);
   run.policy = label + "@" + budget;
-  run.spec = memory::make_policy(spec)->spec();
   run.setting = budget;
-  run.outcomes = evaluate(run.spec, 0, progress);
   return run;
 }
 
-std::vector<PolicyRun> Comparison::run(core::Progress& progress) {
+std::vector<PolicyRun> Comparison::run(Runner& runner, const std::vector<TaskRun>& task_runs,
+                                       core::Progress& progress) {
+  runner_ = &runner;
+  runs_ = &task_runs;
+  total_samples_ = samples_in(task_runs, 0);
+  probe_total_ = samples_in(task_runs, options_.probe_samples);
   std::vector<PolicyRun> runs;
-  PolicyRun reference;
+  PolicyRun reference = evaluate(options_.policy, 0, progress);
   // A baseline under test leaves its name to the matched run of the same baseline.
   reference.policy = also_baseline_ ? policy_name_ + " (under test)" : policy_name_;
-  reference.spec = memory::make_policy(options_.policy)->spec();
   reference.setting = "under test";
-  reference.outcomes = evaluate(options_.policy, 0, progress);
   runs.push_back(reference);
   std::vector<std::string> searched;
   const auto planned_search = static_cast<std::int64_t>(kEstimatedProbes * probe_total_ + total_samples_);
   for (const auto& baseline : options_.baselines) {
     if (baseline == "full") {
-      PolicyRun full;
+      PolicyRun full = evaluate(baseline_spec("full", "1", interval_, options_.layers), 0, progress);
       full.policy = "full";
-      full.spec = baseline_spec("full", "1", interval_, options_.layers);
       full.setting = "full";
-      full.outcomes = evaluate(full.spec, 0, progress);
       runs.push_back(std::move(full));
     } else {
       PolicyRun run;

@@ -69,40 +69,39 @@ struct ComparisonOptions {
   std::int64_t layers = 0;             // the backbone's layer count (PyramidKV's schedule)
 };
 
-// Checks options and builds every spec once (unknown baseline, bad budget or spec: one
-// InputError/ConfigError) so that bad input fails before any sample runs.
-void validate_comparison(const ComparisonOptions& options);
-
 class Comparison {
  public:
-  // The runner and the task runs must outlive the comparison.
-  Comparison(Runner& runner, const std::vector<TaskRun>& runs, ComparisonOptions options);
+  // Checks the options and builds every spec once (unknown baseline, bad budget or spec: one
+  // InputError/ConfigError), so that bad input fails before the model loads.
+  explicit Comparison(ComparisonOptions options);
 
-  // Samples the comparison expects to run (search probes estimated at three per baseline;
-  // run() corrects `progress`'s total after each search).
-  std::int64_t planned_samples() const;
-  // Runs everything, advancing `progress` once per sample: the policy under test, then each
-  // baseline (the full cache once, the others at the matched budget), then the fixed budgets.
-  std::vector<PolicyRun> run(core::Progress& progress);
+  // Samples a comparison on `runs` is expected to run (search probes estimated at three per
+  // baseline; run() corrects the progress total after each search).
+  std::int64_t planned_samples(const std::vector<TaskRun>& runs) const;
+  // Runs everything on `runs` with `runner`, advancing `progress` once per sample: the policy
+  // under test, then each baseline (the full cache once, the others at the matched budget),
+  // then the fixed budgets.
+  std::vector<PolicyRun> run(Runner& runner, const std::vector<TaskRun>& runs, core::Progress& progress);
 
  private:
-  std::vector<SampleOutcome> evaluate(const std::string& spec, std::size_t per_task, core::Progress& progress);
+  // `spec` built once, run on the first `per_task` samples of each task (0: all).
+  PolicyRun evaluate(const std::string& spec, std::size_t per_task, core::Progress& progress);
   // `run` (label and setting filled) with baseline `name` at the budget matching `reference`.
   PolicyRun matched(const std::string& name, PolicyRun run, const PolicyRun& reference, std::int64_t planned,
                     core::Progress& progress);
   // `spec` at a fixed ratio budget, labelled `label@budget`.
   PolicyRun at_ratio(const std::string& label, const std::string& spec, const std::string& budget,
                      core::Progress& progress);
-  std::size_t samples_in(std::size_t per_task) const;
 
-  Runner& runner_;
-  const std::vector<TaskRun>& runs_;
   ComparisonOptions options_;
-  std::int64_t interval_ = 0;
-  std::size_t total_samples_ = 0;
-  std::size_t probe_total_ = 0;
+  std::int64_t interval_ = 0;   // the policy under test's, given to every baseline
   std::string policy_name_;     // the policy under test's name ("namm")
   bool also_baseline_ = false;  // it is also one of the baselines
+  // Set by run() for its duration.
+  Runner* runner_ = nullptr;
+  const std::vector<TaskRun>* runs_ = nullptr;
+  std::size_t total_samples_ = 0;
+  std::size_t probe_total_ = 0;
 };
 
 // Mean retained fraction of outcomes.

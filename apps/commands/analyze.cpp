@@ -61,21 +61,11 @@ std::string command_line(const AnalyzeOptions& options) {
   return line;
 }
 
-// The output folder may exist only as an empty folder or as an earlier analysis (which
-// the new files replace one by one, each atomically).
-void check_output_folder(const std::filesystem::path& out) {
-  if (!std::filesystem::exists(out)) return;
-  if (!std::filesystem::is_directory(out)) throw InputError("--out " + out.string() + " exists and is not a folder");
-  const bool empty = std::filesystem::directory_iterator(out) == std::filesystem::directory_iterator();
-  if (!empty && !std::filesystem::exists(out / "retention.h5")) {
-    throw InputError("--out " + out.string() + " holds other files; give a new or empty folder");
-  }
-}
-
 int run_analyze(const AnalyzeOptions& options) {
   if (options.bins < 2 || options.bins > 1024) throw InputError("--bins must be 2..1024");
   const std::filesystem::path out(options.out);
-  check_output_folder(out);
+  // An earlier analysis is replaced file by file, each atomically.
+  core::check_output_folder(out, "--out", "retention.h5", true);
   // Everything that can be wrong with the input is found before the model loads.
   std::vector<std::unique_ptr<memory::Policy>> policies;
   policies.push_back(memory::make_policy(options.policy));

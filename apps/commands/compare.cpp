@@ -4,10 +4,9 @@
 // (eval/comparison.h). comparison.csv, differences.csv, comparison.md, samples.jsonl,
 // budget_search.csv, pareto.svg and the samples of generated tasks go to --out.
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -60,26 +59,6 @@ std::vector<double> parse_budgets(const std::string& text) {
     budgets.push_back(value);
   }
   return budgets;
-}
-
-// The folder may be new, empty, or an earlier comparison when --overwrite is given; its
-// nearest existing ancestor must be writable, so that a long run never fails at the end.
-void check_output_folder(const std::filesystem::path& out, bool overwrite) {
-  if (std::filesystem::exists(out)) {
-    if (!std::filesystem::is_directory(out)) throw InputError("--out " + out.string() + " exists and is not a folder");
-    const bool empty = std::filesystem::directory_iterator(out) == std::filesystem::directory_iterator();
-    if (!empty && !overwrite) {
-      throw InputError("--out " + out.string() + " is not empty; give a new folder or --overwrite to replace it");
-    }
-    if (!empty && !std::filesystem::exists(out / "comparison.csv")) {
-      throw InputError("--out " + out.string() + " holds files other than a comparison; give a new or empty folder");
-    }
-  }
-  std::filesystem::path existing = std::filesystem::absolute(out);
-  while (!std::filesystem::exists(existing)) existing = existing.parent_path();
-  if (!std::filesystem::is_directory(existing) || ::access(existing.c_str(), W_OK | X_OK) != 0) {
-    throw InputError("--out " + out.string() + ": cannot write in " + existing.string());
-  }
 }
 
 // Synthetic tasks named without a file are generated here (--synthetic-length and
@@ -151,7 +130,7 @@ std::vector<std::string> header_lines(const CompareOptions& options, const std::
 int run_compare(CompareOptions options) {
   // Every input is checked before the model loads.
   const std::filesystem::path out(options.out);
-  check_output_folder(out, options.overwrite);
+  core::check_output_folder(out, "--out", "comparison.csv", options.overwrite);
   eval::ComparisonOptions comparison;
   comparison.policy = options.policy;
   comparison.baselines = core::split(options.baselines);
@@ -161,7 +140,7 @@ int run_compare(CompareOptions options) {
   comparison.tolerance = options.tolerance_points / 100.0;
   comparison.layers =
       model::load_config(std::filesystem::path(options.inputs.backbone) / "config.json").num_hidden_layers;
-  eval::validate_comparison(comparison);
+  eval::Comparison experiment(comparison);
   if (options.resamples < 100) throw InputError("--bootstrap-resamples must be at least 100");
   auto registry = load_task_registry(options.inputs);
   GeneratedTasks generated;
@@ -175,11 +154,10 @@ int run_compare(CompareOptions options) {
   auto loaded = load_backbone(options.inputs);
   eval::RunnerOptions runner_settings = runner_options(options.inputs);
   eval::Runner runner(loaded.backbone, loaded.tokenizer, runner_settings);
-  eval::Comparison experiment(runner, runs, comparison);
   core::Progress::Options progress_options;
   progress_options.unit = "samples";
-  core::Progress progress("compare", experiment.planned_samples(), progress_options);
-  const auto policy_runs = experiment.run(progress);
+  core::Progress progress("compare", experiment.planned_samples(runs), progress_options);
+  const auto policy_runs = experiment.run(runner, runs, progress);
   progress.finish();
 
   metrics::BootstrapOptions bootstrap;
