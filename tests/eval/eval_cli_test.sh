@@ -12,13 +12,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_support.sh"
 
-cat > "$work/config.json" <<'JSON'
-{"architectures": ["LlamaForCausalLM"], "vocab_size": 21, "hidden_size": 64, "intermediate_size": 96,
- "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "bos_token_id": 1,
- "eos_token_id": 2, "rope_theta": 500000.0}
-JSON
-"$evomem" --quiet backbone random --config "$work/config.json" --out "$work/model" --seed 3
-cp "$source_dir/tests/model/data/tokenizer_tiny_metaspace.json" "$work/model/tokenizer.json"
+tiny_checkpoint "$evomem" "$source_dir" "$work/model"
 
 "$evomem" --quiet eval --backbone "$work/model" --tasks qasper,trec,passkey --data "$fixtures" \
   --context-window 200 --out "$work/results.jsonl" > "$work/table.txt"

@@ -36,13 +36,7 @@ grep -q "^10 tensors, 4172 values" "$work/inspect.txt" || fail "inspect: $(cat "
 
 # evomem reads it as a NAMM (configuration, genome and statistics validated by load_namm) and
 # runs it: a random backbone, one passkey prompt, interval 32 so that the NAMM evicts.
-cat > "$work/config.json" <<'JSON'
-{"architectures": ["LlamaForCausalLM"], "vocab_size": 21, "hidden_size": 64, "intermediate_size": 96,
- "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "bos_token_id": 1,
- "eos_token_id": 2, "rope_theta": 500000.0}
-JSON
-"$evomem" --quiet backbone random --config "$work/config.json" --out "$work/model" --seed 3
-cp "$source_dir/tests/model/data/tokenizer_tiny_metaspace.json" "$work/model/tokenizer.json"
+tiny_checkpoint "$evomem" "$source_dir" "$work/model"
 "$evomem" --quiet eval --backbone "$work/model" --tasks passkey --data "$source_dir/tests/tasks/data/fixtures" \
   --samples 1 --context-window 200 --chunk-size 32 --policy "namm:weights=$work/namm.safetensors,interval=32" \
   --out "$work/results.jsonl" > /dev/null
