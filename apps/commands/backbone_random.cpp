@@ -23,7 +23,7 @@ struct RandomOptions {
 };
 
 // A folder that already holds weights (a trained checkpoint, say) is replaced only when asked.
-void check_output_folder(const std::filesystem::path& out, bool overwrite) {
+void check_no_weights(const std::filesystem::path& out, bool overwrite) {
   if (!std::filesystem::exists(out)) return;
   if (!std::filesystem::is_directory(out)) throw InputError("--out " + out.string() + " exists and is not a folder");
   if (overwrite) return;
@@ -36,7 +36,7 @@ void check_output_folder(const std::filesystem::path& out, bool overwrite) {
 }
 
 int run_random(const RandomOptions& random_options) {
-  check_output_folder(random_options.out, random_options.overwrite);
+  check_no_weights(random_options.out, random_options.overwrite);
   const model::LlamaConfig config = model::load_config(random_options.config);
   model::RandomCheckpointOptions options;
   options.seed = random_options.seed;
