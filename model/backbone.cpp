@@ -26,7 +26,7 @@ void Backbone::reset(std::int64_t batch_size) {
   if (batch_size <= 0) throw InputError("batch size must be positive, got " + std::to_string(batch_size));
   cache_ = KvCache(config_, batch_size, device_, dtype());
   pending_rows_.assign(static_cast<std::size_t>(config_.num_hidden_layers), AttentionRowBuffer());
-  next_positions_ = at::zeros({batch_size}, at::TensorOptions().dtype(at::kLong).device(device_));
+  next_positions_ = at::zeros({batch_size}, at::TensorOptions().dtype(at::kLong));
   tokens_seen_ = 0;
 }
 
@@ -54,15 +54,24 @@ at::Tensor Backbone::prefill(const at::Tensor& tokens, const PrefillOptions& opt
 
   std::vector<at::Tensor> logits;
   at::Tensor last_logits;
+  at::Tensor rows_tokens = tokens;
+  at::Tensor rows_valid = options.token_valid;
   std::int64_t start = 0;
   while (start < total) {
     std::int64_t count = std::min(chunk, total - start);
     // Update points must fall on step ends, so a chunk never crosses one.
     if (interval > 0) count = std::min(count, interval - tokens_seen_ % interval);
-    const at::Tensor step_tokens = tokens.narrow(1, start, count);
-    const at::Tensor step_valid = options.token_valid.defined() ? options.token_valid.narrow(1, start, count)
-                                                                : at::Tensor();
+    const at::Tensor step_tokens = rows_tokens.narrow(1, start, count);
+    const at::Tensor step_valid = rows_valid.defined() ? rows_valid.narrow(1, start, count) : at::Tensor();
     at::Tensor step_logits = forward_step(step_tokens, step_valid, options.observer, options.all_logits);
+    if (step_logits.size(0) != rows_tokens.size(0)) {
+      // The observer branched the sequences: the rest of the prompt (and the logits so far)
+      // belong to every copy.
+      const std::int64_t times = step_logits.size(0) / rows_tokens.size(0);
+      rows_tokens = rows_tokens.repeat_interleave(times, 0);
+      if (rows_valid.defined()) rows_valid = rows_valid.repeat_interleave(times, 0);
+      for (at::Tensor& earlier : logits) earlier = earlier.repeat_interleave(times, 0);
+    }
     if (options.all_logits) {
       logits.push_back(step_logits);
     } else {
@@ -85,30 +94,38 @@ at::Tensor Backbone::decode_step(const at::Tensor& tokens, AttentionObserver* ob
 }
 
 Backbone::StepTokens Backbone::step_tokens(const at::Tensor& tokens_in, const at::Tensor& token_valid_in) {
-  StepTokens step;
-  step.tokens = tokens_in.to(device_, at::kLong);
-  const std::int64_t count = step.tokens.size(1);
-  const std::int64_t min_id = step.tokens.min().item<std::int64_t>();
-  const std::int64_t max_id = step.tokens.max().item<std::int64_t>();
+  // Ids, validity and positions are worked out on the host (the tokens come from there), so
+  // a step needs no device-to-host read; only the results are copied to the device.
+  const at::Tensor tokens = tokens_in.to(at::kCPU, at::kLong);
+  const std::int64_t count = tokens.size(1);
+  const std::int64_t min_id = tokens.min().item<std::int64_t>();
+  const std::int64_t max_id = tokens.max().item<std::int64_t>();
   if (min_id < 0 || max_id >= config_.vocab_size) {
     throw InputError("token id " + std::to_string(min_id < 0 ? min_id : max_id) + " is outside the vocabulary (size " +
                      std::to_string(config_.vocab_size) + ")");
   }
-  if (token_valid_in.defined()) step.token_valid = token_valid_in.to(device_, at::kBool);
-  if (step.token_valid.defined() && step.token_valid.all().item<bool>()) step.token_valid = at::Tensor();
+  at::Tensor token_valid = token_valid_in.defined() ? token_valid_in.to(at::kCPU, at::kBool) : at::Tensor();
+  if (token_valid.defined() && token_valid.all().item<bool>()) token_valid = at::Tensor();
 
   // Positions count real tokens only, so a left-padded prompt starts at position 0.
-  if (step.token_valid.defined()) {
-    const at::Tensor steps = step.token_valid.to(at::kLong).cumsum(1);
-    step.positions = (next_positions_.unsqueeze(1) + steps - 1).clamp_min(0);
-    step.query_positions = step.positions.masked_fill(at::logical_not(step.token_valid), -1);
+  at::Tensor positions;
+  at::Tensor query_positions;
+  if (token_valid.defined()) {
+    const at::Tensor steps = token_valid.to(at::kLong).cumsum(1);
+    positions = (next_positions_.unsqueeze(1) + steps - 1).clamp_min(0);
+    query_positions = positions.masked_fill(at::logical_not(token_valid), -1);
     next_positions_ = next_positions_ + steps.select(1, count - 1);
   } else {
-    step.positions = next_positions_.unsqueeze(1) +
-                     at::arange(count, at::TensorOptions().dtype(at::kLong).device(device_));
-    step.query_positions = step.positions;
+    positions = next_positions_.unsqueeze(1) + at::arange(count, at::kLong);
+    query_positions = positions;
     next_positions_ = next_positions_ + count;
   }
+  StepTokens step;
+  step.sequence_length = positions.max().item<std::int64_t>() + 1;
+  step.tokens = tokens.to(device_);
+  if (token_valid.defined()) step.token_valid = token_valid.to(device_);
+  step.positions = positions.to(device_);
+  step.query_positions = query_positions.to(device_);
   return step;
 }
 
@@ -139,12 +156,23 @@ void Backbone::observe_and_evict(std::int64_t layer, const at::Tensor& group_pro
   observation.valid = cache_.valid(layer);
   const std::optional<at::Tensor> keep = observer.on_update(observation);
   if (!keep) return;
-  if (keep->sizes().vec() != std::vector<std::int64_t>{batch, kv_heads, n_slots} || keep->scalar_type() != at::kBool) {
+  if (keep->dim() != 3 || keep->size(1) != kv_heads || keep->size(2) != n_slots || keep->size(0) < batch ||
+      keep->scalar_type() != at::kBool) {
     throw InternalError("observer returned a keep mask of shape " + c10::str(keep->sizes()) + " and type " +
-                        c10::toString(keep->scalar_type()) + "; expected bool [" + std::to_string(batch) + ", " +
-                        std::to_string(kv_heads) + ", " + std::to_string(n_slots) + "]");
+                        c10::toString(keep->scalar_type()) + "; expected bool [" + std::to_string(batch) +
+                        " (or a multiple), " + std::to_string(kv_heads) + ", " + std::to_string(n_slots) + "]");
   }
-  cache_.evict(layer, *keep);
+  if (keep->size(0) != batch) {
+    // The observer branches every sequence into keep->size(0) / batch rows: the cache rows
+    // computed once so far are repeated, then each copy evicts on its own.
+    if (keep->size(0) % batch != 0) {
+      throw InternalError("observer returned a keep mask for " + std::to_string(keep->size(0)) +
+                          " rows, not a multiple of the batch of " + std::to_string(batch));
+    }
+    cache_.repeat_rows(layer, keep->size(0) / batch);
+  }
+  // Compaction waits for the layer's next append (KvCache::compact).
+  cache_.evict(layer, *keep, /*compact=*/false);
 }
 
 at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor& token_valid_in,
@@ -152,9 +180,8 @@ at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor&
   const StepTokens step = step_tokens(tokens_in, token_valid_in);
   const std::int64_t batch = step.tokens.size(0);
   const std::int64_t count = step.tokens.size(1);
-  const std::int64_t sequence_length = step.positions.max().item<std::int64_t>() + 1;
   const c10::ScalarType dtype = this->dtype();
-  const auto [cos, sin] = rope_.cos_sin(step.positions, sequence_length, dtype);
+  const auto [cos, sin] = rope_.cos_sin(step.positions, step.sequence_length, dtype);
 
   const std::int64_t interval = observer ? observer->update_interval() : 0;
   tokens_seen_ += count;
@@ -200,7 +227,19 @@ at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor&
   }
   // Only the positions whose logits are wanted go through the (large) vocabulary projection.
   const at::Tensor selected = all_logits ? hidden : hidden.narrow(1, count - 1, 1);
-  return model::linear(rms_norm(selected, weights_.final_norm), weights_.lm_head).to(at::kFloat);
+  const at::Tensor logits = model::linear(rms_norm(selected, weights_.final_norm), weights_.lm_head).to(at::kFloat);
+  const std::int64_t rows = cache_.batch_size();
+  if (rows == batch) return logits;
+  // The observer branched the sequences at this step: every layer must have done so alike.
+  for (std::int64_t layer = 1; layer < config_.num_hidden_layers; ++layer) {
+    if (cache_.batch_size(layer) != rows) {
+      throw InternalError("observer branched layer 0 into " + std::to_string(rows) + " rows but layer " +
+                          std::to_string(layer) + " into " + std::to_string(cache_.batch_size(layer)));
+    }
+  }
+  const std::int64_t times = rows / batch;
+  next_positions_ = next_positions_.repeat_interleave(times, 0);
+  return logits.repeat_interleave(times, 0);
 }
 
 }  // namespace evomem::model

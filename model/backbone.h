@@ -5,7 +5,8 @@
 // left-padded and the padding marked invalid (token_valid), so padding never receives
 // attention and does not advance positions. Prefill runs in chunks; decode feeds one token
 // per sequence. An AttentionObserver (model/observation.h) may watch attention and evict
-// cache slots at update points.
+// cache slots at update points, and may branch each sequence into several rows there (the
+// batch then grows; see observation.h).
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
@@ -52,13 +53,15 @@ class Backbone {
   KvCache& cache() { return cache_; }
   const KvCache& cache() const { return cache_; }
   std::int64_t tokens_seen() const { return tokens_seen_; }
-  // Next position of each sequence, [batch] int64 (number of non-padding tokens so far).
+  // Next position of each sequence, [batch] int64 on the host (number of non-padding tokens
+  // so far).
   const at::Tensor& next_positions() const { return next_positions_; }
 
  private:
   // One step's tokens on the device, their validity (undefined: all valid), cache positions
   // and the positions the observer sees (-1 for padding).
   struct StepTokens {
+    std::int64_t sequence_length = 0;  // largest position of the step + 1
     at::Tensor tokens;
     at::Tensor token_valid;
     at::Tensor positions;

@@ -26,7 +26,7 @@ std::vector<GenerationResult> generate(Backbone& backbone, const std::vector<std
   if (!options.stop_strings.empty() && !options.decode) {
     throw InputError("generate: stop strings need a decode function (a tokenizer)");
   }
-  const std::int64_t batch = static_cast<std::int64_t>(prompts.size());
+  std::int64_t batch = static_cast<std::int64_t>(prompts.size());
   std::size_t longest = 0;
   for (const auto& prompt : prompts) {
     if (prompt.empty()) throw InputError("generate: empty prompt");
@@ -64,6 +64,21 @@ std::vector<GenerationResult> generate(Backbone& backbone, const std::vector<std
   std::vector<bool> finished(static_cast<std::size_t>(batch), false);
   std::int64_t active = batch;
   for (std::int64_t step = 0; step < options.max_new_tokens && active > 0; ++step) {
+    if (logits.size(0) != static_cast<std::int64_t>(results.size())) {
+      // The observer branched every sequence into several rows (observation.h): each copy
+      // carries on from what its sequence generated so far.
+      const auto times = static_cast<std::size_t>(logits.size(0)) / results.size();
+      std::vector<GenerationResult> branched_results;
+      std::vector<bool> branched_finished;
+      for (std::size_t row = 0; row < results.size(); ++row) {
+        branched_results.insert(branched_results.end(), times, results[row]);
+        branched_finished.insert(branched_finished.end(), times, finished[row]);
+      }
+      results = std::move(branched_results);
+      finished = std::move(branched_finished);
+      active *= static_cast<std::int64_t>(times);
+      batch = logits.size(0);
+    }
     const at::Tensor next = logits.argmax(-1).to(at::kCPU);
     const auto next_access = next.accessor<std::int64_t, 1>();
     for (std::int64_t row = 0; row < batch; ++row) {

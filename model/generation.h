@@ -34,6 +34,8 @@ struct GenerationResult {
 const char* stop_reason_name(GenerationResult::StopReason reason);
 
 // Generates for every prompt; the backbone is reset to a batch of prompts.size() sequences.
+// When the observer branches the sequences (observation.h), there is one result per row:
+// prompt p's copies are results p * k .. p * k + k - 1.
 std::vector<GenerationResult> generate(Backbone& backbone, const std::vector<std::vector<std::int64_t>>& prompts,
                                        const GenerationOptions& options);
 

@@ -8,6 +8,12 @@
 // RoPE, so an evicted-and-compacted cache still attends with every key's original position.
 // Compaction moves each head's valid slots to the front (order preserved) and shrinks
 // `length` to the largest per-head count; its cost is one gather per layer (docs/model.md).
+// It runs on demand: an eviction only clears validity (no host synchronisation), and the
+// layer is compacted before its next append, with one small device-to-host read.
+//
+// Rows of the batch may be repeated (`repeat_rows`): a sequence whose prefix is shared by
+// several variants (genomes, policies) is computed once and branches into one row per
+// variant; between the first and the last layer of that step the layers' batch sizes differ.
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
@@ -27,12 +33,15 @@ class KvCache {
           std::int64_t initial_capacity = 256);
 
   std::int64_t num_layers() const { return static_cast<std::int64_t>(layers_.size()); }
-  std::int64_t batch_size() const { return batch_size_; }
+  // Rows of the batch (of layer 0; every layer agrees outside a branching step).
+  std::int64_t batch_size() const { return batch_size(0); }
+  std::int64_t batch_size(std::int64_t layer) const { return layers_.at(static_cast<std::size_t>(layer)).batch; }
   std::int64_t kv_heads() const { return kv_heads_; }
 
   // Appends `n` tokens to `layer`: keys/values [batch, kv_heads, n, head_dim] (post-RoPE),
   // positions [batch, n] int64, token_valid [batch, n] bool (undefined = all valid; false for
-  // left padding). Returns the slot index of the first new token.
+  // left padding; when given, the layer is treated as holding padding). Compacts the layer
+  // first if an eviction is pending. Returns the slot index of the first new token.
   std::int64_t append(std::int64_t layer, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& positions,
                       const at::Tensor& token_valid);
 
@@ -50,11 +59,15 @@ class KvCache {
   at::Tensor valid_counts(std::int64_t layer) const;
 
   // Invalidates every slot whose entry in keep_mask [batch, kv_heads, length] (bool) is
-  // false, then compacts the layer when `compact` is set. Invalid slots stay invalid.
+  // false. Invalid slots stay invalid. The layer is compacted now when `compact` is set,
+  // otherwise before its next append (or an explicit compact()).
   void evict(std::int64_t layer, const at::Tensor& keep_mask, bool compact = true);
-  // Moves the valid slots of each head to the front (in their original order) and shrinks
-  // the layer to the largest number of valid slots of any head.
+  // If an eviction is pending: moves the valid slots of each head to the front (in their
+  // original order) and shrinks the layer to the largest number of valid slots of any head.
   void compact(std::int64_t layer);
+  // Repeats every row of `layer` `times` times in place (row r becomes rows r * times ..
+  // r * times + times - 1), so that each copy can then evict on its own.
+  void repeat_rows(std::int64_t layer, std::int64_t times);
 
   // Drops every token (capacity is kept).
   void clear();
@@ -65,13 +78,14 @@ class KvCache {
     at::Tensor values;
     at::Tensor positions;
     at::Tensor valid;
+    std::int64_t batch = 0;
     std::int64_t length = 0;
     bool all_valid = true;
+    bool compaction_pending = false;
   };
   void reserve(Layer& layer, std::int64_t needed) const;
 
   std::vector<Layer> layers_;
-  std::int64_t batch_size_ = 0;
   std::int64_t kv_heads_ = 0;
   std::int64_t head_dim_ = 0;
   std::int64_t initial_capacity_ = 0;

@@ -15,8 +15,13 @@
 //   backbone stays on its fast attention path and `attention` is undefined.
 // - The observer returns either nothing (keep everything) or a bool keep mask
 //   [batch, kv_heads, n_slots]; the cache invalidates the slots whose entry is false (padding
-//   slots stay invalid whatever the mask says) and compacts the layer. Kept keys keep their
-//   original RoPE positions.
+//   slots stay invalid whatever the mask says) and compacts the layer before its next append.
+//   Kept keys keep their original RoPE positions.
+// - Branching: the mask may cover k * batch rows instead of batch (k >= 2). The backbone then
+//   repeats each sequence's cache rows k times (row r becomes rows r * k .. r * k + k - 1)
+//   before evicting, so k variants (genomes, policies) share everything computed before this
+//   update point. Every layer of the step must branch alike; from then on the batch is
+//   k * batch (logits, observations and generation results included).
 // Tensors are on the backbone's device; the observer must not keep references to them
 // across calls (the cache reuses its storage).
 

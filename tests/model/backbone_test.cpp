@@ -216,6 +216,102 @@ TEST(Observation, EvictionKeepsOriginalPositions) {
   EXPECT_LT(backbone.cache().length(0), 34);
 }
 
+// Evicts by a rule that differs per variant; with `branches` > 1 it branches a one-row batch
+// into one row per variant at its first update.
+class VariantEvictionObserver : public AttentionObserver {
+ public:
+  VariantEvictionObserver(std::int64_t branches, std::int64_t variant) : branches_(branches), variant_(variant) {}
+  std::int64_t update_interval() const override { return 8; }
+  std::optional<at::Tensor> on_update(const AttentionObservation& observation) override {
+    const std::int64_t rows = observation.valid.size(0) == 1 ? branches_ : observation.valid.size(0);
+    at::Tensor keep = at::ones({rows, observation.valid.size(1), observation.valid.size(2)}, at::kBool);
+    for (std::int64_t row = 0; row < rows; ++row) {
+      const std::int64_t variant = branches_ > 1 ? row : variant_;
+      const at::Tensor positions = observation.positions[observation.valid.size(0) == 1 ? 0 : row];
+      const at::Tensor evicted = positions.lt(observation.tokens_seen - 3)
+                                     .logical_and_(positions.remainder(variant + 2).eq(observation.layer % 2));
+      keep[row].masked_fill_(evicted, false);
+    }
+    return keep;
+  }
+
+ private:
+  std::int64_t branches_;
+  std::int64_t variant_;
+};
+
+TEST(Observation, BranchedRowsEqualSeparateRuns) {
+  const LlamaConfig config = tiny_config(2);
+  Backbone backbone = make_backbone(config);
+  const auto tokens = random_tokens(26, config.vocab_size, 5);
+  const std::vector<std::int64_t> prompt(tokens.begin(), tokens.begin() + 20);
+  constexpr std::int64_t kBranches = 3;
+  // One row until the update at 8 tokens, then three, each evicting by its own rule.
+  VariantEvictionObserver branching(kBranches, 0);
+  backbone.reset(1);
+  PrefillOptions options;
+  options.chunk_size = 6;
+  options.observer = &branching;
+  options.all_logits = true;
+  const at::Tensor branched = backbone.prefill(as_batch(prompt), options);
+  ASSERT_EQ(backbone.batch_size(), kBranches);
+  ASSERT_EQ(branched.size(0), kBranches);
+  std::vector<at::Tensor> branched_decode;
+  for (std::size_t i = 20; i < tokens.size(); ++i) {
+    branched_decode.push_back(backbone.decode_step(at::full({kBranches}, tokens[i], at::kLong), &branching));
+  }
+  std::vector<at::Tensor> positions, valid;
+  for (std::int64_t layer = 0; layer < config.num_hidden_layers; ++layer) {
+    backbone.cache().compact(layer);
+    positions.push_back(backbone.cache().positions(layer).clone());
+    valid.push_back(backbone.cache().valid(layer).clone());
+  }
+  for (std::int64_t variant = 0; variant < kBranches; ++variant) {
+    VariantEvictionObserver single(1, variant);
+    backbone.reset(1);
+    options.observer = &single;
+    const at::Tensor logits = backbone.prefill(as_batch(prompt), options);
+    EXPECT_LE(max_abs_diff(branched[variant], logits[0]), 1e-5) << "variant " << variant;
+    for (std::size_t i = 20; i < tokens.size(); ++i) {
+      const at::Tensor step = backbone.decode_step(at::tensor({tokens[i]}, at::kLong), &single);
+      EXPECT_LE(max_abs_diff(branched_decode[i - 20][variant], step[0]), 1e-5) << "variant " << variant;
+    }
+    for (std::int64_t layer = 0; layer < config.num_hidden_layers; ++layer) {
+      backbone.cache().compact(layer);
+      // The same tokens in the same order; the branched layer may carry more padding slots
+      // (its length is the longest row's).
+      for (std::int64_t head = 0; head < config.num_key_value_heads; ++head) {
+        const at::Tensor kept = backbone.cache().positions(layer)[0][head].masked_select(
+            backbone.cache().valid(layer)[0][head]);
+        EXPECT_TRUE(at::equal(positions[layer][variant][head].masked_select(valid[layer][variant][head]), kept))
+            << "variant " << variant << " layer " << layer << " head " << head;
+      }
+    }
+  }
+  // The rows differ: the variants evict different tokens.
+  EXPECT_FALSE(at::equal(valid[0][0].sum(-1), valid[0][1].sum(-1)));
+}
+
+TEST(Generation, BranchesAtTheFirstUpdateEvenDuringDecode) {
+  const LlamaConfig config = tiny_config(2);
+  Backbone backbone = make_backbone(config);
+  const auto prompt = random_tokens(5, config.vocab_size, 6);
+  GenerationOptions options;
+  options.max_new_tokens = 12;
+  options.use_config_eos = false;
+  options.chunk_size = 4;
+  VariantEvictionObserver branching(2, 0);
+  options.observer = &branching;
+  const auto branched = generate(backbone, {prompt}, options);
+  ASSERT_EQ(branched.size(), 2u);
+  for (std::int64_t variant = 0; variant < 2; ++variant) {
+    VariantEvictionObserver single(1, variant);
+    options.observer = &single;
+    const auto alone = generate(backbone, {prompt}, options);
+    EXPECT_EQ(branched[static_cast<std::size_t>(variant)].tokens, alone.front().tokens) << "variant " << variant;
+  }
+}
+
 TEST(KvCache, CompactionMovesValidSlotsToTheFrontPerHead) {
   LlamaConfig config = tiny_config(2);
   config.num_hidden_layers = 1;
