@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/error.h"
 #include "model/generation.h"
 
 namespace evomem::eval {
@@ -14,15 +15,20 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Slots kept per KV head of the first sequence, averaged over heads.
-double mean_kept(const at::Tensor& keep) { return keep.select(0, 0).sum(-1).to(at::kDouble).mean().item<double>(); }
+// Slots kept per KV head of every row, averaged over heads: [rows] float64.
+at::Tensor mean_kept(const at::Tensor& keep) { return keep.sum(-1).to(at::kDouble).mean(-1); }
+
+// Row `row` of `rows` in a tensor of per-row values whose rows branched into `rows` (or did not).
+double value_of_row(const at::Tensor& per_row, std::int64_t row, std::int64_t rows) {
+  return per_row[row / (rows / per_row.size(0))].item<double>();
+}
 
 }  // namespace
 
 RetentionMeter::RetentionMeter(std::int64_t layers, std::int64_t update_interval, model::AttentionObserver* inner)
     : interval_(update_interval),
       inner_(inner),
-      sums_(static_cast<std::size_t>(layers), 0.0),
+      sums_(static_cast<std::size_t>(layers)),
       counts_(static_cast<std::size_t>(layers), 0) {}
 
 std::int64_t RetentionMeter::update_interval() const {
@@ -34,24 +40,31 @@ bool RetentionMeter::needs_attention() const { return inner_ != nullptr && inner
 std::optional<at::Tensor> RetentionMeter::on_update(const model::AttentionObservation& observation) {
   std::optional<at::Tensor> keep;
   if (inner_ != nullptr) keep = inner_->on_update(observation);
-  const at::Tensor kept = keep ? at::logical_and(*keep, observation.valid) : observation.valid;
+  // A branching keep mask has more rows than the observation: validity broadcasts.
+  const at::Tensor kept = mean_kept(keep ? at::logical_and(*keep, observation.valid) : observation.valid);
   const auto layer = static_cast<std::size_t>(observation.layer);
   if (layer < sums_.size()) {
-    sums_[layer] += mean_kept(kept);
+    at::Tensor& sum = sums_[layer];
+    if (!sum.defined()) {
+      sum = kept;
+    } else {
+      if (sum.size(0) != kept.size(0)) sum = sum.repeat_interleave(kept.size(0) / sum.size(0), 0);
+      sum = sum + kept;
+    }
     ++counts_[layer];
   }
   return keep;
 }
 
 void RetentionMeter::reset() {
-  std::fill(sums_.begin(), sums_.end(), 0.0);
+  std::fill(sums_.begin(), sums_.end(), at::Tensor());
   std::fill(counts_.begin(), counts_.end(), 0);
 }
 
-std::vector<double> RetentionMeter::mean_retained() const {
+std::vector<double> RetentionMeter::mean_retained(std::int64_t row, std::int64_t rows) const {
   std::vector<double> means(sums_.size(), 0.0);
-  for (std::size_t i = 0; i < sums_.size(); ++i) {
-    if (counts_[i] > 0) means[i] = sums_[i] / static_cast<double>(counts_[i]);
+  for (std::size_t layer = 0; layer < sums_.size(); ++layer) {
+    if (counts_[layer] > 0) means[layer] = value_of_row(sums_[layer], row, rows) / static_cast<double>(counts_[layer]);
   }
   return means;
 }
@@ -60,9 +73,16 @@ Runner::Runner(model::Backbone& backbone, const model::Tokenizer& tokenizer, Run
     : backbone_(backbone), tokenizer_(tokenizer), options_(std::move(options)) {}
 
 SampleResult Runner::run(const tasks::TaskSpec& task, const tasks::EvalSample& sample, memory::Policy* policy) {
-  SampleResult result;
-  result.task = task.name;
-  result.id = sample.id;
+  EVOMEM_CHECK(policy == nullptr || policy->branches() == 1, "Runner::run: a branching policy needs run_branches");
+  return run_branches(task, sample, policy).front();
+}
+
+std::vector<SampleResult> Runner::run_branches(const tasks::TaskSpec& task, const tasks::EvalSample& sample,
+                                               memory::Policy* policy) {
+  const std::int64_t rows = policy != nullptr ? policy->branches() : 1;
+  SampleResult shared;
+  shared.task = task.name;
+  shared.id = sample.id;
 
   auto start = std::chrono::steady_clock::now();
   tasks::TokenizerFunctions functions;
@@ -71,10 +91,10 @@ SampleResult Runner::run(const tasks::TaskSpec& task, const tasks::EvalSample& s
   // Without tokenizer_config.json the BOS is whatever the post-processor puts first.
   if (!functions.bos_id && tokenizer_.prefix_ids().size() == 1) functions.bos_id = tokenizer_.prefix_ids().front();
   const tasks::Prompt prompt = tasks::build_prompt(task, sample.fields, functions, options_.prompt, sample.where);
-  result.prompt_tokens = prompt.tokens.size();
-  result.untruncated_prompt_tokens = prompt.untruncated_tokens;
-  result.truncated = prompt.truncated;
-  result.prompt_seconds = seconds_since(start);
+  shared.prompt_tokens = prompt.tokens.size();
+  shared.untruncated_prompt_tokens = prompt.untruncated_tokens;
+  shared.truncated = prompt.truncated;
+  shared.prompt_seconds = seconds_since(start) / static_cast<double>(rows);
 
   start = std::chrono::steady_clock::now();
   const std::int64_t layers = backbone_.config().num_hidden_layers;
@@ -91,31 +111,57 @@ SampleResult Runner::run(const tasks::TaskSpec& task, const tasks::EvalSample& s
     return tokenizer_.decode(ids, decode_options);
   };
   generation.observer = &meter;
-  const auto generated = model::generate(backbone_, {prompt.tokens}, generation);
-  result.prediction = generated.front().text;
-  result.new_tokens = generated.front().tokens.size();
-  result.stop_reason = model::stop_reason_name(generated.front().stop_reason);
-  result.tokens_seen = backbone_.tokens_seen();
-  result.tokens = prompt.tokens;
-  const auto& new_tokens = generated.front().tokens;
-  const auto seen = static_cast<std::size_t>(std::max<std::int64_t>(result.tokens_seen, 0));
-  const std::size_t fed = std::min(seen > prompt.tokens.size() ? seen - prompt.tokens.size() : 0, new_tokens.size());
-  result.tokens.insert(result.tokens.end(), new_tokens.begin(), new_tokens.begin() + static_cast<std::ptrdiff_t>(fed));
-  result.retained_mean = meter.mean_retained();
-  for (std::int64_t layer = 0; layer < layers; ++layer) {
-    result.retained_final.push_back(mean_kept(backbone_.cache().valid(layer)));
-    // A prompt shorter than one update interval never reaches an update point.
-    if (meter.update_counts()[static_cast<std::size_t>(layer)] == 0) {
-      result.retained_mean[static_cast<std::size_t>(layer)] = result.retained_final.back();
+  // What the backbone held when each row stopped (the batch may go on decoding after that).
+  struct RowEnd {
+    std::int64_t tokens_seen = 0;
+    std::vector<double> retained_final;
+    std::vector<double> retained_mean;
+  };
+  std::vector<RowEnd> ends;
+  generation.on_finished = [&](std::int64_t row) {
+    const std::int64_t batch = backbone_.batch_size();
+    ends.resize(static_cast<std::size_t>(batch));
+    RowEnd& end = ends[static_cast<std::size_t>(row)];
+    end.tokens_seen = backbone_.tokens_seen();
+    end.retained_mean = meter.mean_retained(row, batch);
+    for (std::int64_t layer = 0; layer < layers; ++layer) {
+      end.retained_final.push_back(mean_kept(backbone_.cache().valid(layer).narrow(0, row, 1))[0].item<double>());
+      // A prompt shorter than one update interval never reaches an update point.
+      if (meter.update_counts()[static_cast<std::size_t>(layer)] == 0) {
+        end.retained_mean[static_cast<std::size_t>(layer)] = end.retained_final.back();
+      }
     }
-  }
-  result.generate_seconds = seconds_since(start);
+  };
+  // A sequence that never reached an update point never branched: one result serves all.
+  const auto generated = model::generate(backbone_, {prompt.tokens}, generation);
+  const double generate_seconds = seconds_since(start) / static_cast<double>(rows);
 
-  start = std::chrono::steady_clock::now();
-  result.score = metrics::score_prediction(task.metric, result.prediction, sample.references, task.first_line_only,
-                                           options_.score);
-  result.score_seconds = seconds_since(start);
-  return result;
+  std::vector<SampleResult> results;
+  for (std::int64_t row = 0; row < rows; ++row) {
+    const std::size_t index = generated.size() == 1 ? 0 : static_cast<std::size_t>(row);
+    const auto& output = generated.at(index);
+    const RowEnd& end = ends.at(index);
+    SampleResult result = shared;
+    result.prediction = output.text;
+    result.new_tokens = output.tokens.size();
+    result.stop_reason = model::stop_reason_name(output.stop_reason);
+    result.tokens_seen = end.tokens_seen;
+    result.tokens = prompt.tokens;
+    const auto seen = static_cast<std::size_t>(std::max<std::int64_t>(result.tokens_seen, 0));
+    const std::size_t fed =
+        std::min(seen > prompt.tokens.size() ? seen - prompt.tokens.size() : 0, output.tokens.size());
+    result.tokens.insert(result.tokens.end(), output.tokens.begin(),
+                         output.tokens.begin() + static_cast<std::ptrdiff_t>(fed));
+    result.retained_mean = end.retained_mean;
+    result.retained_final = end.retained_final;
+    result.generate_seconds = generate_seconds;
+    start = std::chrono::steady_clock::now();
+    result.score = metrics::score_prediction(task.metric, result.prediction, sample.references, task.first_line_only,
+                                             options_.score);
+    result.score_seconds = seconds_since(start);
+    results.push_back(std::move(result));
+  }
+  return results;
 }
 
 double retained_fraction(const SampleResult& result) {

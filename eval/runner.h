@@ -21,8 +21,9 @@
 namespace evomem::eval {
 
 // Watches the KV cache at the backbone's update points and records how many slots each layer
-// keeps (mean over KV heads). It passes every observation on to `inner` (a memory policy)
-// when there is one, and keeps the whole cache otherwise.
+// keeps (mean over KV heads), per row of the batch. It passes every observation on to `inner`
+// (a memory policy) when there is one, and keeps the whole cache otherwise. The counts stay
+// on the device until read.
 class RetentionMeter : public model::AttentionObserver {
  public:
   RetentionMeter(std::int64_t layers, std::int64_t update_interval, model::AttentionObserver* inner = nullptr);
@@ -32,15 +33,17 @@ class RetentionMeter : public model::AttentionObserver {
   std::optional<at::Tensor> on_update(const model::AttentionObservation& observation) override;
 
   void reset();
-  // Mean over update points of the slots kept per layer (0 where no update happened).
-  std::vector<double> mean_retained() const;
+  // Row `row` of a batch of `rows` (now), per layer: the mean over update points of the
+  // slots kept (0 where no update happened). Rows that branched share what was recorded
+  // before they did.
+  std::vector<double> mean_retained(std::int64_t row = 0, std::int64_t rows = 1) const;
   // Update points seen per layer.
   const std::vector<std::int64_t>& update_counts() const { return counts_; }
 
  private:
   std::int64_t interval_;
   model::AttentionObserver* inner_;
-  std::vector<double> sums_;
+  std::vector<at::Tensor> sums_;  // per layer, [rows] float64
   std::vector<std::int64_t> counts_;
 };
 
@@ -88,6 +91,12 @@ class Runner {
 
   // `policy` (may be null: keep the whole cache) is reset before the sample.
   SampleResult run(const tasks::TaskSpec& task, const tasks::EvalSample& sample, memory::Policy* policy = nullptr);
+  // The sample under every variant of `policy` (policy->branches() of them: genomes, grouped
+  // policies) in one batch: the prompt is prefilled once up to the first update point, then
+  // each variant runs in its own row. One result per variant, in order; the timings are the
+  // batch's divided among them.
+  std::vector<SampleResult> run_branches(const tasks::TaskSpec& task, const tasks::EvalSample& sample,
+                                         memory::Policy* policy);
 
  private:
   model::Backbone& backbone_;

@@ -48,9 +48,10 @@ at::Tensor BamScorer::score_masked(const at::Tensor& features, const at::Tensor&
   const auto n = features.size(2);
   const auto groups = batch * heads;
   const at::Tensor x = features.reshape({groups, n, feature_dim_});
-  const at::Tensor q = at::linear(x, parameter("bam.q.weight"), parameter("bam.q.bias"));
-  const at::Tensor k = at::linear(x, parameter("bam.k.weight"), parameter("bam.k.bias"));
-  const at::Tensor v = at::linear(x, parameter("bam.v.weight"), parameter("bam.v.bias"));
+  const at::Tensor rows = x.view({batch, heads * n, feature_dim_});
+  const at::Tensor q = affine(rows, {"bam.q.weight"}, {"bam.q.bias"}).view({groups, n, attention_dim_});
+  const at::Tensor k = affine(rows, {"bam.k.weight"}, {"bam.k.bias"}).view({groups, n, attention_dim_});
+  const at::Tensor v = affine(rows, {"bam.v.weight"}, {"bam.v.bias"}).view({groups, n, attention_dim_});
   const at::Tensor key_positions = positions.reshape({groups, 1, n});
   const at::Tensor key_valid = valid.reshape({groups, 1, n});
   const double scale = 1.0 / std::sqrt(static_cast<double>(attention_dim_));
@@ -69,7 +70,7 @@ at::Tensor BamScorer::score_masked(const at::Tensor& features, const at::Tensor&
     outputs.push_back(at::matmul(at::softmax(logits, -1), v));
   }
   const at::Tensor attended = outputs.size() == 1 ? outputs.front() : at::cat(outputs, 1);  // [g, n, d]
-  return read_out(x, attended).view({batch, heads, n});
+  return read_out(x, attended, batch).view({batch, heads, n});
 }
 
 at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positions, const at::Tensor& valid) const {
@@ -102,11 +103,10 @@ at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positi
   }
   const at::Tensor x =
       features.reshape({groups, n, feature_dim_}).gather(1, order.unsqueeze(-1).expand({groups, n, feature_dim_}));
-  // One product for q, k and v (the three weights are adjacent rows of one [3d, F] matrix).
-  const at::Tensor qkv_weight = at::cat(
-      {parameter("bam.q.weight"), parameter("bam.k.weight"), parameter("bam.v.weight")}, 0);
-  const at::Tensor qkv_bias = at::cat({parameter("bam.q.bias"), parameter("bam.k.bias"), parameter("bam.v.bias")}, 0);
-  const at::Tensor qkv = at::linear(x, qkv_weight, qkv_bias);  // [g, n, 3d]
+  // One product for q, k and v (their weights stacked into one [3d, F] matrix).
+  const at::Tensor qkv = affine(x.view({batch, heads * n, feature_dim_}), {"bam.q.weight", "bam.k.weight", "bam.v.weight"},
+                                {"bam.q.bias", "bam.k.bias", "bam.v.bias"})
+                             .view({groups, n, 3 * d});
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
   // The scale goes into q once instead of into every logit.
   const at::Tensor q = qkv.narrow(2, 0, d).mul(scale);
@@ -132,19 +132,24 @@ at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positi
     outputs.push_back(at::bmm(at::_softmax(logits, -1, false), v.narrow(1, start, keys)));
   }
   const at::Tensor attended = outputs.size() == 1 ? outputs.front() : at::cat(outputs, 1);  // [g, n, d]
-  const at::Tensor sorted_scores = read_out(x, attended);                                   // [g, n]
+  const at::Tensor sorted_scores = read_out(x, attended, batch);                            // [g, n]
   // Back to slot order; invalid slots score 0 (unspecified by the contract, never kept).
   return at::empty_like(sorted_scores)
       .scatter_(1, order, sorted_scores.masked_fill(sorted_valid.logical_not(), 0.0))
       .view({batch, heads, n});
 }
 
-at::Tensor BamScorer::read_out(const at::Tensor& x, const at::Tensor& attended) const {
-  const at::Tensor modulation = at::linear(attended, parameter("bam.out.weight"), parameter("bam.out.bias"));
+at::Tensor BamScorer::read_out(const at::Tensor& x, const at::Tensor& attended, std::int64_t batch) const {
+  const std::int64_t groups = x.size(0);
+  const std::int64_t n = x.size(1);
+  // Rows of one batch entry (all its heads) share a genome: [b, h * n, ...] for the products.
+  const at::Tensor modulation =
+      affine(attended.reshape({batch, -1, attention_dim_}), {"bam.out.weight"}, {"bam.out.bias"})
+          .view({groups, n, 2 * feature_dim_});
   const at::Tensor residual = modulation.narrow(2, 0, feature_dim_);
   const at::Tensor multiplier = modulation.narrow(2, feature_dim_, feature_dim_);
   const at::Tensor modulated = x * (multiplier + 1.0) + residual;
-  return at::linear(modulated, parameter("score.weight"), parameter("score.bias")).squeeze(-1);
+  return affine(modulated.view({batch, -1, feature_dim_}), {"score.weight"}, {"score.bias"}).view({groups, n});
 }
 
 }  // namespace evomem::memory

@@ -26,8 +26,9 @@ class BamScorer : public Scorer {
   // The direct form: every query against every key under backward_mask. Used for inputs with
   // repeated positions in a head, where slot order cannot stand in for the mask.
   at::Tensor score_masked(const at::Tensor& features, const at::Tensor& positions, const at::Tensor& valid) const;
-  // res / mult modulation and the linear read-out: x [g, n, F], attended [g, n, d] -> [g, n].
-  at::Tensor read_out(const at::Tensor& x, const at::Tensor& attended) const;
+  // res / mult modulation and the linear read-out: x [g, n, F], attended [g, n, d] -> [g, n]
+  // (g = batch * heads, batch entry r scored with genome r when there are several).
+  at::Tensor read_out(const at::Tensor& x, const at::Tensor& attended, std::int64_t batch) const;
 
   std::int64_t feature_dim_;
   std::int64_t attention_dim_;

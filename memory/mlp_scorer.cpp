@@ -21,12 +21,13 @@ MlpScorer::MlpScorer(std::int64_t feature_dim, std::int64_t hidden, std::int64_t
 
 at::Tensor MlpScorer::score(const at::Tensor& features, const at::Tensor& /*positions*/,
                             const at::Tensor& /*valid*/) const {
-  at::Tensor hidden = features;
+  // Rows of one batch entry share a genome: [b, h * n, F] for the products.
+  at::Tensor hidden = features.reshape({features.size(0), -1, features.size(3)});
   for (std::int64_t layer = 0; layer < layers_; ++layer) {
     const std::string prefix = "mlp." + std::to_string(layer);
-    hidden = at::relu(at::linear(hidden, parameter(prefix + ".weight"), parameter(prefix + ".bias")));
+    hidden = at::relu(affine(hidden, {prefix + ".weight"}, {prefix + ".bias"}));
   }
-  return at::linear(hidden, parameter("score.weight"), parameter("score.bias")).squeeze(-1);
+  return affine(hidden, {"score.weight"}, {"score.bias"}).view({features.size(0), features.size(1), features.size(2)});
 }
 
 }  // namespace evomem::memory

@@ -28,6 +28,10 @@ std::string NammPolicy::spec() const {
 
 void NammPolicy::load_genome(const std::vector<float>& values) { scorer_->load(values); }
 
+void NammPolicy::load_genomes(const std::vector<float>& values, std::int64_t count) {
+  scorer_->load_genomes(values, count);
+}
+
 Genome NammPolicy::genome() const {
   Genome genome;
   genome.layout = scorer_->layout();
@@ -68,12 +72,22 @@ at::Tensor NammPolicy::select_tokens(const at::Tensor& scores, const at::Tensor&
 
 std::optional<at::Tensor> NammPolicy::select(const model::AttentionObservation& observation) {
   scorer_->to(observation.valid.device());
-  const at::Tensor features = features_.compute(observation);
-  const at::Tensor scores = scorer_->score(features, observation.positions, observation.valid);
-  const auto layer = static_cast<std::size_t>(observation.layer);
+  const std::int64_t genomes = scorer_->genomes();
+  const std::int64_t rows = observation.valid.size(0);
+  if (genomes > 1 && rows != genomes && rows != 1) {
+    throw InternalError("NAMM with " + std::to_string(genomes) + " genomes observed a batch of " +
+                        std::to_string(rows) + " rows (one sequence or one row per genome expected)");
+  }
+  // The branching update: one sequence seen by every genome.
+  const model::AttentionObservation branched =
+      genomes > 1 && rows == 1 ? repeat_rows(observation, genomes) : model::AttentionObservation();
+  const model::AttentionObservation& seen = genomes > 1 && rows == 1 ? branched : observation;
+  const at::Tensor features = features_.compute(seen);
+  const at::Tensor scores = scorer_->score(features, seen.positions, seen.valid);
+  const auto layer = static_cast<std::size_t>(seen.layer);
   if (last_scores_.size() <= layer) last_scores_.resize(layer + 1);
   last_scores_[layer] = scores;
-  return select_tokens(scores, observation.positions, observation.valid);
+  return select_tokens(scores, seen.positions, seen.valid);
 }
 
 }  // namespace evomem::memory

@@ -7,6 +7,11 @@
 // budget; per-head retention (each head keeps its own set, default) or the published quirk
 // where every head of a layer drops the same number of tokens (the minimum over heads of the
 // tokens it would drop), keeping its best-scored ones; the newest token is always kept.
+//
+// Several genomes (a population's members) may be loaded at once: row r of the batch is then
+// scored with genome r, features and scores computed for all rows together. Every row reads
+// the same sequence, so the batch starts as one row and branches into one per genome at the
+// first update, where the observation is the same for all of them.
 
 #include <ATen/core/Tensor.h>
 
@@ -35,6 +40,11 @@ class NammPolicy : public Policy {
   const GenomeLayout& layout() const { return scorer_->layout(); }
   // Loads a genome (same layout) into the scorer without reallocating.
   void load_genome(const std::vector<float>& values);
+  // Loads `count` genomes (stored one after the other): the policy then runs one row per
+  // genome, branching a one-row batch into `count` rows at its first update (branches()).
+  void load_genomes(const std::vector<float>& values, std::int64_t count);
+  std::int64_t branches() const override { return scorer_->genomes(); }
+  // The first (or only) genome.
   Genome genome() const;
 
   NammFeatures& features() { return features_; }

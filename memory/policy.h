@@ -59,6 +59,10 @@ class Policy : public model::AttentionObserver {
   virtual std::string spec() const = 0;
   // Forgets all per-sequence state. Call before each new batch of sequences.
   virtual void reset() {}
+  // Rows each sequence runs as: a policy holding several variants (a population's genomes, a
+  // group of policies) sees one row until its first update, then branches it into one row
+  // per variant there (model/observation.h).
+  virtual std::int64_t branches() const { return 1; }
 
   std::int64_t update_interval() const final { return update_interval_; }
   // Runs `select` and reports the decision to the attached recorder (if any).

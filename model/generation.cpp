@@ -63,6 +63,11 @@ std::vector<GenerationResult> generate(Backbone& backbone, const std::vector<std
   std::vector<GenerationResult> results(static_cast<std::size_t>(batch));
   std::vector<bool> finished(static_cast<std::size_t>(batch), false);
   std::int64_t active = batch;
+  const auto finish = [&](std::int64_t row) {
+    finished[static_cast<std::size_t>(row)] = true;
+    --active;
+    if (options.on_finished) options.on_finished(row);
+  };
   for (std::int64_t step = 0; step < options.max_new_tokens && active > 0; ++step) {
     if (logits.size(0) != static_cast<std::int64_t>(results.size())) {
       // The observer branched every sequence into several rows (observation.h): each copy
@@ -88,8 +93,7 @@ std::vector<GenerationResult> generate(Backbone& backbone, const std::vector<std
       GenerationResult& result = results[r];
       if (stop_ids.count(token)) {
         result.stop_reason = GenerationResult::StopReason::kStopToken;
-        finished[r] = true;
-        --active;
+        finish(row);
         continue;
       }
       result.tokens.push_back(token);
@@ -98,8 +102,7 @@ std::vector<GenerationResult> generate(Backbone& backbone, const std::vector<std
         for (const std::string& stop : options.stop_strings) {
           if (!stop.empty() && text.find(stop) != std::string::npos) {
             result.stop_reason = GenerationResult::StopReason::kStopString;
-            finished[r] = true;
-            --active;
+            finish(row);
             break;
           }
         }
@@ -108,6 +111,9 @@ std::vector<GenerationResult> generate(Backbone& backbone, const std::vector<std
     if (active == 0 || step + 1 == options.max_new_tokens) break;
     // Finished rows keep decoding their own last token; their output is ignored.
     logits = backbone.decode_step(next, options.observer);
+  }
+  for (std::int64_t row = 0; row < batch; ++row) {
+    if (!finished[static_cast<std::size_t>(row)]) finish(row);
   }
 
   if (options.decode) {

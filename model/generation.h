@@ -22,6 +22,9 @@ struct GenerationOptions {
   std::vector<std::string> stop_strings;     // stop once the decoded text contains one
   DecodeFunction decode;                     // required when stop_strings is not empty
   AttentionObserver* observer = nullptr;     // watches prefill and decode
+  // Called once per row as soon as it stops, with the backbone as the row left it (other
+  // rows of the batch go on decoding, which also feeds the stopped row its last token).
+  std::function<void(std::int64_t row)> on_finished;
 };
 
 struct GenerationResult {

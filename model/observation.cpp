@@ -6,6 +6,19 @@
 
 namespace evomem::model {
 
+AttentionObservation repeat_rows(const AttentionObservation& observation, std::int64_t times) {
+  const auto repeat = [times](const at::Tensor& tensor) {
+    return tensor.defined() ? tensor.repeat_interleave(times, 0) : tensor;
+  };
+  AttentionObservation repeated = observation;
+  repeated.attention = repeat(observation.attention);
+  repeated.query_positions = repeat(observation.query_positions);
+  repeated.positions = repeat(observation.positions);
+  repeated.key_norms = repeat(observation.key_norms);
+  repeated.valid = repeat(observation.valid);
+  return repeated;
+}
+
 void AttentionRowBuffer::add(const at::Tensor& rows, const at::Tensor& query_positions) {
   if (rows.defined()) rows_.push_back(rows);
   query_positions_.push_back(query_positions);

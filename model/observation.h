@@ -45,6 +45,10 @@ struct AttentionObservation {
   at::Tensor valid;              // [batch, kv_heads, n_slots] bool (false: padding or evicted)
 };
 
+// The observation with every row repeated `times` times (row r becomes rows r * times ..
+// r * times + times - 1), as the rows of a branching update will be.
+AttentionObservation repeat_rows(const AttentionObservation& observation, std::int64_t times);
+
 // Implemented by memory policies (module memory); called by the backbone.
 class AttentionObserver {
  public:

@@ -375,6 +375,40 @@ std::vector<float> random_genome(const GenomeLayout& layout, std::uint64_t seed,
   return std::vector<float>(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
 }
 
+TEST(Scorer, SeveralGenomesScoreEachRowWithItsOwn) {
+  for (const ScorerType type : {ScorerType::kBam, ScorerType::kMlp}) {
+    NammConfig config;
+    config.scorer.type = type;
+    NammPolicy batched(config);
+    NammPolicy single(config);
+    const std::int64_t size = batched.layout().size();
+    std::vector<float> population;
+    for (std::uint64_t g = 0; g < 3; ++g) {
+      const auto genome = random_genome(batched.layout(), 30 + g, 0.3);
+      population.insert(population.end(), genome.begin(), genome.end());
+    }
+    batched.load_genomes(population, 3);
+    EXPECT_EQ(batched.branches(), 3);
+    EXPECT_THROW(batched.load_genomes(population, 2), InputError);
+    at::manual_seed(4);
+    const at::Tensor features = at::randn({3, 2, 40, 25});
+    // Row 1 with an evicted slot and a head of one token fewer, as a padded batch carries them.
+    at::Tensor valid = at::ones({3, 2, 40}, at::kBool);
+    valid[1][0][7] = false;
+    valid[1][1][39] = false;
+    const at::Tensor positions = at::arange(40, at::kLong).view({1, 1, 40}).expand({3, 2, 40}).contiguous();
+    const at::Tensor scores = batched.scorer().score(features, positions, valid);
+    for (std::int64_t g = 0; g < 3; ++g) {
+      single.load_genome(std::vector<float>(population.begin() + g * size, population.begin() + (g + 1) * size));
+      const at::Tensor alone =
+          single.scorer().score(features.narrow(0, g, 1), positions.narrow(0, g, 1), valid.narrow(0, g, 1));
+      const at::Tensor mask = valid.narrow(0, g, 1);
+      EXPECT_TRUE(at::allclose(scores.narrow(0, g, 1).masked_select(mask), alone.masked_select(mask), 1e-5, 1e-6))
+          << "genome " << g;
+    }
+  }
+}
+
 TEST(NammPolicy, GenomeLoadsInPlaceAndDecisionsAreDeterministic) {
   NammConfig config;
   config.update_interval = 32;
