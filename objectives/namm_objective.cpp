@@ -71,6 +71,9 @@ const core::ConfigTable<NammObjectiveSettings>& namm_table() {
         .integer("samples_per_task", 4, "Samples per task per generation (the same for every member)",
                  &S::samples_per_task)
         .integer("batch_size", 2, "Samples per work item", &S::batch_size)
+        .integer("genomes_per_item", 8,
+                 "Population members per work item, evaluated together as the rows of one batch",
+                 &S::genomes_per_item)
         .boolean("normalize", true, "Divide a task's score by the full-cache score of the same samples", &S::normalize)
         .number("retention_penalty", 0.0, "Fitness minus this times the mean retained cache fraction",
                 &S::retention_penalty)
@@ -138,6 +141,7 @@ NammObjectiveSettings namm_objective_settings(const search::EvolveConfig& config
   if (s.samples_per_task < 1 || s.batch_size < 1) {
     throw ConfigError("objective.namm.samples_per_task and objective.namm.batch_size must be positive");
   }
+  if (s.genomes_per_item < 1) throw ConfigError("objective.namm.genomes_per_item must be positive");
   if (s.heldout_interval < 0 || s.heldout_samples < 0) {
     throw ConfigError("objective.namm.heldout_interval and objective.namm.heldout_samples must be >= 0");
   }
@@ -276,22 +280,29 @@ struct NammObjective::Impl {
 
   // Scores of one candidate's (or the check's) samples from the results, with the reference
   // items of the same call filling the cache first.
+  // `values` holds one entry per batch: the candidate's (score, retained) per sample, or
+  // nothing when its item failed.
   search::CandidateOutcome outcome(const std::vector<SampleRef>& refs,
-                                   const std::vector<const search::ItemResult*>& results,
+                                   const std::vector<std::optional<std::vector<double>>>& values,
                                    const std::map<std::int64_t, double>& cache) const {
     search::CandidateOutcome outcome;
     outcome.task_scores.assign(pools.size(), kNaN);
     std::vector<double> sums(pools.size(), 0.0), references(pools.size(), 0.0), counts(pools.size(), 0.0);
     double retained = 0.0;
     const auto batches = batches_of(refs, settings.batch_size);
-    EVOMEM_CHECK(results.size() == batches.size(), "one result per batch");
+    EVOMEM_CHECK(values.size() == batches.size(), "one result per batch");
     for (std::size_t b = 0; b < batches.size(); ++b) {
-      if (results[b] == nullptr || !results[b]->ok) return outcome;  // fitness stays missing
-      EVOMEM_CHECK(results[b]->values.size() == kValuesPerSample * batches[b].size(), "values per sample");
+      if (!values[b]) return outcome;  // fitness stays missing
+      const std::vector<double>& batch_values = *values[b];
+      EVOMEM_CHECK(batch_values.size() == kValuesPerSample * batches[b].size(), "values per sample");
+      // A genome that failed alone inside its group reports NaN (namm_objective evaluate()).
+      if (std::any_of(batch_values.begin(), batch_values.end(), [](double v) { return std::isnan(v); })) {
+        return outcome;
+      }
       for (std::size_t s = 0; s < batches[b].size(); ++s) {
         const auto& ref = batches[b][s];
-        sums[ref.task] += results[b]->values[kValuesPerSample * s];
-        retained += results[b]->values[kValuesPerSample * s + 1];
+        sums[ref.task] += batch_values[kValuesPerSample * s];
+        retained += batch_values[kValuesPerSample * s + 1];
         counts[ref.task] += 1.0;
         const auto cached = cache.find(reference_key(ref));
         references[ref.task] += cached != cache.end() ? cached->second : kNaN;
@@ -336,13 +347,71 @@ struct NammObjective::Impl {
     return pool.at(ref.index);
   }
 
+  // (score, retained) per sample of `batch`, for each of the active policy's variants in
+  // turn (its genomes; one for the full cache): variant v, sample s at 2 * (v * samples + s).
   std::vector<double> run_batch(const std::vector<SampleRef>& batch, bool heldout, memory::Policy* active_policy) {
-    std::vector<double> values;
-    for (const auto& ref : batch) {
-      const auto result = runner->run(pools[ref.task].spec, sample(ref, heldout), active_policy);
-      values.push_back(result.score);
-      values.push_back(eval::retained_fraction(result));
+    const std::int64_t variants = active_policy != nullptr ? active_policy->branches() : 1;
+    std::vector<double> values(kValuesPerSample * batch.size() * static_cast<std::size_t>(variants));
+    for (std::size_t s = 0; s < batch.size(); ++s) {
+      const auto& ref = batch[s];
+      const auto results = runner->run_branches(pools[ref.task].spec, sample(ref, heldout), active_policy);
+      for (std::size_t v = 0; v < results.size(); ++v) {
+        const std::size_t at = kValuesPerSample * (v * batch.size() + s);
+        values[at] = results[v].score;
+        values[at + 1] = eval::retained_fraction(results[v]);
+      }
     }
+    return values;
+  }
+
+  // The member item's genomes run together; a genome that cannot run (non-finite values, or
+  // an error it alone raises) gets NaN values, so its candidate counts as failed while the
+  // others keep their results. Throws only when no genome of the group succeeds.
+  std::vector<double> run_members(const std::vector<SampleRef>& batch, const std::vector<double>& genomes,
+                                  std::int64_t dimension) {
+    const std::size_t count = genomes.size() / static_cast<std::size_t>(dimension);
+    const std::size_t per_genome = kValuesPerSample * batch.size();
+    std::vector<double> values(per_genome * count, kNaN);
+    std::vector<std::size_t> runnable;
+    std::vector<float> loaded;
+    for (std::size_t g = 0; g < count; ++g) {
+      const auto first = genomes.begin() + static_cast<std::ptrdiff_t>(g * static_cast<std::size_t>(dimension));
+      const auto last = first + dimension;
+      if (!std::all_of(first, last, [](double v) { return std::isfinite(v); })) continue;
+      runnable.push_back(g);
+      loaded.insert(loaded.end(), first, last);
+    }
+    const auto place = [&](const std::vector<double>& results, std::size_t at, std::size_t g) {
+      std::copy(results.begin() + static_cast<std::ptrdiff_t>(at * per_genome),
+                results.begin() + static_cast<std::ptrdiff_t>((at + 1) * per_genome),
+                values.begin() + static_cast<std::ptrdiff_t>(g * per_genome));
+    };
+    std::string error = "every genome of the item has non-finite values";
+    if (!runnable.empty()) {
+      try {
+        policy->load_genomes(loaded, static_cast<std::int64_t>(runnable.size()));
+        const auto results = run_batch(batch, false, policy.get());
+        for (std::size_t i = 0; i < runnable.size(); ++i) place(results, i, runnable[i]);
+        return values;
+      } catch (const std::exception& group_error) {
+        if (runnable.size() == 1) throw;
+        error = group_error.what();
+        core::log::warn("a group of {} genomes failed ({}); evaluating them one by one", runnable.size(), error);
+      }
+    }
+    // One by one: what fails alone is that genome's.
+    bool any = false;
+    for (std::size_t i = 0; i < runnable.size(); ++i) {
+      try {
+        policy->load_genome(std::vector<float>(loaded.begin() + static_cast<std::ptrdiff_t>(i * dimension),
+                                               loaded.begin() + static_cast<std::ptrdiff_t>((i + 1) * dimension)));
+        place(run_batch(batch, false, policy.get()), 0, runnable[i]);
+        any = true;
+      } catch (const std::exception& alone) {
+        error = alone.what();
+      }
+    }
+    if (!any) throw Error(error);
     return values;
   }
 
@@ -447,9 +516,14 @@ std::vector<search::WorkItem> NammObjective::plan(std::int64_t generation, const
   const auto refs = impl_->generation_samples(generation);
   std::vector<search::WorkItem> items = impl_->items_for(refs, generation, kReference, -1, {});
   if (!impl_->settings.normalize) items.clear();
-  for (Eigen::Index c = 0; c < population.cols(); ++c) {
-    const std::vector<double> genome(population.col(c).data(), population.col(c).data() + population.rows());
-    auto member = impl_->items_for(refs, generation, kMember, c, genome);
+  const Eigen::Index group = impl_->settings.genomes_per_item;
+  for (Eigen::Index first = 0; first < population.cols(); first += group) {
+    // Columns are contiguous in Eigen's column-major storage: the group's genomes one after
+    // the other.
+    const Eigen::Index count = std::min(group, population.cols() - first);
+    const double* start = population.col(first).data();
+    const std::vector<double> genomes(start, start + count * population.rows());
+    auto member = impl_->items_for(refs, generation, kMember, first, genomes);
     items.insert(items.end(), std::make_move_iterator(member.begin()), std::make_move_iterator(member.end()));
   }
   return items;
@@ -460,15 +534,27 @@ search::GenerationOutcome NammObjective::aggregate(std::int64_t generation, cons
   const auto refs = impl_->generation_samples(generation);
   impl_->learn_references(refs, items, results, kReference, impl_->train_reference);
   std::int64_t candidates = 0;
-  for (const auto& item : items) candidates = std::max(candidates, item.candidate + 1);
+  for (const auto& item : items) {
+    const auto genomes = static_cast<std::int64_t>(item.genome.size()) / dimension();
+    candidates = std::max(candidates, item.candidate + std::max<std::int64_t>(genomes, 1));
+  }
   const auto batches = (refs.size() + static_cast<std::size_t>(impl_->settings.batch_size) - 1) /
                        static_cast<std::size_t>(impl_->settings.batch_size);
-  std::vector<std::vector<const search::ItemResult*>> per_candidate(
-      static_cast<std::size_t>(candidates), std::vector<const search::ItemResult*>(batches, nullptr));
+  std::vector<std::vector<std::optional<std::vector<double>>>> per_candidate(
+      static_cast<std::size_t>(candidates), std::vector<std::optional<std::vector<double>>>(batches));
+  const auto dimension = static_cast<std::size_t>(this->dimension());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (items[i].kind == kMember) {
-      per_candidate[static_cast<std::size_t>(items[i].candidate)][static_cast<std::size_t>(items[i].batch)] =
-          &results[i];
+    if (items[i].kind != kMember) continue;
+    // The item's genomes are candidates candidate, candidate + 1, ...; each owns one slice of
+    // the values.
+    const std::size_t genomes = items[i].genome.size() / dimension;
+    const std::size_t per_genome = results[i].ok ? results[i].values.size() / genomes : 0;
+    for (std::size_t g = 0; g < genomes; ++g) {
+      auto& slot = per_candidate[static_cast<std::size_t>(items[i].candidate) + g][static_cast<std::size_t>(items[i].batch)];
+      if (results[i].ok) {
+        slot.emplace(results[i].values.begin() + static_cast<std::ptrdiff_t>(g * per_genome),
+                     results[i].values.begin() + static_cast<std::ptrdiff_t>((g + 1) * per_genome));
+      }
     }
   }
   search::GenerationOutcome outcome;
@@ -494,9 +580,9 @@ search::CandidateOutcome NammObjective::aggregate_check(const std::vector<search
                                                         const std::vector<search::ItemResult>& results) {
   const auto refs = impl_->heldout_samples();
   impl_->learn_references(refs, items, results, kCheckReference, impl_->heldout_reference);
-  std::vector<const search::ItemResult*> batch_results(batches_of(refs, impl_->settings.batch_size).size(), nullptr);
+  std::vector<std::optional<std::vector<double>>> batch_results(batches_of(refs, impl_->settings.batch_size).size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (items[i].kind == kCheck) batch_results[static_cast<std::size_t>(items[i].batch)] = &results[i];
+    if (items[i].kind == kCheck && results[i].ok) batch_results[static_cast<std::size_t>(items[i].batch)] = results[i].values;
   }
   return impl_->outcome(refs, batch_results, impl_->heldout_reference);
 }
@@ -576,10 +662,12 @@ std::vector<double> NammObjective::evaluate(const search::WorkItem& item) {
   }
   const auto& batch = batches[static_cast<std::size_t>(item.batch)];
   if (item.kind == kReference || item.kind == kCheckReference) return impl.run_batch(batch, heldout, nullptr);
-  if (static_cast<Eigen::Index>(item.genome.size()) != dimension()) {
-    throw InternalError("work item " + std::to_string(item.id) + " carries a genome of " +
-                        std::to_string(item.genome.size()) + " values; the NAMM has " + std::to_string(dimension()));
+  const auto size = static_cast<Eigen::Index>(item.genome.size());
+  if (size == 0 || size % dimension() != 0 || (item.kind == kCheck && size != dimension())) {
+    throw InternalError("work item " + std::to_string(item.id) + " carries " + std::to_string(item.genome.size()) +
+                        " genome values; the NAMM has " + std::to_string(dimension()) + " per genome");
   }
+  if (item.kind == kMember) return impl.run_members(batch, item.genome, dimension());
   impl.policy->load_genome(std::vector<float>(item.genome.begin(), item.genome.end()));
   return impl.run_batch(batch, heldout, impl.policy.get());
 }

@@ -10,7 +10,10 @@
 // generation sees the same samples and any worker can rebuild an item's samples from its
 // (generation, batch) alone. Tasks join at their `from_generation` (incremental stages).
 //
-// Work items (WorkItem::kind): kMember (a population member on one batch), kReference (the
+// Work items (WorkItem::kind): kMember (`genomes_per_item` consecutive population members on
+// one batch, their genomes one after the other in WorkItem::genome, WorkItem::candidate the
+// first; the worker runs them as one row each of one batch per sample, the prompt prefilled
+// once up to the first update point), kReference (the
 // full cache on one batch; computed once per sample and cached), kCheck / kCheckReference
 // (the same on held-out samples), kCalibration (the NAMM's feature normalisation statistics,
 // computed once on a fixed sample by every worker and reported for export).
@@ -42,6 +45,7 @@ struct NammObjectiveSettings {
   std::vector<NammTaskSettings> tasks;  // sorted by name
   std::int64_t samples_per_task = 4;
   std::int64_t batch_size = 2;
+  std::int64_t genomes_per_item = 8;
   bool normalize = true;
   double retention_penalty = 0.0;
   std::int64_t heldout_interval = 5;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -17,6 +18,7 @@ NammObjectiveSettings settings() {
   s.backbone = std::string(EVOMEM_SOURCE_DIR) + "/models/evomem-tiny";
   s.samples_per_task = 2;
   s.batch_size = 2;
+  s.genomes_per_item = 1;
   s.heldout_samples = 1;
   s.heldout_interval = 2;
   s.retention_penalty = 0.5;
@@ -24,7 +26,8 @@ NammObjectiveSettings settings() {
   return s;
 }
 
-// Each sample of an item scores `score` and keeps `retained` of the cache.
+// Each sample of an item scores `score` (plus 0.1 per candidate index) and keeps `retained` of
+// the cache; member items answer for each of their genomes in turn.
 std::vector<search::ItemResult> answer(const std::vector<search::WorkItem>& items, double member_score,
                                        double reference_score, double retained) {
   std::vector<search::ItemResult> results;
@@ -33,9 +36,13 @@ std::vector<search::ItemResult> answer(const std::vector<search::WorkItem>& item
     result.id = item.id;
     result.ok = true;
     const bool reference = item.kind == NammObjective::kReference || item.kind == NammObjective::kCheckReference;
-    for (int sample = 0; sample < 2; ++sample) {
-      result.values.push_back(reference ? reference_score : member_score + 0.1 * static_cast<double>(item.candidate));
-      result.values.push_back(reference ? 1.0 : retained);
+    const std::int64_t genomes = reference ? 1 : std::max<std::int64_t>(1, static_cast<std::int64_t>(item.genome.size()) / 4172);
+    for (std::int64_t genome = 0; genome < genomes; ++genome) {
+      const double candidate = static_cast<double>(item.candidate + genome);
+      for (int sample = 0; sample < 2; ++sample) {
+        result.values.push_back(reference ? reference_score : member_score + 0.1 * candidate);
+        result.values.push_back(reference ? 1.0 : retained);
+      }
     }
     results.push_back(result);
   }
@@ -73,6 +80,34 @@ TEST(NammObjective, FitnessIsTheWeightedNormalisedScoreMinusTheRetentionPenalty)
   // The same generation again: every reference is cached now.
   items = objective.plan(1, population);
   for (const auto& item : items) EXPECT_EQ(item.kind, NammObjective::kMember);
+}
+
+TEST(NammObjective, GroupedItemsCarryConsecutiveCandidates) {
+  NammObjectiveSettings grouped = settings();
+  grouped.genomes_per_item = 2;
+  NammObjective objective(grouped, ObjectiveRole::kCoordinator);
+  NammObjective single(settings(), ObjectiveRole::kCoordinator);
+  Eigen::MatrixXd population = Eigen::MatrixXd::Random(objective.dimension(), 3);
+  const auto items = objective.plan(0, population);
+  // One reference item, then candidates {0, 1} and {2}.
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[1].candidate, 0);
+  EXPECT_EQ(items[1].genome.size(), 2u * 4172u);
+  EXPECT_EQ(items[1].genome[4172], population(0, 1));
+  EXPECT_EQ(items[2].candidate, 2);
+  EXPECT_EQ(items[2].genome.size(), 4172u);
+  const auto outcome = objective.aggregate(0, items, answer(items, 0.4, 0.8, 0.25));
+  const auto single_items = single.plan(0, population);
+  const auto expected = single.aggregate(0, single_items, answer(single_items, 0.4, 0.8, 0.25));
+  ASSERT_EQ(outcome.candidates.size(), 3u);
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(outcome.candidates[c].fitness, expected.candidates[c].fitness);
+  // A failed group item makes both its candidates missing, the other group keeps its fitness.
+  auto results = answer(items, 0.4, 0.8, 0.25);
+  results[1].ok = false;
+  const auto failed = objective.aggregate(0, items, results);
+  EXPECT_TRUE(std::isnan(failed.candidates[0].fitness));
+  EXPECT_TRUE(std::isnan(failed.candidates[1].fitness));
+  EXPECT_EQ(failed.candidates[2].fitness, expected.candidates[2].fitness);
 }
 
 TEST(NammObjective, AFailedItemMakesOnlyItsCandidateMissing) {
