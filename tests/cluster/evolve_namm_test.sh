@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# NAMM evolution on the built-in backbone, scaled down to seconds: the same run in one process
-# and with two MPI workers gives identical run files; the exported weights load into
+# NAMM evolution on the built-in backbone, scaled down to seconds: the same run in one process,
+# with two MPI workers and stopped after one generation then resumed gives identical run files
+# (population members grouped 3 to a work item, as rows of one batch); the exported weights load into
 # `evomem eval --policy namm:weights=FILE` and carry the run's normalisation statistics;
 # `evomem analyze` shows what they keep.
 set -euo pipefail
@@ -22,6 +23,7 @@ backbone = "$EVOMEM_SOURCE_DIR/models/evomem-tiny"
 policy = "namm:interval=64"
 samples_per_task = 2
 batch_size = 1
+genomes_per_item = 3
 heldout_interval = 2
 heldout_samples = 1
 chunk_size = 64
@@ -36,6 +38,9 @@ TOML
 "$evomem" --quiet evolve --config "$work/namm.toml" > /dev/null
 "${mpirun[@]}" -np 3 "$evomem" --quiet evolve --config "$work/namm.toml" --set "run.output=\"$work/mpi.h5\"" > /dev/null
 same_run "$work/local.h5" "$work/mpi.h5"
+"$evomem" --quiet evolve --config "$work/namm.toml" --set "run.output=\"$work/resumed.h5\"" --set run.generations=1 > /dev/null
+"$evomem" --quiet evolve --resume "$work/resumed.h5" --set run.generations=2 > /dev/null
+same_run "$work/local.h5" "$work/resumed.h5"
 
 "$PYTHON" - "$work/local.h5" <<'PY' || fail "unexpected NAMM run file content"
 import sys
