@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/text.h"
 #include "eval/budget_search.h"
+#include "memory/policy_group.h"
 #include "memory/policy_spec.h"
 
 namespace evomem::eval {
@@ -133,16 +134,30 @@ std::int64_t Comparison::planned_samples(const std::vector<TaskRun>& runs) const
 }
 
 PolicyRun Comparison::evaluate(const std::string& spec, std::size_t per_task, core::Progress& progress) {
-  const auto policy = memory::make_policy(spec);
-  PolicyRun evaluated;
-  evaluated.spec = policy->spec();
+  return std::move(evaluate_together({spec}, per_task, progress).front());
+}
+
+// Several policies (or budgets) read each sample once, one batch row each.
+std::vector<PolicyRun> Comparison::evaluate_together(const std::vector<std::string>& specs, std::size_t per_task,
+                                                     core::Progress& progress) {
+  std::vector<std::unique_ptr<memory::Policy>> members;
+  std::vector<PolicyRun> evaluated(specs.size());
+  for (std::size_t p = 0; p < specs.size(); ++p) {
+    members.push_back(memory::make_policy(specs[p]));
+    evaluated[p].spec = members.back()->spec();
+  }
+  const std::unique_ptr<memory::Policy> policy =
+      members.size() == 1 ? std::move(members.front()) : std::make_unique<memory::PolicyGroup>(std::move(members));
   for (const auto& run : *runs_) {
     const std::size_t count = per_task == 0 ? run.samples.size() : std::min(per_task, run.samples.size());
     for (std::size_t i = 0; i < count; ++i) {
-      const SampleResult result = runner_->run(*run.task, run.samples[i], policy.get());
-      evaluated.outcomes.push_back({result.task, result.id, result.prediction, result.score, retained_fraction(result),
-                                    result.tokens_seen, result.new_tokens});
-      progress.advance();
+      const auto results = runner_->run_branches(*run.task, run.samples[i], policy.get());
+      for (std::size_t p = 0; p < results.size(); ++p) {
+        const SampleResult& result = results[p];
+        evaluated[p].outcomes.push_back({result.task, result.id, result.prediction, result.score,
+                                         retained_fraction(result), result.tokens_seen, result.new_tokens});
+      }
+      progress.advance(static_cast<std::int64_t>(results.size()));
     }
   }
   return evaluated;
@@ -197,14 +212,6 @@ PolicyRun Comparison::matched(const std::string& name, PolicyRun run, const Poli
   return run;
 }
 
-PolicyRun Comparison::at_ratio(const std::string& label, const std::string& spec, const std::string& budget,
-                               core::Progress& progress) {
-  PolicyRun run = evaluate(spec, 0, progress);
-  run.policy = label + "@" + budget;
-  run.setting = budget;
-  return run;
-}
-
 std::vector<PolicyRun> Comparison::run(Runner& runner, const std::vector<TaskRun>& task_runs,
                                        core::Progress& progress) {
   runner_ = &runner;
@@ -212,16 +219,23 @@ std::vector<PolicyRun> Comparison::run(Runner& runner, const std::vector<TaskRun
   total_samples_ = samples_in(task_runs, 0);
   probe_total_ = samples_in(task_runs, options_.probe_samples);
   std::vector<PolicyRun> runs;
-  PolicyRun reference = evaluate(options_.policy, 0, progress);
+  // The policy under test and the full cache read the samples together.
+  std::vector<std::string> first_specs = {options_.policy};
+  const auto& baselines = options_.baselines;
+  if (std::find(baselines.begin(), baselines.end(), "full") != baselines.end()) {
+    first_specs.push_back(baseline_spec("full", "1", interval_, options_.layers));
+  }
+  auto first_runs = evaluate_together(first_specs, 0, progress);
+  PolicyRun reference = first_runs.front();
   // A baseline under test leaves its name to the matched run of the same baseline.
   reference.policy = also_baseline_ ? policy_name_ + " (under test)" : policy_name_;
   reference.setting = "under test";
   runs.push_back(reference);
   std::vector<std::string> searched;
   const auto planned_search = static_cast<std::int64_t>(kEstimatedProbes * probe_total_ + total_samples_);
-  for (const auto& baseline : options_.baselines) {
+  for (const auto& baseline : baselines) {
     if (baseline == "full") {
-      PolicyRun full = evaluate(baseline_spec("full", "1", interval_, options_.layers), 0, progress);
+      PolicyRun full = std::move(first_runs.back());
       full.policy = "full";
       full.setting = "full";
       runs.push_back(std::move(full));
@@ -236,15 +250,30 @@ std::vector<PolicyRun> Comparison::run(Runner& runner, const std::vector<TaskRun
   // At a fixed budget the first run (the policy under test, or the baseline it is) is the
   // reference; a baseline whose retained fraction at the same ratio misses it by more than
   // the tolerance (e.g. StreamingLLM's sinks on short prompts) is matched by a search.
+  // Every policy at one ratio reads the samples together.
   for (const double ratio : options_.budgets) {
     const std::string budget = memory::Budget{true, ratio}.to_string();
-    const std::size_t first = runs.size();
+    std::vector<std::string> labels;
+    std::vector<std::string> specs;
     if (!also_baseline_) {
-      runs.push_back(at_ratio(policy_name_, policy_at_budget(options_.policy, budget, interval_, options_.layers),
-                              budget, progress));
+      labels.push_back(policy_name_);
+      specs.push_back(policy_at_budget(options_.policy, budget, interval_, options_.layers));
     }
     for (const auto& baseline : searched) {
-      PolicyRun run = at_ratio(baseline, baseline_spec(baseline, budget, interval_, options_.layers), budget, progress);
+      labels.push_back(baseline);
+      specs.push_back(baseline_spec(baseline, budget, interval_, options_.layers));
+    }
+    if (specs.empty()) continue;
+    auto at_ratio = evaluate_together(specs, 0, progress);
+    for (std::size_t p = 0; p < at_ratio.size(); ++p) {
+      at_ratio[p].policy = labels[p] + "@" + budget;
+      at_ratio[p].setting = budget;
+    }
+    const std::size_t first = runs.size();
+    if (!also_baseline_) runs.push_back(std::move(at_ratio.front()));
+    for (std::size_t b = 0; b < searched.size(); ++b) {
+      const std::string& baseline = searched[b];
+      PolicyRun run = std::move(at_ratio[b + (also_baseline_ ? 0 : 1)]);
       if (runs.size() > first &&
           std::abs(mean_retained(run.outcomes) - mean_retained(runs[first].outcomes)) > options_.tolerance) {
         run.search.push_back({budget, run.outcomes.size(), mean_retained(run.outcomes)});

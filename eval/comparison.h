@@ -78,20 +78,21 @@ class Comparison {
   // Samples a comparison on `runs` is expected to run (search probes estimated at three per
   // baseline; run() corrects the progress total after each search).
   std::int64_t planned_samples(const std::vector<TaskRun>& runs) const;
-  // Runs everything on `runs` with `runner`, advancing `progress` once per sample: the policy
-  // under test, then each baseline (the full cache once, the others at the matched budget),
-  // then the fixed budgets.
+  // Runs everything on `runs` with `runner`, advancing `progress` once per sample and policy:
+  // the policy under test (with the full cache beside it, when asked for), then each baseline
+  // at the matched budget, then the fixed budgets (every policy at one ratio together).
+  // Policies run together read a sample once, one batch row each (memory::PolicyGroup).
   std::vector<PolicyRun> run(Runner& runner, const std::vector<TaskRun>& runs, core::Progress& progress);
 
  private:
   // `spec` built once, run on the first `per_task` samples of each task (0: all).
   PolicyRun evaluate(const std::string& spec, std::size_t per_task, core::Progress& progress);
+  // The same for several specs sharing the update interval, one batch row each.
+  std::vector<PolicyRun> evaluate_together(const std::vector<std::string>& specs, std::size_t per_task,
+                                           core::Progress& progress);
   // `run` (label and setting filled) with baseline `name` at the budget matching `reference`.
   PolicyRun matched(const std::string& name, PolicyRun run, const PolicyRun& reference, std::int64_t planned,
                     core::Progress& progress);
-  // `spec` at a fixed ratio budget, labelled `label@budget`.
-  PolicyRun at_ratio(const std::string& label, const std::string& spec, const std::string& budget,
-                     core::Progress& progress);
 
   ComparisonOptions options_;
   std::int64_t interval_ = 0;   // the policy under test's, given to every baseline

@@ -13,7 +13,7 @@ std::int64_t common_interval(const std::vector<std::unique_ptr<Policy>>& policie
   for (const auto& policy : policies) {
     if (policy->update_interval() != policies.front()->update_interval()) {
       throw InputError("policies run together must share one update interval: '" + policies.front()->spec() +
-                       "' and '" + policy->spec() + "' differ");
+                       "' and '" + policy->spec() + "' differ; give them the same interval=N");
     }
     if (policy->branches() != 1) throw InputError("'" + policy->spec() + "' branches itself; it cannot join a group");
   }

@@ -65,6 +65,24 @@ for line in open(sys.argv[1]):
     assert all(kept < r["prompt_tokens"] for kept in r["retained_mean"]), r
 PY
 
+# Several policies read each sample together, one batch row each; each row is what its policy
+# gives alone.
+"$evomem" --quiet eval --backbone "$work/model" --tasks passkey --data "$fixtures" --context-window 200 \
+  --policy recency:window=32,interval=16 --policy full:interval=16 --out "$work/together.jsonl" > "$work/together.txt"
+grep -q "^#2: full:interval=16" "$work/together.txt" || fail "no policy legend: $(cat "$work/together.txt")"
+"$PYTHON" - "$work/recency.jsonl" "$work/together.jsonl" <<'PY'
+import json, sys
+strip = lambda r: {k: v for k, v in r.items() if k != "seconds"}
+alone = [strip(json.loads(l)) for l in open(sys.argv[1])]
+together = [strip(json.loads(l)) for l in open(sys.argv[2])]
+assert len(together) == 2 * len(alone), (len(together), len(alone))
+assert [r for r in together if r["policy"].startswith("recency")] == alone
+assert all(r["retained_fraction"] == 1.0 for r in together if r["policy"].startswith("full"))
+PY
+expect_error "share one update interval" \
+  "$evomem" --quiet eval --backbone "$work/model" --tasks passkey --data "$fixtures" --policy recency:window=32,interval=16 \
+  --policy full --out "$work/partial.jsonl"
+
 # The same seed draws the same samples and gives the same predictions.
 "$evomem" --quiet eval --backbone "$work/model" --tasks "qasper=$fixtures/qasper.jsonl" --samples 2 --seed 11 \
   --context-window 200 --out "$work/a.jsonl" > /dev/null
