@@ -5,6 +5,7 @@
 #include <string>
 
 #include "apps/commands/commands.h"
+#include "core/allocator.h"
 #include "core/error.h"
 #include "core/logging.h"
 #include "core/version.h"
@@ -34,6 +35,7 @@ std::string unknown_command(const CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace evomem;
+  core::keep_freed_memory_for_reuse();
   CLI::App app{"evomem: evolve memory policies (NAMM) for frozen transformer language models"};
   app.set_version_flag("--version", std::string("evomem ") + kVersion);
   app.require_subcommand(1);

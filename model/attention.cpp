@@ -90,4 +90,34 @@ AttentionResult grouped_attention(const AttentionInputs& inputs, bool want_group
   return result;
 }
 
+AttentionResult windowed_attention(const AttentionInputs& inputs, const std::vector<std::int64_t>& starts,
+                                   bool want_group_probs) {
+  if (starts.empty()) return grouped_attention(inputs, want_group_probs);
+  const std::int64_t batch = inputs.queries.size(0);
+  const std::int64_t n_slots = inputs.keys.size(2);
+  EVOMEM_CHECK(static_cast<std::int64_t>(starts.size()) == batch, "attention: one window start per row");
+  AttentionResult result;
+  if (want_group_probs) {
+    result.group_probs = at::zeros({batch, inputs.keys.size(1), inputs.queries.size(2), n_slots},
+                                   inputs.queries.options().dtype(at::kFloat));
+  }
+  std::vector<at::Tensor> outputs;
+  for (std::int64_t row = 0; row < batch; ++row) {
+    const std::int64_t start = starts[static_cast<std::size_t>(row)];
+    const std::int64_t width = n_slots - start;
+    AttentionInputs own;
+    own.queries = inputs.queries.narrow(0, row, 1);
+    own.keys = inputs.keys.narrow(0, row, 1).narrow(2, start, width);
+    own.values = inputs.values.narrow(0, row, 1).narrow(2, start, width);
+    if (inputs.valid.defined()) own.valid = inputs.valid.narrow(0, row, 1).narrow(2, start, width);
+    own.first_query_slot = inputs.first_query_slot - start;
+    own.scale = inputs.scale;
+    AttentionResult part = grouped_attention(own, want_group_probs);
+    outputs.push_back(part.output);
+    if (want_group_probs) result.group_probs.narrow(0, row, 1).narrow(3, start, width).copy_(part.group_probs);
+  }
+  result.output = at::cat(outputs, 0);
+  return result;
+}
+
 }  // namespace evomem::model

@@ -11,6 +11,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace evomem::model {
 
@@ -33,5 +34,12 @@ struct AttentionResult {
 // a uniform distribution instead of NaN. Score blocks are kept under ~`max_block_bytes`.
 AttentionResult grouped_attention(const AttentionInputs& inputs, bool want_group_probs,
                                   std::int64_t max_block_bytes = std::int64_t{64} << 20);
+
+// The same with row r attending only over its window of slots [starts[r], n_slots) (the
+// KV cache's row windows, kv_cache.h): each row is computed alone, exactly as if the batch held
+// only it, and pays only for its own slots. Probabilities outside a row's window are 0.
+// Empty `starts`: one batched call.
+AttentionResult windowed_attention(const AttentionInputs& inputs, const std::vector<std::int64_t>& starts,
+                                   bool want_group_probs);
 
 }  // namespace evomem::model

@@ -215,7 +215,8 @@ at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor&
     if (!cache_.all_valid(layer)) inputs.valid = cache_.valid(layer);
     inputs.first_query_slot = first_slot;
     inputs.scale = scale;
-    AttentionResult attention = grouped_attention(inputs, want_probs);
+    // Rows keeping different numbers of tokens attend over their own windows (kv_cache.h).
+    AttentionResult attention = windowed_attention(inputs, cache_.row_starts(layer), want_probs);
     if (observer) observe_and_evict(layer, attention.group_probs, step, *observer, update_point, want_probs);
 
     hidden = hidden + model::linear(attention.output, w.o_proj);

@@ -124,27 +124,43 @@ void KvCache::compact(std::int64_t layer_index) {
   if (!layer.compaction_pending) return;
   layer.compaction_pending = false;
   const at::Tensor valid = layer.valid.narrow(2, 0, layer.length);
-  // The largest and the smallest head count in one device-to-host read.
-  const at::Tensor counts = valid.sum(-1).flatten();
-  const at::Tensor extremes = at::stack({counts.max(), counts.min()}).cpu();
-  const std::int64_t new_length = extremes[0].item<std::int64_t>();
-  const bool all_valid = extremes[1].item<std::int64_t>() == new_length;
+  // Each row's largest head count and the smallest count of all, in one device-to-host read.
+  const at::Tensor counts = valid.sum(-1);  // [batch, kv_heads]
+  const at::Tensor read = at::cat({std::get<0>(counts.max(1)), counts.min().view({1})}).cpu();
+  const auto* values = read.data_ptr<std::int64_t>();
+  const std::vector<std::int64_t> row_lengths(values, values + layer.batch);
+  const std::int64_t new_length = *std::max_element(row_lengths.begin(), row_lengths.end());
+  const bool all_valid = values[layer.batch] == new_length;
   if (all_valid && new_length == layer.length) {  // nothing was dropped
     layer.all_valid = true;
+    layer.row_starts.clear();
     return;
   }
   // Sorting the keys (invalid ? length : 0) + slot is a stable partition: valid slots first,
   // each group in slot order.
-  const at::Tensor slots = at::arange(layer.length, at::TensorOptions().device(device_).dtype(at::kLong));
+  const auto long_options = at::TensorOptions().device(device_).dtype(at::kLong);
+  const at::Tensor slots = at::arange(layer.length, long_options);
   const at::Tensor sort_keys = at::logical_not(valid).to(at::kLong) * layer.length + slots;
-  const at::Tensor order = std::get<1>(sort_keys.sort(-1)).narrow(2, 0, new_length);
+  at::Tensor order = std::get<1>(sort_keys.sort(-1)).narrow(2, 0, new_length);
+  at::Tensor new_valid = valid.gather(2, order);
+  layer.row_starts.clear();
+  for (const std::int64_t row_length : row_lengths) layer.row_starts.push_back(new_length - row_length);
+  if (std::all_of(layer.row_starts.begin(), layer.row_starts.end(), [](std::int64_t s) { return s == 0; })) {
+    layer.row_starts.clear();
+  } else {
+    // Row r's slots move right by its start: slot s takes the row's slot s - start.
+    const at::Tensor starts = at::tensor(layer.row_starts, at::kLong).to(device_).view({layer.batch, 1, 1});
+    const at::Tensor target = at::arange(new_length, long_options).view({1, 1, new_length}) - starts;
+    const at::Tensor shifted = target.clamp_min(0).expand({layer.batch, kv_heads_, new_length}).contiguous();
+    order = order.gather(2, shifted);
+    new_valid = new_valid.gather(2, shifted).logical_and_(target.ge(0));
+  }
   const at::Tensor order_d = order.unsqueeze(-1).expand({layer.batch, kv_heads_, new_length, head_dim_});
   const at::Tensor keys = layer.keys.narrow(2, 0, layer.length).gather(2, order_d);
-  const at::Tensor values = layer.values.narrow(2, 0, layer.length).gather(2, order_d);
+  const at::Tensor values_moved = layer.values.narrow(2, 0, layer.length).gather(2, order_d);
   const at::Tensor positions = layer.positions.narrow(2, 0, layer.length).gather(2, order);
-  const at::Tensor new_valid = valid.gather(2, order);
   layer.keys.narrow(2, 0, new_length).copy_(keys);
-  layer.values.narrow(2, 0, new_length).copy_(values);
+  layer.values.narrow(2, 0, new_length).copy_(values_moved);
   layer.positions.narrow(2, 0, new_length).copy_(positions);
   layer.valid.narrow(2, 0, new_length).copy_(new_valid);
   layer.length = new_length;
@@ -160,6 +176,11 @@ void KvCache::repeat_rows(std::int64_t layer_index, std::int64_t times) {
   layer.values = layer.values.repeat_interleave(times, 0);
   layer.positions = layer.positions.repeat_interleave(times, 0);
   layer.valid = layer.valid.repeat_interleave(times, 0);
+  if (!layer.row_starts.empty()) {
+    std::vector<std::int64_t> starts;
+    for (const std::int64_t start : layer.row_starts) starts.insert(starts.end(), times, start);
+    layer.row_starts = std::move(starts);
+  }
 }
 
 void KvCache::clear() {
@@ -167,6 +188,7 @@ void KvCache::clear() {
     layer.length = 0;
     layer.all_valid = true;
     layer.compaction_pending = false;
+    layer.row_starts.clear();
   }
 }
 

@@ -14,6 +14,12 @@
 // Rows of the batch may be repeated (`repeat_rows`): a sequence whose prefix is shared by
 // several variants (genomes, policies) is computed once and branches into one row per
 // variant; between the first and the last layer of that step the layers' batch sizes differ.
+//
+// Row windows: when rows keep different numbers of tokens, compaction puts each row's slots
+// at the end of the shared length (row r starts at `row_starts(layer)[r]`, the slots before
+// are invalid), so that a row's slots, and the tokens appended after them, are contiguous and
+// laid out exactly as they would be if the row were alone. Attention can then run each row
+// over its own window: no work on other rows' padding, and the products of a row alone.
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
@@ -57,6 +63,10 @@ class KvCache {
   bool all_valid(std::int64_t layer) const { return layers_.at(static_cast<std::size_t>(layer)).all_valid; }
   // Valid slots per head, [batch, kv_heads] int64.
   at::Tensor valid_counts(std::int64_t layer) const;
+  // First slot of each row's window (empty: every row starts at slot 0).
+  const std::vector<std::int64_t>& row_starts(std::int64_t layer) const {
+    return layers_.at(static_cast<std::size_t>(layer)).row_starts;
+  }
 
   // Invalidates every slot whose entry in keep_mask [batch, kv_heads, length] (bool) is
   // false. Invalid slots stay invalid. The layer is compacted now when `compact` is set,
@@ -82,6 +92,7 @@ class KvCache {
     std::int64_t length = 0;
     bool all_valid = true;
     bool compaction_pending = false;
+    std::vector<std::int64_t> row_starts;  // host copy; empty when all are 0
   };
   void reserve(Layer& layer, std::int64_t needed) const;
 

@@ -71,7 +71,7 @@ const core::ConfigTable<NammObjectiveSettings>& namm_table() {
         .integer("samples_per_task", 4, "Samples per task per generation (the same for every member)",
                  &S::samples_per_task)
         .integer("batch_size", 2, "Samples per work item", &S::batch_size)
-        .integer("genomes_per_item", 8,
+        .integer("genomes_per_item", 4,
                  "Population members per work item, evaluated together as the rows of one batch",
                  &S::genomes_per_item)
         .boolean("normalize", true, "Divide a task's score by the full-cache score of the same samples", &S::normalize)

@@ -45,7 +45,7 @@ struct NammObjectiveSettings {
   std::vector<NammTaskSettings> tasks;  // sorted by name
   std::int64_t samples_per_task = 4;
   std::int64_t batch_size = 2;
-  std::int64_t genomes_per_item = 8;
+  std::int64_t genomes_per_item = 4;
   bool normalize = true;
   double retention_penalty = 0.0;
   std::int64_t heldout_interval = 5;

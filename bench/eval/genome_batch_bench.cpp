@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bench/model/benchmark_models.h"
+#include "core/allocator.h"
 #include "core/text.h"
 #include "eval/runner.h"
 #include "memory/namm_file.h"
@@ -113,6 +114,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
   at::set_num_threads(options.threads);
+  core::keep_freed_memory_for_reuse();  // as the evomem executable does
   const model::Tokenizer tokenizer = model::Tokenizer::load(std::filesystem::path(options.backbone) / "tokenizer.json");
   model::Backbone backbone = [&] {
     if (options.random.empty()) return model::Backbone::load(options.backbone);
@@ -173,7 +175,7 @@ int main(int argc, char** argv) {
   const double baseline = best_seconds.count(1) != 0 ? best_seconds.at(1) : best_seconds.begin()->second;
   std::printf("| genomes per item | genome-samples/s | vs 1 per item | mean retained |\n|---|---|---|---|\n");
   for (const auto& [group, seconds] : best_seconds) {
-    std::printf("| %lld | %.2f | %.2fx | %.3f |\n", static_cast<long long>(group), 1.0 / seconds, baseline / seconds,
+    std::printf("| %lld | %.4g | %.2fx | %.3f |\n", static_cast<long long>(group), 1.0 / seconds, baseline / seconds,
                 retained.at(group));
   }
   return 0;

@@ -181,16 +181,15 @@ TEST_F(BranchingRunnerTest, NammGenomesInOneBatchEqualSeparateRuns) {
   EXPECT_EQ(*fractions.rbegin(), 1.0);
 }
 
-// Rows of a batch are padded to the longest row's slot count, and more (masked) slots change
-// how softmax groups its sums in vector lanes: attention agrees to float rounding, not to the
-// bit, with a row run alone. Policies that rank by attention with exact near-ties (SnapKV's
-// pooled window sums) can then keep a different token now and then; those here do not.
+// Each row attends over its own window of the cache (kv_cache.h), so its attention is computed
+// exactly as alone, and even rankings with near-ties (SnapKV's pooled window sums) agree.
 TEST_F(BranchingRunnerTest, PolicyGroupRowsEqualEachPolicyAlone) {
   const auto cases = samples();
   Runner runner(*backbone_, *tokenizer_, runner_options());
   const std::string interval = ",interval=" + std::to_string(kInterval);
   const std::vector<std::string> specs = {"full:interval=128", "h2o:heavy=64,recent=64" + interval,
-                                          "tova:budget=0.3" + interval, "recency:window=96" + interval};
+                                          "tova:budget=0.3" + interval, "recency:window=96" + interval,
+                                          "snapkv:budget=0.25,window=32" + interval};
   std::vector<std::unique_ptr<memory::Policy>> members;
   for (const auto& spec : specs) members.push_back(memory::make_policy(spec));
   memory::PolicyGroup group(std::move(members));

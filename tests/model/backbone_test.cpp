@@ -260,12 +260,18 @@ TEST(Observation, BranchedRowsEqualSeparateRuns) {
   for (std::size_t i = 20; i < tokens.size(); ++i) {
     branched_decode.push_back(backbone.decode_step(at::full({kBranches}, tokens[i], at::kLong), &branching));
   }
-  std::vector<at::Tensor> positions, valid;
+  std::vector<at::Tensor> positions, valid, keys, values;
   for (std::int64_t layer = 0; layer < config.num_hidden_layers; ++layer) {
     backbone.cache().compact(layer);
     positions.push_back(backbone.cache().positions(layer).clone());
     valid.push_back(backbone.cache().valid(layer).clone());
+    keys.push_back(backbone.cache().keys(layer).clone());
+    values.push_back(backbone.cache().values(layer).clone());
   }
+  // Kept slots of one head as [slots, head_dim].
+  const auto kept_rows = [](const at::Tensor& tensor, const at::Tensor& mask) {
+    return tensor.index({mask});
+  };
   for (std::int64_t variant = 0; variant < kBranches; ++variant) {
     VariantEvictionObserver single(1, variant);
     backbone.reset(1);
@@ -283,8 +289,22 @@ TEST(Observation, BranchedRowsEqualSeparateRuns) {
       for (std::int64_t head = 0; head < config.num_key_value_heads; ++head) {
         const at::Tensor kept = backbone.cache().positions(layer)[0][head].masked_select(
             backbone.cache().valid(layer)[0][head]);
-        EXPECT_TRUE(at::equal(positions[layer][variant][head].masked_select(valid[layer][variant][head]), kept))
+        const at::Tensor mask = valid[layer][variant][head];
+        EXPECT_TRUE(at::equal(positions[layer][variant][head].masked_select(mask), kept))
             << "variant " << variant << " layer " << layer << " head " << head;
+        // The shared prefix's cache, computed once and copied, equals the recomputed one:
+        // bit for bit for the tokens before the branching update, to float rounding after.
+        const at::Tensor alone_mask = backbone.cache().valid(layer)[0][head];
+        const at::Tensor shared_keys = kept_rows(keys[layer][variant][head], mask);
+        const at::Tensor alone_keys = kept_rows(backbone.cache().keys(layer)[0][head], alone_mask);
+        const std::int64_t prefix = kept.lt(8).sum().item<std::int64_t>();
+        EXPECT_TRUE(at::equal(shared_keys.narrow(0, 0, prefix), alone_keys.narrow(0, 0, prefix)));
+        EXPECT_TRUE(at::equal(kept_rows(values[layer][variant][head], mask).narrow(0, 0, prefix),
+                              kept_rows(backbone.cache().values(layer)[0][head], alone_mask).narrow(0, 0, prefix)));
+        EXPECT_LE(max_abs_diff(shared_keys, alone_keys), 1e-5);
+        EXPECT_LE(max_abs_diff(kept_rows(values[layer][variant][head], mask),
+                               kept_rows(backbone.cache().values(layer)[0][head], alone_mask)),
+                  1e-5);
       }
     }
   }
@@ -310,6 +330,41 @@ TEST(Generation, BranchesAtTheFirstUpdateEvenDuringDecode) {
     const auto alone = generate(backbone, {prompt}, options);
     EXPECT_EQ(branched[static_cast<std::size_t>(variant)].tokens, alone.front().tokens) << "variant " << variant;
   }
+}
+
+TEST(KvCache, RowsOfDifferentLengthsGetWindowsAtTheEnd) {
+  LlamaConfig config = tiny_config(2);
+  config.num_hidden_layers = 1;
+  KvCache cache(config, 1, c10::Device(c10::kCPU), at::kFloat, 4);
+  const at::Tensor keys = at::arange(2 * 6 * 8, at::kFloat).view({1, 2, 6, 8});
+  cache.append(0, keys, -keys, at::arange(10, 16, at::kLong).unsqueeze(0), at::Tensor());
+  cache.repeat_rows(0, 2);
+  ASSERT_EQ(cache.batch_size(), 2);
+  // Row 0 keeps 4 and 3 slots in its heads, row 1 everything but one slot of head 1.
+  at::Tensor keep = at::ones({2, 2, 6}, at::kBool);
+  keep[0][0][0] = false;
+  keep[0][0][3] = false;
+  keep[0][1][1] = false;
+  keep[0][1][2] = false;
+  keep[0][1][5] = false;
+  keep[1][1][4] = false;
+  cache.evict(0, keep, /*compact=*/false);
+  EXPECT_EQ(cache.length(0), 6);  // compaction waits for the next append
+  cache.compact(0);
+  ASSERT_EQ(cache.length(0), 6);
+  EXPECT_EQ(cache.row_starts(0), (std::vector<std::int64_t>{2, 0}));
+  // Row 0 keeps at most 4 tokens a head: its window is the last 4 slots, each head's tokens
+  // first (head 0: 11 12 14 15; head 1: 10 13 14, then padding).
+  EXPECT_TRUE(at::equal(cache.positions(0)[0][0].narrow(0, 2, 4), at::tensor(std::vector<std::int64_t>{11, 12, 14, 15})));
+  EXPECT_TRUE(at::equal(cache.positions(0)[0][1].narrow(0, 2, 3), at::tensor(std::vector<std::int64_t>{10, 13, 14})));
+  EXPECT_TRUE(at::equal(cache.valid(0)[0].sum(-1), at::tensor(std::vector<std::int64_t>{4, 3})));
+  EXPECT_FALSE(cache.valid(0)[0].narrow(1, 0, 2).any().item<bool>());
+  EXPECT_TRUE(at::equal(cache.keys(0)[0][1][3], keys[0][1][3]));
+  EXPECT_TRUE(at::equal(cache.positions(0)[1][1].narrow(0, 0, 5), at::tensor(std::vector<std::int64_t>{10, 11, 12, 13, 15})));
+  // Appends go after every window; a batch of one never has windows.
+  cache.append(0, at::zeros({2, 2, 1, 8}), at::zeros({2, 2, 1, 8}), at::full({2, 1}, 16, at::kLong), at::Tensor());
+  EXPECT_EQ(cache.length(0), 7);
+  EXPECT_TRUE(cache.valid(0).select(2, 6).all().item<bool>());
 }
 
 TEST(KvCache, CompactionMovesValidSlotsToTheFrontPerHead) {
