@@ -146,8 +146,9 @@ std::vector<PolicyRun> Comparison::evaluate_together(const std::vector<std::stri
     members.push_back(memory::make_policy(specs[p]));
     evaluated[p].spec = members.back()->spec();
   }
-  const std::unique_ptr<memory::Policy> policy =
-      members.size() == 1 ? std::move(members.front()) : std::make_unique<memory::PolicyGroup>(std::move(members));
+  const std::unique_ptr<memory::Policy> policy = members.size() == 1
+                                                     ? std::move(members.front())
+                                                     : std::make_unique<memory::PolicyGroup>(std::move(members));
   for (const auto& run : *runs_) {
     const std::size_t count = per_task == 0 ? run.samples.size() : std::min(per_task, run.samples.size());
     for (std::size_t i = 0; i < count; ++i) {

@@ -148,8 +148,8 @@ std::vector<SampleResult> Runner::run_branches(const tasks::TaskSpec& task, cons
     result.tokens_seen = end.tokens_seen;
     result.tokens = prompt.tokens;
     const auto seen = static_cast<std::size_t>(std::max<std::int64_t>(result.tokens_seen, 0));
-    const std::size_t fed =
-        std::min(seen > prompt.tokens.size() ? seen - prompt.tokens.size() : 0, output.tokens.size());
+    const std::size_t fed = std::min(seen > prompt.tokens.size() ? seen - prompt.tokens.size() : 0,
+                                     output.tokens.size());
     result.tokens.insert(result.tokens.end(), output.tokens.begin(),
                          output.tokens.begin() + static_cast<std::ptrdiff_t>(fed));
     result.retained_mean = end.retained_mean;

@@ -104,7 +104,8 @@ at::Tensor BamScorer::score(const at::Tensor& features, const at::Tensor& positi
   const at::Tensor x =
       features.reshape({groups, n, feature_dim_}).gather(1, order.unsqueeze(-1).expand({groups, n, feature_dim_}));
   // One product for q, k and v (their weights stacked into one [3d, F] matrix).
-  const at::Tensor qkv = affine(x.view({batch, heads * n, feature_dim_}), {"bam.q.weight", "bam.k.weight", "bam.v.weight"},
+  const at::Tensor qkv = affine(x.view({batch, heads * n, feature_dim_}),
+                                {"bam.q.weight", "bam.k.weight", "bam.v.weight"},
                                 {"bam.q.bias", "bam.k.bias", "bam.v.bias"})
                              .view({groups, n, 3 * d});
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
@@ -143,9 +144,9 @@ at::Tensor BamScorer::read_out(const at::Tensor& x, const at::Tensor& attended, 
   const std::int64_t groups = x.size(0);
   const std::int64_t n = x.size(1);
   // Rows of one batch entry (all its heads) share a genome: [b, h * n, ...] for the products.
-  const at::Tensor modulation =
-      affine(attended.reshape({batch, -1, attention_dim_}), {"bam.out.weight"}, {"bam.out.bias"})
-          .view({groups, n, 2 * feature_dim_});
+  const at::Tensor modulation = affine(attended.reshape({batch, -1, attention_dim_}), {"bam.out.weight"},
+                                       {"bam.out.bias"})
+                                    .view({groups, n, 2 * feature_dim_});
   const at::Tensor residual = modulation.narrow(2, 0, feature_dim_);
   const at::Tensor multiplier = modulation.narrow(2, feature_dim_, feature_dim_);
   const at::Tensor modulated = x * (multiplier + 1.0) + residual;

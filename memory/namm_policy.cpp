@@ -79,8 +79,8 @@ std::optional<at::Tensor> NammPolicy::select(const model::AttentionObservation& 
                         std::to_string(rows) + " rows (one sequence or one row per genome expected)");
   }
   // The branching update: one sequence seen by every genome.
-  const model::AttentionObservation branched =
-      genomes > 1 && rows == 1 ? repeat_rows(observation, genomes) : model::AttentionObservation();
+  const model::AttentionObservation branched = genomes > 1 && rows == 1 ? repeat_rows(observation, genomes)
+                                                                        : model::AttentionObservation();
   const model::AttentionObservation& seen = genomes > 1 && rows == 1 ? branched : observation;
   const at::Tensor features = features_.compute(seen);
   const at::Tensor scores = scorer_->score(features, seen.positions, seen.valid);

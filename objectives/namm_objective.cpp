@@ -71,8 +71,7 @@ const core::ConfigTable<NammObjectiveSettings>& namm_table() {
         .integer("samples_per_task", 4, "Samples per task per generation (the same for every member)",
                  &S::samples_per_task)
         .integer("batch_size", 2, "Samples per work item", &S::batch_size)
-        .integer("genomes_per_item", 4,
-                 "Population members per work item, evaluated together as the rows of one batch",
+        .integer("genomes_per_item", 4, "Population members per work item, evaluated together as the rows of one batch",
                  &S::genomes_per_item)
         .boolean("normalize", true, "Divide a task's score by the full-cache score of the same samples", &S::normalize)
         .number("retention_penalty", 0.0, "Fitness minus this times the mean retained cache fraction",
@@ -550,7 +549,8 @@ search::GenerationOutcome NammObjective::aggregate(std::int64_t generation, cons
     const std::size_t genomes = items[i].genome.size() / dimension;
     const std::size_t per_genome = results[i].ok ? results[i].values.size() / genomes : 0;
     for (std::size_t g = 0; g < genomes; ++g) {
-      auto& slot = per_candidate[static_cast<std::size_t>(items[i].candidate) + g][static_cast<std::size_t>(items[i].batch)];
+      auto& slot =
+          per_candidate[static_cast<std::size_t>(items[i].candidate) + g][static_cast<std::size_t>(items[i].batch)];
       if (results[i].ok) {
         slot.emplace(results[i].values.begin() + static_cast<std::ptrdiff_t>(g * per_genome),
                      results[i].values.begin() + static_cast<std::ptrdiff_t>((g + 1) * per_genome));
@@ -582,7 +582,8 @@ search::CandidateOutcome NammObjective::aggregate_check(const std::vector<search
   impl_->learn_references(refs, items, results, kCheckReference, impl_->heldout_reference);
   std::vector<std::optional<std::vector<double>>> batch_results(batches_of(refs, impl_->settings.batch_size).size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (items[i].kind == kCheck && results[i].ok) batch_results[static_cast<std::size_t>(items[i].batch)] = results[i].values;
+    if (items[i].kind == kCheck && results[i].ok)
+      batch_results[static_cast<std::size_t>(items[i].batch)] = results[i].values;
   }
   return impl_->outcome(refs, batch_results, impl_->heldout_reference);
 }

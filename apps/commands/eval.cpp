@@ -53,8 +53,9 @@ int run_eval(const EvalOptions& options) {
     members.push_back(memory::make_policy(spec));
     specs.push_back(members.back()->spec());
   }
-  std::unique_ptr<memory::Policy> policy =
-      members.size() == 1 ? std::move(members.front()) : std::make_unique<memory::PolicyGroup>(std::move(members));
+  std::unique_ptr<memory::Policy> policy = members.size() == 1
+                                               ? std::move(members.front())
+                                               : std::make_unique<memory::PolicyGroup>(std::move(members));
   const auto runs = load_task_runs(registry, options.inputs);
   auto loaded = load_backbone(options.inputs);
   eval::Runner runner(loaded.backbone, loaded.tokenizer, runner_options(options.inputs));

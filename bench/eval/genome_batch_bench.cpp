@@ -160,8 +160,8 @@ int main(int argc, char** argv) {
       for (std::int64_t first = 0; first < largest; first += group) {
         const std::int64_t count = std::min(group, largest - first);
         const at::Tensor genomes = noise.narrow(0, first, count).contiguous();
-        namm.load_genomes(
-            std::vector<float>(genomes.data_ptr<float>(), genomes.data_ptr<float>() + genomes.numel()), count);
+        namm.load_genomes(std::vector<float>(genomes.data_ptr<float>(), genomes.data_ptr<float>() + genomes.numel()),
+                          count);
         for (const auto& [task, sample] : samples) {
           for (const auto& result : runner.run_branches(task, sample, &namm)) kept += eval::retained_fraction(result);
         }

@@ -400,8 +400,8 @@ TEST(Scorer, SeveralGenomesScoreEachRowWithItsOwn) {
     const at::Tensor scores = batched.scorer().score(features, positions, valid);
     for (std::int64_t g = 0; g < 3; ++g) {
       single.load_genome(std::vector<float>(population.begin() + g * size, population.begin() + (g + 1) * size));
-      const at::Tensor alone =
-          single.scorer().score(features.narrow(0, g, 1), positions.narrow(0, g, 1), valid.narrow(0, g, 1));
+      const at::Tensor alone = single.scorer().score(features.narrow(0, g, 1), positions.narrow(0, g, 1),
+                                                     valid.narrow(0, g, 1));
       const at::Tensor mask = valid.narrow(0, g, 1);
       EXPECT_TRUE(at::allclose(scores.narrow(0, g, 1).masked_select(mask), alone.masked_select(mask), 1e-5, 1e-6))
           << "genome " << g;

@@ -269,9 +269,7 @@ TEST(Observation, BranchedRowsEqualSeparateRuns) {
     values.push_back(backbone.cache().values(layer).clone());
   }
   // Kept slots of one head as [slots, head_dim].
-  const auto kept_rows = [](const at::Tensor& tensor, const at::Tensor& mask) {
-    return tensor.index({mask});
-  };
+  const auto kept_rows = [](const at::Tensor& tensor, const at::Tensor& mask) { return tensor.index({mask}); };
   for (std::int64_t variant = 0; variant < kBranches; ++variant) {
     VariantEvictionObserver single(1, variant);
     backbone.reset(1);
@@ -355,12 +353,14 @@ TEST(KvCache, RowsOfDifferentLengthsGetWindowsAtTheEnd) {
   EXPECT_EQ(cache.row_starts(0), (std::vector<std::int64_t>{2, 0}));
   // Row 0 keeps at most 4 tokens a head: its window is the last 4 slots, each head's tokens
   // first (head 0: 11 12 14 15; head 1: 10 13 14, then padding).
-  EXPECT_TRUE(at::equal(cache.positions(0)[0][0].narrow(0, 2, 4), at::tensor(std::vector<std::int64_t>{11, 12, 14, 15})));
+  EXPECT_TRUE(
+      at::equal(cache.positions(0)[0][0].narrow(0, 2, 4), at::tensor(std::vector<std::int64_t>{11, 12, 14, 15})));
   EXPECT_TRUE(at::equal(cache.positions(0)[0][1].narrow(0, 2, 3), at::tensor(std::vector<std::int64_t>{10, 13, 14})));
   EXPECT_TRUE(at::equal(cache.valid(0)[0].sum(-1), at::tensor(std::vector<std::int64_t>{4, 3})));
   EXPECT_FALSE(cache.valid(0)[0].narrow(1, 0, 2).any().item<bool>());
   EXPECT_TRUE(at::equal(cache.keys(0)[0][1][3], keys[0][1][3]));
-  EXPECT_TRUE(at::equal(cache.positions(0)[1][1].narrow(0, 0, 5), at::tensor(std::vector<std::int64_t>{10, 11, 12, 13, 15})));
+  EXPECT_TRUE(
+      at::equal(cache.positions(0)[1][1].narrow(0, 0, 5), at::tensor(std::vector<std::int64_t>{10, 11, 12, 13, 15})));
   // Appends go after every window; a batch of one never has windows.
   cache.append(0, at::zeros({2, 2, 1, 8}), at::zeros({2, 2, 1, 8}), at::full({2, 1}, 16, at::kLong), at::Tensor());
   EXPECT_EQ(cache.length(0), 7);

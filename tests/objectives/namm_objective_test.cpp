@@ -36,7 +36,9 @@ std::vector<search::ItemResult> answer(const std::vector<search::WorkItem>& item
     result.id = item.id;
     result.ok = true;
     const bool reference = item.kind == NammObjective::kReference || item.kind == NammObjective::kCheckReference;
-    const std::int64_t genomes = reference ? 1 : std::max<std::int64_t>(1, static_cast<std::int64_t>(item.genome.size()) / 4172);
+    const std::int64_t genomes = reference
+                                     ? 1
+                                     : std::max<std::int64_t>(1, static_cast<std::int64_t>(item.genome.size()) / 4172);
     for (std::int64_t genome = 0; genome < genomes; ++genome) {
       const double candidate = static_cast<double>(item.candidate + genome);
       for (int sample = 0; sample < 2; ++sample) {
