@@ -59,19 +59,44 @@ std::optional<at::Tensor> L2NormPolicy::select(const model::AttentionObservation
 }
 
 RandomPolicy::RandomPolicy(Budget keep, std::uint64_t seed, std::int64_t update_interval)
-    : Policy(update_interval), keep_(keep), seed_(seed), generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
+    : Policy(update_interval), keep_(keep), seed_(seed) {}
 
 std::string RandomPolicy::spec() const {
   return "random:keep=" + keep_.to_string() + ",seed=" + std::to_string(seed_) + interval_suffix(*this);
 }
 
-void RandomPolicy::reset() { generator_ = at::make_generator<at::CPUGeneratorImpl>(seed_); }
+namespace {
+
+// SplitMix64's finaliser: a well-mixed 64-bit value of `x`.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
 
 std::optional<at::Tensor> RandomPolicy::select(const model::AttentionObservation& observation) {
-  const at::Tensor& valid = observation.valid;
-  // Drawn on the CPU so the choice is the same on every device.
-  const at::Tensor scores = at::rand(valid.sizes(), generator_, at::TensorOptions().dtype(at::kDouble));
-  return keep_top(scores, valid.cpu(), budget_counts(keep_, observation).cpu()).to(valid.device());
+  const at::Tensor positions = observation.positions.cpu().contiguous();
+  const at::Tensor valid = observation.valid.cpu();
+  at::Tensor scores = at::empty(positions.sizes(), at::TensorOptions().dtype(at::kDouble));
+  const auto position = positions.accessor<std::int64_t, 3>();
+  auto score = scores.accessor<double, 3>();
+  const std::uint64_t update = mix(mix(seed_ ^ static_cast<std::uint64_t>(observation.layer)) ^
+                                   static_cast<std::uint64_t>(observation.tokens_seen));
+  for (std::int64_t row = 0; row < positions.size(0); ++row) {
+    for (std::int64_t head = 0; head < positions.size(1); ++head) {
+      const std::uint64_t stream = mix(mix(update ^ static_cast<std::uint64_t>(row)) ^
+                                       static_cast<std::uint64_t>(head));
+      for (std::int64_t slot = 0; slot < positions.size(2); ++slot) {
+        // The top 53 bits as a double in [0, 1).
+        score[row][head][slot] =
+            static_cast<double>(mix(stream ^ static_cast<std::uint64_t>(position[row][head][slot])) >> 11) * 0x1.0p-53;
+      }
+    }
+  }
+  return keep_top(scores, valid, budget_counts(keep_, observation).cpu()).to(observation.valid.device());
 }
 
 }  // namespace evomem::memory

@@ -61,15 +61,16 @@ class L2NormPolicy : public Policy {
   std::vector<std::int64_t> skip_layers_;
 };
 
-// Keeps a uniformly random subset of `keep` tokens per head. The generator is seeded from
-// `seed` and re-seeded by reset(), so every sequence sees the same draws.
+// Keeps a uniformly random subset of `keep` tokens per head. Each cached token's draw is a
+// hash of (seed, layer, update, row, head, token position): every sequence sees the same
+// draws, and they do not depend on where the token sits in the cache (compaction, a policy
+// group's row window), so the policy keeps the same tokens alone and in a group.
 class RandomPolicy : public Policy {
  public:
   RandomPolicy(Budget keep, std::uint64_t seed, std::int64_t update_interval = kDefaultUpdateInterval);
   std::string name() const override { return "random"; }
   std::string spec() const override;
   bool needs_attention() const override { return false; }
-  void reset() override;
 
  protected:
   std::optional<at::Tensor> select(const model::AttentionObservation& observation) override;
@@ -77,7 +78,6 @@ class RandomPolicy : public Policy {
  private:
   Budget keep_;
   std::uint64_t seed_;
-  at::Generator generator_;
 };
 
 }  // namespace evomem::memory

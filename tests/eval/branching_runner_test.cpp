@@ -182,14 +182,18 @@ TEST_F(BranchingRunnerTest, NammGenomesInOneBatchEqualSeparateRuns) {
 }
 
 // Each row attends over its own window of the cache (kv_cache.h), so its attention is computed
-// exactly as alone, and even rankings with near-ties (SnapKV's pooled window sums) agree.
+// exactly as alone, and even rankings with near-ties (SnapKV's pooled window sums) agree; the
+// random baseline draws per token, not per slot.
 TEST_F(BranchingRunnerTest, PolicyGroupRowsEqualEachPolicyAlone) {
   const auto cases = samples();
   Runner runner(*backbone_, *tokenizer_, runner_options());
   const std::string interval = ",interval=" + std::to_string(kInterval);
-  const std::vector<std::string> specs = {"full:interval=128", "h2o:heavy=64,recent=64" + interval,
-                                          "tova:budget=0.3" + interval, "recency:window=96" + interval,
-                                          "snapkv:budget=0.25,window=32" + interval};
+  const std::vector<std::string> specs = {"full:interval=128",
+                                          "h2o:heavy=64,recent=64" + interval,
+                                          "tova:budget=0.3" + interval,
+                                          "recency:window=96" + interval,
+                                          "snapkv:budget=0.25,window=32" + interval,
+                                          "random:keep=0.2,seed=3" + interval};
   std::vector<std::unique_ptr<memory::Policy>> members;
   for (const auto& spec : specs) members.push_back(memory::make_policy(spec));
   memory::PolicyGroup group(std::move(members));

@@ -134,13 +134,17 @@ TEST(Baselines, RandomIsSeededAndKeepsTheBudget) {
   EXPECT_TRUE(at::equal(keep_a, *b.on_update(observation)));
   EXPECT_FALSE(at::equal(keep_a, *c.on_update(observation)));
   EXPECT_TRUE(at::equal(keep_a.sum(-1), at::full({1, 4}, 20, at::kLong)));
-  // Heads draw independently.
+  // Heads draw independently, and so do updates.
   EXPECT_NE(kept_slots(keep_a, 0), kept_slots(keep_a, 1));
-  // reset() replays the same draws.
-  const at::Tensor second = *a.on_update(observation);
-  a.reset();
-  EXPECT_TRUE(at::equal(*a.on_update(observation), keep_a));
-  EXPECT_FALSE(at::equal(second, keep_a));
+  auto later = observation;
+  later.tokens_seen += 16;
+  EXPECT_FALSE(at::equal(*a.on_update(later), keep_a));
+  // A token's draw follows it, not its slot: the cache reversed keeps the same tokens.
+  auto reversed = observation;
+  reversed.positions = observation.positions.flip(2);
+  const at::Tensor kept_reversed = *a.on_update(reversed);
+  EXPECT_TRUE(at::equal(observation.positions.masked_select(keep_a),
+                        reversed.positions.masked_select(kept_reversed).view({4, 20}).flip(1).flatten()));
 }
 
 TEST(Baselines, H2OKeepsRecentPlusHeavyHitters) {
