@@ -294,7 +294,7 @@ struct NammObjective::Impl {
       if (!values[b]) return outcome;  // fitness stays missing
       const std::vector<double>& batch_values = *values[b];
       EVOMEM_CHECK(batch_values.size() == kValuesPerSample * batches[b].size(), "values per sample");
-      // A genome that failed alone inside its group reports NaN (namm_objective evaluate()).
+      // A genome that failed alone inside its group reports NaN (Impl::run_members).
       if (std::any_of(batch_values.begin(), batch_values.end(), [](double v) { return std::isnan(v); })) {
         return outcome;
       }
