@@ -48,10 +48,11 @@ at::Tensor BamScorer::score_masked(const at::Tensor& features, const at::Tensor&
   const auto n = features.size(2);
   const auto groups = batch * heads;
   const at::Tensor x = features.reshape({groups, n, feature_dim_});
-  const at::Tensor rows = x.view({batch, heads * n, feature_dim_});
-  const at::Tensor q = affine(rows, {"bam.q.weight"}, {"bam.q.bias"}).view({groups, n, attention_dim_});
-  const at::Tensor k = affine(rows, {"bam.k.weight"}, {"bam.k.bias"}).view({groups, n, attention_dim_});
-  const at::Tensor v = affine(rows, {"bam.v.weight"}, {"bam.v.bias"}).view({groups, n, attention_dim_});
+  // One batch entry's heads share a genome: [b, h * n, F] for the products.
+  const at::Tensor entries = x.view({batch, heads * n, feature_dim_});
+  const at::Tensor q = affine(entries, {"bam.q.weight"}, {"bam.q.bias"}).view({groups, n, attention_dim_});
+  const at::Tensor k = affine(entries, {"bam.k.weight"}, {"bam.k.bias"}).view({groups, n, attention_dim_});
+  const at::Tensor v = affine(entries, {"bam.v.weight"}, {"bam.v.bias"}).view({groups, n, attention_dim_});
   const at::Tensor key_positions = positions.reshape({groups, 1, n});
   const at::Tensor key_valid = valid.reshape({groups, 1, n});
   const double scale = 1.0 / std::sqrt(static_cast<double>(attention_dim_));
