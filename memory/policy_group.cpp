@@ -20,16 +20,9 @@ std::int64_t common_interval(const std::vector<std::unique_ptr<Policy>>& policie
   return policies.front()->update_interval();
 }
 
-// Row `row` of every tensor of the observation, as a batch of one.
+// Row `row` of the observation, as a batch of one.
 model::AttentionObservation row_of(const model::AttentionObservation& observation, std::int64_t row) {
-  const auto slice = [row](const at::Tensor& tensor) { return tensor.defined() ? tensor.narrow(0, row, 1) : tensor; };
-  model::AttentionObservation one = observation;
-  one.attention = slice(observation.attention);
-  one.query_positions = slice(observation.query_positions);
-  one.positions = slice(observation.positions);
-  one.key_norms = slice(observation.key_norms);
-  one.valid = slice(observation.valid);
-  return one;
+  return model::map_rows(observation, [row](const at::Tensor& tensor) { return tensor.narrow(0, row, 1); });
 }
 
 }  // namespace

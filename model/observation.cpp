@@ -6,17 +6,20 @@
 
 namespace evomem::model {
 
+AttentionObservation map_rows(const AttentionObservation& observation,
+                              const std::function<at::Tensor(const at::Tensor&)>& transform) {
+  const auto apply = [&](const at::Tensor& tensor) { return tensor.defined() ? transform(tensor) : tensor; };
+  AttentionObservation mapped = observation;
+  mapped.attention = apply(observation.attention);
+  mapped.query_positions = apply(observation.query_positions);
+  mapped.positions = apply(observation.positions);
+  mapped.key_norms = apply(observation.key_norms);
+  mapped.valid = apply(observation.valid);
+  return mapped;
+}
+
 AttentionObservation repeat_rows(const AttentionObservation& observation, std::int64_t times) {
-  const auto repeat = [times](const at::Tensor& tensor) {
-    return tensor.defined() ? tensor.repeat_interleave(times, 0) : tensor;
-  };
-  AttentionObservation repeated = observation;
-  repeated.attention = repeat(observation.attention);
-  repeated.query_positions = repeat(observation.query_positions);
-  repeated.positions = repeat(observation.positions);
-  repeated.key_norms = repeat(observation.key_norms);
-  repeated.valid = repeat(observation.valid);
-  return repeated;
+  return map_rows(observation, [times](const at::Tensor& tensor) { return tensor.repeat_interleave(times, 0); });
 }
 
 void AttentionRowBuffer::add(const at::Tensor& rows, const at::Tensor& query_positions) {

@@ -28,6 +28,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct AttentionObservation {
   at::Tensor valid;              // [batch, kv_heads, n_slots] bool (false: padding or evicted)
 };
 
+// The observation with `transform` applied to each of its per-row tensors (attention, query
+// positions, positions, key norms, validity; undefined ones stay undefined).
+AttentionObservation map_rows(const AttentionObservation& observation,
+                              const std::function<at::Tensor(const at::Tensor&)>& transform);
 // The observation with every row repeated `times` times (row r becomes rows r * times ..
 // r * times + times - 1), as the rows of a branching update will be.
 AttentionObservation repeat_rows(const AttentionObservation& observation, std::int64_t times);

@@ -191,11 +191,7 @@ struct NammObjective::Impl {
           std::vector<tasks::EvalSample> samples;
           if (count == 0) return samples;
           for (const auto& sample : tasks::generate_synthetic(options, functions)) {
-            samples.push_back({sample.id,
-                               "synthetic " + sample.id,
-                               {{"context", sample.context}, {"input", sample.input}},
-                               metrics::string_references(sample.answers),
-                               {}});
+            samples.push_back(tasks::eval_sample(sample));
           }
           return samples;
         };

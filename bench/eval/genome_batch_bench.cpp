@@ -96,12 +96,7 @@ std::vector<TaskSample> make_samples(const Options& options, const model::Tokeni
     synthetic.samples = static_cast<std::size_t>(options.samples);
     synthetic.seed = 2024;
     for (const auto& sample : tasks::generate_synthetic(synthetic, tasks::synthetic_tokenizer(tokenizer))) {
-      samples.push_back({tasks::synthetic_task_spec(name),
-                         {sample.id,
-                          sample.id,
-                          {{"context", sample.context}, {"input", sample.input}},
-                          metrics::string_references(sample.answers),
-                          {}}});
+      samples.push_back({tasks::synthetic_task_spec(name), tasks::eval_sample(sample)});
     }
   }
   return samples;

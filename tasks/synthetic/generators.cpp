@@ -497,4 +497,12 @@ void write_synthetic_jsonl(const std::vector<SyntheticSample>& samples, const st
   core::write_text_file_atomically(path, content);
 }
 
+EvalSample eval_sample(const SyntheticSample& sample) {
+  return {sample.id,
+          "synthetic " + sample.id,
+          {{"context", sample.context}, {"input", sample.input}},
+          metrics::string_references(sample.answers),
+          {}};
+}
+
 }  // namespace evomem::tasks

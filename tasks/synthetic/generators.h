@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tasks/task_samples.h"
+
 namespace evomem::tasks {
 
 // The target tokenizer as functions (the tasks library does not link the model library).
@@ -72,6 +74,10 @@ std::vector<SyntheticSample> generate_synthetic(const SyntheticOptions& options,
 // One JSONL line (no newline): input, context, answers, length, dataset, language,
 // all_classes, _id, then depth, prompt_context_offset and needles.
 std::string synthetic_sample_json(const SyntheticSample& sample);
+
+// The sample as the runner reads it (context and input fields, the answers as references),
+// without going through a file; `where` is "synthetic ID".
+EvalSample eval_sample(const SyntheticSample& sample);
 
 // Writes one line per sample, atomically.
 void write_synthetic_jsonl(const std::vector<SyntheticSample>& samples, const std::filesystem::path& path);

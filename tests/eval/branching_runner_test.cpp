@@ -92,12 +92,7 @@ class BranchingRunnerTest : public ::testing::Test {
       options.samples = count;
       options.seed = 77;
       for (const auto& sample : tasks::generate_synthetic(options, tasks::synthetic_tokenizer(*tokenizer_))) {
-        out.push_back({tasks::synthetic_task_spec(name),
-                       {sample.id,
-                        sample.id,
-                        {{"context", sample.context}, {"input", sample.input}},
-                        metrics::string_references(sample.answers),
-                        {}}});
+        out.push_back({tasks::synthetic_task_spec(name), tasks::eval_sample(sample)});
       }
     }
     return out;
