@@ -41,7 +41,9 @@ report::FitnessHistory fitness_history(const std::string& path) {
     history.mean.push_back(record.mean);
     history.median.push_back(record.median);
   }
-  if (history.generation.empty()) throw InputError(path + ": the run has no finished generation yet; nothing to plot");
+  if (history.generation.empty()) {
+    throw InputError(path + ": the run has no finished generation yet; nothing to plot");
+  }
   return history;
 }
 

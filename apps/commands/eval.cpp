@@ -2,7 +2,6 @@
 // generate, score); per-sample results to a JSONL file, a per-task table to the terminal.
 // Several policies read each sample together, one batch row each (memory::PolicyGroup).
 
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -62,7 +61,7 @@ int run_eval(const EvalOptions& options) {
 
   std::string lines;
   struct Summary {
-    std::string policy;
+    std::size_t policy = 0;  // index into specs
     std::string task;
     std::size_t samples = 0;
     double score_sum = 0.0, fraction_sum = 0.0, tokens = 0.0, seconds = 0.0, overhead = 0.0;
@@ -75,7 +74,7 @@ int run_eval(const EvalOptions& options) {
   for (const auto& run : runs) {
     std::vector<Summary> task_summaries(specs.size());
     for (std::size_t p = 0; p < specs.size(); ++p) {
-      task_summaries[p].policy = specs[p];
+      task_summaries[p].policy = p;
       task_summaries[p].task = run.task->name;
     }
     for (const auto& sample : run.samples) {
@@ -108,8 +107,7 @@ int run_eval(const EvalOptions& options) {
   for (const auto& summary : summaries) {
     const double n = static_cast<double>(summary.samples);
     if (several) {
-      const auto index = std::find(specs.begin(), specs.end(), summary.policy) - specs.begin();
-      std::printf("%-4td ", index + 1);
+      std::printf("%-4zu ", summary.policy + 1);
     }
     std::printf("%-22s %8zu %8.2f %10.3f %10zu %10.1f %8.3f%%\n", summary.task.c_str(), summary.samples,
                 100.0 * summary.score_sum / n, summary.fraction_sum / n, summary.truncated,

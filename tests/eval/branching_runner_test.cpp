@@ -19,11 +19,11 @@
 #include "tasks/synthetic/generators.h"
 #include "tasks/synthetic/suite.h"
 #include "tasks/synthetic/tokenizer.h"
+#include "tests/eval/builtin_model_test.h"
 
 namespace evomem::eval {
 namespace {
 
-const std::filesystem::path kModel = std::filesystem::path(EVOMEM_SOURCE_DIR) / "models" / "evomem-tiny";
 constexpr std::int64_t kInterval = 128;
 
 struct TaskSample {
@@ -70,17 +70,8 @@ class DecisionTap : public memory::Policy {
   memory::Policy& inner_;
 };
 
-class BranchingRunnerTest : public ::testing::Test {
+class BranchingRunnerTest : public BuiltinModelTest {
  protected:
-  static void SetUpTestSuite() {
-    backbone_ = new model::Backbone(model::Backbone::load(kModel));
-    tokenizer_ = new model::Tokenizer(model::Tokenizer::load(kModel));
-  }
-  static void TearDownTestSuite() {
-    delete backbone_;
-    delete tokenizer_;
-  }
-
   // The demo's tasks at its length, one or two samples each.
   std::vector<TaskSample> samples() const {
     std::vector<TaskSample> out;
@@ -126,12 +117,7 @@ class BranchingRunnerTest : public ::testing::Test {
       }
     }
   }
-
-  static model::Backbone* backbone_;
-  static model::Tokenizer* tokenizer_;
 };
-model::Backbone* BranchingRunnerTest::backbone_ = nullptr;
-model::Tokenizer* BranchingRunnerTest::tokenizer_ = nullptr;
 
 std::vector<float> random_genome(std::int64_t size, std::uint64_t seed, double sigma) {
   at::manual_seed(seed);

@@ -18,12 +18,12 @@
 #include "tasks/synthetic/suite.h"
 #include "tasks/synthetic/tokenizer.h"
 #include "tasks/task_samples.h"
+#include "tests/eval/builtin_model_test.h"
 #include "tests/support/test_support.h"
 
 namespace evomem::eval {
 namespace {
 
-const std::filesystem::path kModel = std::filesystem::path(EVOMEM_SOURCE_DIR) / "models" / "evomem-tiny";
 constexpr std::int64_t kInterval = 128;
 
 // Evicts, at each update, exactly the tokens the record says left the head at that update.
@@ -54,17 +54,8 @@ class ReplayPolicy : public memory::Policy {
   const report::SampleRetention& record_;
 };
 
-class RetentionAnalysisTest : public ::testing::Test {
+class RetentionAnalysisTest : public BuiltinModelTest {
  protected:
-  static void SetUpTestSuite() {
-    backbone_ = new model::Backbone(model::Backbone::load(kModel));
-    tokenizer_ = new model::Tokenizer(model::Tokenizer::load(kModel));
-  }
-  static void TearDownTestSuite() {
-    delete backbone_;
-    delete tokenizer_;
-  }
-
   // A passkey sample written and read back as a task file (so the needles field is read).
   tasks::EvalSample passkey_sample() {
     tasks::SyntheticOptions options;
@@ -83,13 +74,9 @@ class RetentionAnalysisTest : public ::testing::Test {
     return options;
   }
 
-  static model::Backbone* backbone_;
-  static model::Tokenizer* tokenizer_;
   test_support::TempDirectory folder_{"retention_analysis"};
   tasks::TaskSpec task_ = tasks::synthetic_task_spec("synth_passkey");
 };
-model::Backbone* RetentionAnalysisTest::backbone_ = nullptr;
-model::Tokenizer* RetentionAnalysisTest::tokenizer_ = nullptr;
 
 TEST_F(RetentionAnalysisTest, ReplayingTheRecordReproducesAnswerAndCache) {
   const auto sample = passkey_sample();
