@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <limits>
+#include <sstream>
 
 #include "core/error.h"
 #include "memory/selection.h"
@@ -20,6 +21,13 @@ std::string NammPolicy::spec() const {
   if (!source_.empty()) text += "weights=" + source_ + ",";
   text += std::string("selection=") + selection_mode_name(config_.selection.mode);
   if (config_.selection.mode == SelectionMode::kTopK) text += ",budget=" + config_.selection.budget.to_string();
+  // A threshold other than the published 0 changes what is kept, so the label must say it.
+  if (config_.selection.mode == SelectionMode::kThreshold && config_.selection.threshold != 0.0) {
+    std::ostringstream threshold;
+    threshold << config_.selection.threshold;
+    text += ",threshold=" + threshold.str();
+  }
+  if (!config_.selection.keep_newest) text += ",keep_newest=false";
   text += std::string(",uniform_count=") + (config_.selection.uniform_count ? "true" : "false");
   if (config_.bf16_attention) text += ",bf16_attention=true";
   text += ",interval=" + std::to_string(update_interval());

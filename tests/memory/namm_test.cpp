@@ -513,5 +513,17 @@ TEST(NammPolicy, ZeroGenomeKeepsEverythingAndGenerationMatchesTheFullCache) {
   EXPECT_LT(backbone.cache().valid_counts(0).sum().item<std::int64_t>(), full_counts.sum().item<std::int64_t>());
 }
 
+TEST(NammSpec, SaysEverySelectionSettingThatChangesWhatIsKept) {
+  EXPECT_EQ(make_policy("namm:interval=32")->spec(), "namm:selection=threshold,uniform_count=true,interval=32");
+  // Two NAMMs with different thresholds or newest-token rules must not share a label.
+  EXPECT_EQ(make_policy("namm:threshold=-0.25,keep_newest=false")->spec(),
+            "namm:selection=threshold,threshold=-0.25,keep_newest=false,uniform_count=true,interval=512");
+  EXPECT_EQ(make_policy("namm:selection=topk,budget=0.25")->spec(),
+            "namm:selection=topk,budget=0.25,uniform_count=true,interval=512");
+  for (const std::string text : {"namm:threshold=-0.25,keep_newest=false", "namm:selection=topk,budget=64,interval=16"}) {
+    EXPECT_EQ(make_policy(make_policy(text)->spec())->spec(), make_policy(text)->spec()) << text;
+  }
+}
+
 }  // namespace
 }  // namespace evomem::memory
