@@ -520,7 +520,8 @@ TEST(NammSpec, SaysEverySelectionSettingThatChangesWhatIsKept) {
             "namm:selection=threshold,threshold=-0.25,keep_newest=false,uniform_count=true,interval=512");
   EXPECT_EQ(make_policy("namm:selection=topk,budget=0.25")->spec(),
             "namm:selection=topk,budget=0.25,uniform_count=true,interval=512");
-  for (const std::string text : {"namm:threshold=-0.25,keep_newest=false", "namm:selection=topk,budget=64,interval=16"}) {
+  for (const std::string text :
+       {"namm:threshold=-0.25,keep_newest=false", "namm:selection=topk,budget=64,interval=16"}) {
     EXPECT_EQ(make_policy(make_policy(text)->spec())->spec(), make_policy(text)->spec()) << text;
   }
 }
