@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 
 #include <limits>
-#include <sstream>
 
 #include "core/error.h"
 #include "memory/selection.h"
@@ -23,9 +22,7 @@ std::string NammPolicy::spec() const {
   if (config_.selection.mode == SelectionMode::kTopK) text += ",budget=" + config_.selection.budget.to_string();
   // A threshold other than the published 0 changes what is kept, so the label must say it.
   if (config_.selection.mode == SelectionMode::kThreshold && config_.selection.threshold != 0.0) {
-    std::ostringstream threshold;
-    threshold << config_.selection.threshold;
-    text += ",threshold=" + threshold.str();
+    text += ",threshold=" + format_number(config_.selection.threshold);
   }
   if (!config_.selection.keep_newest) text += ",keep_newest=false";
   text += std::string(",uniform_count=") + (config_.selection.uniform_count ? "true" : "false");
