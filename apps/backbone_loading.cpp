@@ -1,6 +1,7 @@
 #include "apps/backbone_loading.h"
 
 #include <sstream>
+#include <string>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -12,6 +13,26 @@ namespace fs = std::filesystem;
 void add_load_flags(CLI::App& command, LoadFlags& flags) {
   command.add_option("--device", flags.device, "cpu, cuda or cuda:N")->capture_default_str();
   command.add_option("--dtype", flags.dtype, "Cast weights to float32, bfloat16 or float16 (default: as stored)");
+  add_threads_flag(command, flags.threads);
+}
+
+void add_threads_flag(CLI::App& command, int& threads) {
+  const auto in_range = [](const std::string& text) -> std::string {
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == text.size() && value >= 1 && value <= model::kMaxThreads) return "";
+    return "must be a whole number 1.." + std::to_string(model::kMaxThreads) + ", got '" + text + "'";
+  };
+  command
+      .add_option("--threads", threads,
+                  "Threads of LibTorch, OpenMP and OpenBLAS (one is fastest on a busy machine; docs/model.md)")
+      ->check(CLI::Validator(in_range, "1.." + std::to_string(model::kMaxThreads)))
+      ->capture_default_str();
 }
 
 model::LoadOptions load_options(const LoadFlags& flags) {

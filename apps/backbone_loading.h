@@ -1,6 +1,6 @@
 #pragma once
-// What the commands that load a checkpoint folder share: --device/--dtype, token-id files and
-// the tokenizer next to the weights.
+// What the commands that load a checkpoint folder share: --device/--dtype/--threads, token-id
+// files and the tokenizer next to the weights.
 
 #include <CLI/CLI.hpp>
 
@@ -11,16 +11,21 @@
 #include <vector>
 
 #include "model/backbone.h"
+#include "model/threads.h"
 
 namespace evomem::apps {
 
 struct LoadFlags {
   std::string device = "cpu";
   std::string dtype;  // empty: as stored
+  int threads = model::kDefaultThreads;
 };
 
-// Adds --device and --dtype to `command`.
+// Adds --device, --dtype and --threads to `command`.
 void add_load_flags(CLI::App& command, LoadFlags& flags);
+// Adds --threads, checked to be 1..model::kMaxThreads when parsed; the command passes it to
+// model::apply_threads before its model loads.
+void add_threads_flag(CLI::App& command, int& threads);
 model::LoadOptions load_options(const LoadFlags& flags);
 
 // A tokens file holds one JSON array of ids, or ids separated by white space or commas.

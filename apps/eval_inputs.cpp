@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "apps/backbone_loading.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -20,6 +21,7 @@ void add_eval_input_options(CLI::App& command, EvalInputOptions& options) {
   command.add_option("--tokenizer", options.tokenizer, "tokenizer.json (default: the backbone folder's)");
   command.add_option("--device", options.device, "cpu, cuda or cuda:N")->capture_default_str();
   command.add_option("--dtype", options.dtype, "Cast weights to float32, bfloat16 or float16 (default: as stored)");
+  add_threads_flag(command, options.threads);
   command.add_option("--chunk-size", options.chunk_size, "Prefill chunk")->capture_default_str();
   command
       .add_option("--context-window", options.context_window,
@@ -61,6 +63,7 @@ std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const E
 
 LoadedBackbone load_backbone(const EvalInputOptions& options) {
   if (options.chunk_size <= 0) throw InputError("--chunk-size must be positive");
+  model::apply_threads(options.threads);
   model::LoadOptions load;
   load.device = model::parse_device(options.device);
   if (!options.dtype.empty()) load.dtype = model::parse_dtype(options.dtype);

@@ -10,6 +10,7 @@
 
 #include "eval/runner.h"
 #include "model/backbone.h"
+#include "model/threads.h"
 #include "model/tokenizer.h"
 #include "tasks/task_registry.h"
 #include "tasks/task_samples.h"
@@ -26,6 +27,7 @@ struct EvalInputOptions {
   std::uint64_t seed = 0;
   std::string device = "cpu";
   std::string dtype;
+  int threads = model::kDefaultThreads;
   std::int64_t chunk_size = 512;
   std::size_t context_window = 32768;
   bool chat_template = false;
@@ -33,7 +35,7 @@ struct EvalInputOptions {
 };
 
 // Adds --backbone, --tasks, --data, --samples, --seed, --tasks-file, --tokenizer, --device,
-// --dtype, --chunk-size, --context-window, --chat-template and --no-bos to `command`.
+// --dtype, --threads, --chunk-size, --context-window, --chat-template and --no-bos to `command`.
 void add_eval_input_options(CLI::App& command, EvalInputOptions& options);
 
 using eval::TaskRun;
@@ -49,6 +51,7 @@ struct LoadedBackbone {
   model::Backbone backbone;
   model::Tokenizer tokenizer;
 };
+// Applies --threads (model::apply_threads), then loads the backbone and its tokenizer.
 LoadedBackbone load_backbone(const EvalInputOptions& options);
 
 eval::RunnerOptions runner_options(const EvalInputOptions& options);

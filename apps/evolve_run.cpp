@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/logging.h"
+#include "model/threads.h"
 #include "objectives/objective_factory.h"
 #include "search/evolution.h"
 #include "search/signals.h"
@@ -100,7 +101,7 @@ int run_worker(cluster::MpiSession& session) {
   session.broadcast_text(text);
   if (text.empty()) return 1;  // the coordinator could not start; it reports why
   const auto config = objectives::parse_run_config(text, "run configuration from rank 0");
-  torch::set_num_threads(static_cast<int>(config.worker.threads));
+  model::apply_threads(static_cast<int>(config.worker.threads));
   const auto device = cluster::worker_device(config.worker.device, session.local_rank(), device_count());
   search::SignalGuard signals;
   auto objective = objectives::make_objective(config, objectives::ObjectiveRole::kWorker, device, session.rank());
@@ -136,7 +137,7 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
     if (session) {
       objective = objectives::make_objective(start.config, objectives::ObjectiveRole::kCoordinator);
     } else {
-      torch::set_num_threads(static_cast<int>(start.config.worker.threads));
+      model::apply_threads(static_cast<int>(start.config.worker.threads));
       objective = objectives::make_objective(start.config, objectives::ObjectiveRole::kWorker,
                                              cluster::worker_device(start.config.worker.device, 0, device_count()));
     }

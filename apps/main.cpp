@@ -1,6 +1,9 @@
 // The `evomem` command. Every error is caught here, once, and printed as one line:
 // exit 1 for the user's mistakes (bad flags, files, configs), 2 for evomem's own bugs.
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -11,6 +14,18 @@
 #include "core/version.h"
 
 namespace {
+
+// OpenMP's runtime (libgomp) reads OMP_WAIT_POLICY once, when it is loaded, before main().
+// Unset, its idle threads spin before they sleep, taking the cores that the other processes of
+// a busy machine need (docs/model.md, "Threads"). So unless the user chose a policy, set
+// PASSIVE and start this same program again, once: the new image finds the variable set.
+// execv keeps the process id, so mpirun and whoever waits for the process see nothing of it.
+void wait_passively_in_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 0) != 0) return;
+  execv("/proc/self/exe", argv);
+  unsetenv("OMP_WAIT_POLICY");  // no /proc: go on with the policy the runtime has
+}
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -34,6 +49,7 @@ std::string unknown_command(const CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  wait_passively_in_openmp(argv);
   using namespace evomem;
   core::keep_freed_memory_for_reuse();
   CLI::App app{"evomem: evolve memory policies (NAMM) for frozen transformer language models"};

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "model/attention.h"
 #include "model/cpu_half.h"
+#include "model/cpu_kernels.h"
 
 namespace evomem::model {
 
@@ -31,6 +32,7 @@ void Backbone::reset(std::int64_t batch_size) {
 }
 
 at::Tensor Backbone::rms_norm(const at::Tensor& x, const at::Tensor& weight) const {
+  if (takes_cpu_kernels(x) && takes_cpu_kernels(weight)) return fused_rms_norm(x, weight, config_.rms_norm_eps);
   // transformers normalises in float32 and casts back before applying the weight.
   const at::Tensor x32 = x.to(at::kFloat);
   const at::Tensor normalised = x32 * at::rsqrt(x32.pow(2).mean({-1}, true) + config_.rms_norm_eps);
@@ -96,13 +98,15 @@ at::Tensor Backbone::decode_step(const at::Tensor& tokens, AttentionObserver* ob
 Backbone::StepTokens Backbone::step_tokens(const at::Tensor& tokens_in, const at::Tensor& token_valid_in) {
   // Ids, validity and positions are worked out on the host (the tokens come from there), so
   // a step needs no device-to-host read; only the results are copied to the device.
-  const at::Tensor tokens = tokens_in.to(at::kCPU, at::kLong);
+  const at::Tensor tokens = tokens_in.to(at::kCPU, at::kLong).contiguous();
   const std::int64_t count = tokens.size(1);
-  const std::int64_t min_id = tokens.min().item<std::int64_t>();
-  const std::int64_t max_id = tokens.max().item<std::int64_t>();
-  if (min_id < 0 || max_id >= config_.vocab_size) {
-    throw InputError("token id " + std::to_string(min_id < 0 ? min_id : max_id) + " is outside the vocabulary (size " +
-                     std::to_string(config_.vocab_size) + ")");
+  // A plain loop: two reductions and their reads cost more than the check on a decode step.
+  const std::int64_t* ids = tokens.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < tokens.numel(); ++i) {
+    if (ids[i] < 0 || ids[i] >= config_.vocab_size) {
+      throw InputError("token id " + std::to_string(ids[i]) + " is outside the vocabulary (size " +
+                       std::to_string(config_.vocab_size) + ")");
+    }
   }
   at::Tensor token_valid = token_valid_in.defined() ? token_valid_in.to(at::kCPU, at::kBool) : at::Tensor();
   if (token_valid.defined() && token_valid.all().item<bool>()) token_valid = at::Tensor();
@@ -219,12 +223,13 @@ at::Tensor Backbone::forward_step(const at::Tensor& tokens_in, const at::Tensor&
     AttentionResult attention = windowed_attention(inputs, cache_.row_starts(layer), want_probs);
     if (observer) observe_and_evict(layer, attention.group_probs, step, *observer, update_point, want_probs);
 
-    hidden = hidden + model::linear(attention.output, w.o_proj);
+    hidden.add_(model::linear(attention.output, w.o_proj));
     const at::Tensor gate_up = model::linear(rms_norm(hidden, w.post_norm), w.gate_up_proj);
     const std::int64_t intermediate = config_.intermediate_size;
-    const at::Tensor activated = model::silu(gate_up.narrow(-1, 0, intermediate)) *
-                                 gate_up.narrow(-1, intermediate, intermediate);
-    hidden = hidden + model::linear(activated, w.down_proj);
+    const at::Tensor activated = takes_cpu_kernels(gate_up) ? fused_swiglu(gate_up)
+                                                            : model::silu(gate_up.narrow(-1, 0, intermediate)) *
+                                                                  gate_up.narrow(-1, intermediate, intermediate);
+    hidden.add_(model::linear(activated, w.down_proj));
   }
   // Only the positions whose logits are wanted go through the (large) vocabulary projection.
   const at::Tensor selected = all_logits ? hidden : hidden.narrow(1, count - 1, 1);

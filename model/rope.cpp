@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "model/cpu_kernels.h"
+
 namespace evomem::model {
 
 namespace {
@@ -53,6 +55,7 @@ at::Tensor rope_inverse_frequencies(const LlamaConfig& config, std::int64_t sequ
 }
 
 at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  if (takes_cpu_kernels(x) && takes_cpu_kernels(cos) && takes_cpu_kernels(sin)) return fused_rope(x, cos, sin);
   const std::int64_t half = x.size(-1) / 2;
   const at::Tensor first = x.narrow(-1, 0, half);
   const at::Tensor second = x.narrow(-1, half, half);

@@ -54,7 +54,8 @@ const core::ConfigTable<EvolveConfig>& evolve_table() {
                  &C::executor, &ExecutorOptions::max_attempts)
         .string("worker.device", d.worker.device, "cpu, cuda, cuda:N or auto (cuda:<node-local rank> when present)",
                 &C::worker, &W::device)
-        .integer("worker.threads", d.worker.threads, "LibTorch threads per worker", &C::worker, &W::threads)
+        .integer("worker.threads", d.worker.threads, "LibTorch, OpenMP and OpenBLAS threads per worker (1..1024)",
+                 &C::worker, &W::threads)
         .parsed(
             "objective.kind", d.objective_kind, "What a genome is evaluated on", {"namm", "titans", "function"},
             [](const std::string& kind) { return kind; }, &C::objective_kind);
@@ -83,7 +84,8 @@ EvolveConfig evolve_config(const core::Config& config) {
   if (cma.population_size < 0) throw ConfigError("strategy.population must be >= 0");
   if (!(cma.sigma0 > 0.0)) throw ConfigError("strategy.sigma must be positive");
   validate(c.executor);
-  if (c.worker.threads < 1) throw ConfigError("worker.threads must be >= 1");
+  // model::kMaxThreads; search does not use model.
+  if (c.worker.threads < 1 || c.worker.threads > 1024) throw ConfigError("worker.threads must be 1..1024");
   return c;
 }
 

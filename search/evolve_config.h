@@ -29,7 +29,7 @@ struct StrategySettings {
 
 struct WorkerSettings {
   std::string device = "auto";  // cpu, cuda, cuda:N or auto (see cluster/device_choice.h)
-  std::int64_t threads = 1;     // LibTorch threads per worker process
+  std::int64_t threads = 1;     // LibTorch, OpenMP and OpenBLAS threads per worker process
 };
 
 struct EvolveConfig {

@@ -17,6 +17,7 @@
 #include "core/logging.h"
 #include "core/progress.h"
 #include "model/backbone.h"
+#include "model/threads.h"
 #include "model/tokenizer.h"
 #include "model/weights.h"
 #include "tasks/prompt_builder.h"
@@ -386,7 +387,7 @@ BackboneTrainingResult train_backbone(const BackboneTrainingConfig& config) {
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  torch::set_num_threads(static_cast<int>(config.threads));
+  model::apply_threads(static_cast<int>(config.threads));
   const c10::Device device = training_device(config);
 
   // A checkpoint's weights belong to its tokenizer, so a sitting that starts from one keeps it

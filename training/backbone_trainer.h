@@ -60,7 +60,7 @@ struct BackboneTrainingConfig {
   // Share of each stage's examples that are induction drills (see the trainer); empty: none.
   std::vector<double> stage_induction_fractions;
   std::int64_t drill_alphabet = 0;  // induction drills draw from this many token ids (0: all)
-  std::int64_t threads = 2;
+  std::int64_t threads = 2;         // LibTorch, OpenMP and OpenBLAS threads (model::apply_threads)
   // Where the model trains: "cpu", "cuda" or "cuda:N". The examples are always made on the CPU.
   std::string device = "cpu";
   // CPU threads that make each batch's examples (and the next batch's while a step runs);

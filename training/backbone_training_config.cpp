@@ -5,6 +5,7 @@
 
 #include "core/config_table.h"
 #include "core/error.h"
+#include "model/threads.h"
 #include "tasks/synthetic/suite.h"
 #include "training/backbone_trainer.h"
 
@@ -64,7 +65,7 @@ const core::ConfigTable<BackboneTrainingConfig>& training_table() {
                      &B::stage_induction_fractions)
         .integer("training.drill_alphabet", d.drill_alphabet, "Token ids induction drills draw from (0: all)",
                  &B::drill_alphabet)
-        .integer("training.threads", d.threads, "torch::set_num_threads", &B::threads)
+        .integer("training.threads", d.threads, "LibTorch, OpenMP and OpenBLAS threads (1..1024)", &B::threads)
         .string("training.device", d.device, "Where the model trains: cpu, cuda or cuda:N", &B::device)
         .integer("training.data_threads", d.data_threads, "CPU threads that make the examples", &B::data_threads)
         .integer("training.log_interval", d.log_interval, "Steps between loss lines", &B::log_interval)
@@ -120,6 +121,9 @@ BackboneTrainingConfig backbone_training_config(const core::Config& config) {
     throw ConfigError("training.steps, training.tokens_per_batch and training.tasks must be positive / non-empty");
   }
   for (const auto& task : c.train_tasks) tasks::synthetic_task_spec(task);  // InputError for unknown names
+  if (c.threads < 1 || c.threads > model::kMaxThreads) {
+    throw ConfigError("training.threads must be 1.." + std::to_string(model::kMaxThreads));
+  }
   if (c.data_threads < 1) throw ConfigError("training.data_threads must be at least 1");
   if (c.extra_kv_queries < 0) throw ConfigError("training.extra_kv_queries must be >= 0");
   if (!(c.min_length_fraction > 0.0 && c.min_length_fraction <= 1.0)) {

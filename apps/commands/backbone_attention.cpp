@@ -6,10 +6,12 @@
 #include <memory>
 #include <numeric>
 
+#include "apps/backbone_loading.h"
 #include "apps/commands/commands.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/json_file.h"
+#include "model/threads.h"
 #include "model/tokenizer.h"
 #include "training/backbone_attention.h"
 #include "training/backbone_trainer_model.h"
@@ -23,12 +25,14 @@ struct AttentionOptions {
   std::int64_t position = -1;  // negative: counted from the end
   std::int64_t top = 3;
   std::int64_t target = -1;  // negative: none
+  int threads = model::kDefaultThreads;
 };
 
 // One line per head: its most attended positions; with a target, how the target's score
 // compares with the best other position's, frequency pair by pair.
 int attention_command(const AttentionOptions& options) {
   if (options.top < 1) throw InputError("backbone attention: --top must be at least 1");
+  model::apply_threads(options.threads);
   const auto model = training::TrainableLlama::from_checkpoint(options.backbone);
   const auto tokenizer = model::Tokenizer::load(options.backbone);
   const auto tokens = tokenizer.encode(core::read_text_file(options.prompt_file), true);
@@ -90,6 +94,7 @@ void add_backbone_attention_command(CommandRegistry& registry, CLI::App& parent)
   attention.add_option("--top", options->top, "Positions shown per head")->capture_default_str();
   attention.add_option("--target", options->target,
                        "Also compare this position's score with the best other one's, per frequency pair");
+  add_threads_flag(attention, options->threads);
 }
 
 }  // namespace evomem::apps

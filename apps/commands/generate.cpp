@@ -14,6 +14,7 @@
 #include "model/backbone.h"
 #include "model/config.h"
 #include "model/generation.h"
+#include "model/threads.h"
 #include "model/tokenizer.h"
 
 namespace evomem::apps {
@@ -77,6 +78,7 @@ int run_generate(const GenerateOptions& o) {
     prompts.push_back(read_tokens_file(o.tokens_file));
   }
   check_positions(o, prompts);
+  model::apply_threads(o.load.threads);
   model::Backbone backbone = model::Backbone::load(o.backbone, load_options(o.load));
   model::GenerationOptions options;
   options.max_new_tokens = o.max_new_tokens;

@@ -9,11 +9,13 @@
 #include <memory>
 #include <optional>
 
+#include "apps/backbone_loading.h"
 #include "apps/commands/commands.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "eval/titans_evaluation.h"
 #include "memory/titans/gates.h"
+#include "model/threads.h"
 #include "objectives/titans_params.h"
 #include "search/run_file.h"
 
@@ -30,6 +32,7 @@ struct TitansEvalOptions {
   std::string run;
   std::string which = "mean";
   std::optional<double> alpha, eta, theta;
+  int threads = model::kDefaultThreads;
   // Backbone, memory and recall settings of --alpha/--eta/--theta, starting at the defaults of
   // objective.titans.* (the command-line options write into it).
   objectives::TitansObjectiveSettings settings = objectives::titans_objective_settings(
@@ -121,6 +124,7 @@ int run_titans_eval(const TitansEvalOptions& options) {
   const auto lengths = parse_lengths(options.lengths);
   if (options.samples < 1 || options.batch < 1) throw InputError("--samples and --batch must be positive");
   const auto source = gates_source(options);
+  model::apply_threads(options.threads);
   const auto evaluator = eval::load_titans_evaluator(source.settings.backbone, source.settings.memory);
   const auto& config = evaluator.config();
   const std::vector<NamedGates> columns{{source.label, memory::TitansGates::from_genome(config, source.genome)},
@@ -192,6 +196,7 @@ void add_titans_eval_command(CommandRegistry& registry, CLI::App& parent) {
       ->capture_default_str();
   eval.add_option("--recall-segment", settings.streams.recall_segment, "recall_shift: steps between shifts")
       ->capture_default_str();
+  add_threads_flag(eval, options->threads);
 }
 
 }  // namespace evomem::apps

@@ -237,6 +237,8 @@ TEST(BackboneTrainerTest, ConfigErrorsNameTheField) {
                ConfigError);
   EXPECT_THROW(parse_training_config(config, {"training.device=\"tpu\""}), ConfigError);
   EXPECT_THROW(parse_training_config(config, {"training.data_threads=0"}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"training.threads=0"}), ConfigError);
+  EXPECT_THROW(parse_training_config(config, {"training.threads=1025"}), ConfigError);
   EXPECT_THROW(parse_training_config(config, {"training.extra_kv_queries=-1"}), ConfigError);
   EXPECT_THROW(parse_training_config(config, {"training.min_length_fraction=0"}), ConfigError);
   EXPECT_THROW(parse_training_config(config, {"model.rope_llama3_factor=0.5"}), ConfigError);
