@@ -30,8 +30,8 @@ std::int64_t grain_rows(std::int64_t row_elements) {
 using RowKernel = void (*)(const float* x, std::int64_t rows, const float* w, std::int64_t k, std::int64_t n0,
                            std::int64_t n1, float* y, std::int64_t n);
 
-void rows_portable(const float* x, std::int64_t rows, const float* w, std::int64_t k, std::int64_t n0,
-                   std::int64_t n1, float* y, std::int64_t n) {
+void rows_portable(const float* x, std::int64_t rows, const float* w, std::int64_t k, std::int64_t n0, std::int64_t n1,
+                   float* y, std::int64_t n) {
   for (std::int64_t col = n0; col < n1; ++col) {
     const float* w_row = w + col * k;
     for (std::int64_t m = 0; m < rows; ++m) {
@@ -147,9 +147,8 @@ at::Tensor few_row_linear(const at::Tensor& x, const at::Tensor& weight) {
   const float* x_data = rows.data_ptr<float>();
   const float* w_data = w.data_ptr<float>();
   float* y_data = out.data_ptr<float>();
-  at::parallel_for(0, n, grain_rows(k), [&](std::int64_t n0, std::int64_t n1) {
-    kernel(x_data, m, w_data, k, n0, n1, y_data, n);
-  });
+  at::parallel_for(0, n, grain_rows(k),
+                   [&](std::int64_t n0, std::int64_t n1) { kernel(x_data, m, w_data, k, n0, n1, y_data, n); });
   return out;
 }
 

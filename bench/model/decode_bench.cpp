@@ -153,7 +153,8 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("| model | threads | path | decode tokens/s | x LibTorch | GB/s of weights | of bandwidth | prefill tokens/s | x LibTorch |\n");
+  std::printf(
+      "| model | threads | path | decode tokens/s | x LibTorch | GB/s of weights | of bandwidth | prefill tokens/s | x LibTorch |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const std::string& model : evomem::core::split(models, ',')) {
     const bool large = model == "llama8b";
@@ -185,9 +186,8 @@ int main(int argc, char** argv) {
         const double streamed = bytes * t.decode_tokens_per_s / 1e9;
         std::printf("| %s | %lld | %s | %.1f | %.2f | %.1f | %.0f%% of %.1f GB/s | %.0f | %.2f |\n", name.c_str(),
                     static_cast<long long>(threads), path == 1 ? "evomem kernels" : "LibTorch", t.decode_tokens_per_s,
-                    t.decode_tokens_per_s / best[0].decode_tokens_per_s, streamed,
-                    100.0 * streamed / bandwidth.limit(), bandwidth.limit(), t.prefill_tokens_per_s,
-                    t.prefill_tokens_per_s / best[0].prefill_tokens_per_s);
+                    t.decode_tokens_per_s / best[0].decode_tokens_per_s, streamed, 100.0 * streamed / bandwidth.limit(),
+                    bandwidth.limit(), t.prefill_tokens_per_s, t.prefill_tokens_per_s / best[0].prefill_tokens_per_s);
       }
       std::fflush(stdout);
     }
