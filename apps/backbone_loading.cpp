@@ -35,11 +35,12 @@ void add_threads_flag(CLI::App& command, int& threads) {
       ->capture_default_str();
 }
 
-model::LoadOptions load_options(const LoadFlags& flags) {
+model::Backbone load_backbone(const fs::path& checkpoint_dir, const LoadFlags& flags) {
   model::LoadOptions options;
   options.device = model::parse_device(flags.device);
   if (!flags.dtype.empty()) options.dtype = model::parse_dtype(flags.dtype);
-  return options;
+  model::apply_threads(flags.threads);
+  return model::Backbone::load(checkpoint_dir, options);
 }
 
 std::vector<std::int64_t> read_tokens_file(const fs::path& path) {

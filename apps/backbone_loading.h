@@ -26,7 +26,9 @@ void add_load_flags(CLI::App& command, LoadFlags& flags);
 // Adds --threads, checked to be 1..model::kMaxThreads when parsed; the command passes it to
 // model::apply_threads before its model loads.
 void add_threads_flag(CLI::App& command, int& threads);
-model::LoadOptions load_options(const LoadFlags& flags);
+// Applies --threads (model::apply_threads), then loads the checkpoint folder with --device and
+// --dtype.
+model::Backbone load_backbone(const std::filesystem::path& checkpoint_dir, const LoadFlags& flags);
 
 // A tokens file holds one JSON array of ids, or ids separated by white space or commas.
 std::vector<std::int64_t> read_tokens_file(const std::filesystem::path& path);

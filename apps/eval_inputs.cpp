@@ -2,7 +2,6 @@
 
 #include <filesystem>
 
-#include "apps/backbone_loading.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -19,9 +18,7 @@ void add_eval_input_options(CLI::App& command, EvalInputOptions& options) {
   command.add_option("--seed", options.seed, "Seed of the sample draw")->capture_default_str();
   command.add_option("--tasks-file", options.tasks_file, "TOML file with extra tasks")->check(CLI::ExistingFile);
   command.add_option("--tokenizer", options.tokenizer, "tokenizer.json (default: the backbone folder's)");
-  command.add_option("--device", options.device, "cpu, cuda or cuda:N")->capture_default_str();
-  command.add_option("--dtype", options.dtype, "Cast weights to float32, bfloat16 or float16 (default: as stored)");
-  add_threads_flag(command, options.threads);
+  add_load_flags(command, options.load);
   command.add_option("--chunk-size", options.chunk_size, "Prefill chunk")->capture_default_str();
   command
       .add_option("--context-window", options.context_window,
@@ -63,11 +60,7 @@ std::vector<TaskRun> load_task_runs(const tasks::TaskRegistry& registry, const E
 
 LoadedBackbone load_backbone(const EvalInputOptions& options) {
   if (options.chunk_size <= 0) throw InputError("--chunk-size must be positive");
-  model::apply_threads(options.threads);
-  model::LoadOptions load;
-  load.device = model::parse_device(options.device);
-  if (!options.dtype.empty()) load.dtype = model::parse_dtype(options.dtype);
-  auto backbone = model::Backbone::load(options.backbone, load);
+  auto backbone = load_backbone(options.backbone, options.load);
   const std::filesystem::path tokenizer_path = options.tokenizer.empty()
                                                    ? std::filesystem::path(options.backbone) / "tokenizer.json"
                                                    : std::filesystem::path(options.tokenizer);

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "apps/backbone_loading.h"
 #include "eval/runner.h"
 #include "model/backbone.h"
-#include "model/threads.h"
 #include "model/tokenizer.h"
 #include "tasks/task_registry.h"
 #include "tasks/task_samples.h"
@@ -25,9 +25,7 @@ struct EvalInputOptions {
   std::string tasks_file;
   std::size_t samples = 0;
   std::uint64_t seed = 0;
-  std::string device = "cpu";
-  std::string dtype;
-  int threads = model::kDefaultThreads;
+  LoadFlags load;  // --device, --dtype, --threads
   std::int64_t chunk_size = 512;
   std::size_t context_window = 32768;
   bool chat_template = false;
@@ -51,7 +49,7 @@ struct LoadedBackbone {
   model::Backbone backbone;
   model::Tokenizer tokenizer;
 };
-// Applies --threads (model::apply_threads), then loads the backbone and its tokenizer.
+// The backbone (backbone_loading.h: --threads applied first) and its tokenizer.
 LoadedBackbone load_backbone(const EvalInputOptions& options);
 
 eval::RunnerOptions runner_options(const EvalInputOptions& options);

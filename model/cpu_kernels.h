@@ -12,8 +12,8 @@
 //   one dispatch instead of five to eight.
 //
 // They apply to float32 CPU tensors that need no gradient while enabled (the default);
-// anything else takes LibTorch's path. The switch exists so tests and benchmarks can compare both paths in one
-// process.
+// anything else takes LibTorch's path. The switch exists so tests and benchmarks can compare
+// both paths in one process.
 
 #include <ATen/core/Tensor.h>
 

@@ -10,7 +10,6 @@
 #include "apps/commands/commands.h"
 #include "core/json_file.h"
 #include "model/backbone.h"
-#include "model/threads.h"
 
 namespace evomem::apps {
 namespace {
@@ -24,8 +23,7 @@ struct LogitsOptions {
 
 int run_logits(const LogitsOptions& options) {
   const auto ids = read_tokens_file(options.tokens_file);
-  model::apply_threads(options.load.threads);
-  model::Backbone backbone = model::Backbone::load(options.backbone, load_options(options.load));
+  model::Backbone backbone = load_backbone(options.backbone, options.load);
   backbone.reset(1);
   model::PrefillOptions prefill;
   prefill.chunk_size = options.chunk_size;

@@ -14,7 +14,6 @@
 #include "model/backbone.h"
 #include "model/config.h"
 #include "model/generation.h"
-#include "model/threads.h"
 #include "model/tokenizer.h"
 
 namespace evomem::apps {
@@ -78,8 +77,7 @@ int run_generate(const GenerateOptions& o) {
     prompts.push_back(read_tokens_file(o.tokens_file));
   }
   check_positions(o, prompts);
-  model::apply_threads(o.load.threads);
-  model::Backbone backbone = model::Backbone::load(o.backbone, load_options(o.load));
+  model::Backbone backbone = load_backbone(o.backbone, o.load);
   model::GenerationOptions options;
   options.max_new_tokens = o.max_new_tokens;
   options.chunk_size = o.chunk_size;
