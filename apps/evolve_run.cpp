@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/logging.h"
+#include "core/text.h"
 #include "model/threads.h"
 #include "objectives/objective_factory.h"
 #include "search/evolution.h"
@@ -23,15 +25,58 @@ namespace {
 
 int device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
 
-// On resume only the run's length and where it runs may change; anything else would make the
-// continuation a different run.
+// On resume only the run's length, where it runs and where its backbone lies may change;
+// anything else would make the continuation a different run.
 bool changeable_on_resume(const std::string& assignment) {
-  for (const char* prefix :
-       {"run.generations=", "run.time_limit_minutes=", "run.checkpoint_interval=", "executor.", "worker."}) {
+  for (const char* prefix : {"run.generations=", "run.time_limit_minutes=", "run.checkpoint_interval=", "executor.",
+                             "worker.", "objective.namm.backbone=", "objective.titans.backbone="}) {
     if (assignment.rfind(prefix, 0) == 0) return true;
   }
   return false;
 }
+
+std::string toml_string(const std::string& text) {
+  std::string quoted = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+// The configuration's input paths made absolute, so that the run file's configuration works
+// from any working directory (a resumed cluster job rarely starts where the first one did).
+void make_input_paths_absolute(core::Config& config) {
+  std::vector<std::string> keys = {"objective.namm.backbone", "objective.titans.backbone"};
+  for (const auto& task : config.children("objective.namm.tasks")) keys.push_back("objective.namm.tasks." + task + ".file");
+  for (const auto& key : keys) {
+    if (!config.has(key)) continue;
+    const std::filesystem::path path = config.get_string(key);
+    if (path.empty() || path.is_absolute()) continue;
+    config.set(key + "=" + toml_string(std::filesystem::absolute(path).lexically_normal().string()));
+  }
+}
+
+// A finished run that resuming would not extend: it reached run.generations (not raised with
+// --set), or the strategy stopped on its own criteria, which hold again at once.
+bool nothing_left_to_run(const search::RunCheckpoint& run, const search::EvolveConfig& config) {
+  if (!run.finished) return false;
+  const auto& reasons = run.stop_reasons;
+  if (std::find(reasons.begin(), reasons.end(), "time_limit") != reasons.end()) return false;
+  const bool reached_length = reasons.size() == 1 && reasons.front() == "max_generations";
+  return !reached_length || config.run.generations <= static_cast<std::int64_t>(run.history.size());
+}
+
+// Resuming a run that is already finished: said on one line, the file left untouched, exit 0
+// (a requeued cluster job that finds its run done has nothing to report as an error).
+class FinishedRun : public Error {
+ public:
+  using Error::Error;
+};
+
+// What the coordinator sends its workers instead of a configuration when a resumed run is
+// already finished; an empty text means it could not start.
+constexpr const char* kNothingToRun = "# nothing to run";
 
 struct StartingPoint {
   search::EvolveConfig config;
@@ -40,7 +85,9 @@ struct StartingPoint {
 
 StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& options) {
   if (options.resume.empty()) {
-    auto config = search::evolve_config(load_config(globals, objectives::run_schema(), true));
+    auto loaded = load_config(globals, objectives::run_schema(), true);
+    make_input_paths_absolute(loaded);
+    auto config = search::evolve_config(loaded);
     core::check_output_file(config.run.output, "run.output");
     if (std::filesystem::exists(config.run.output) && !options.overwrite) {
       throw InputError("run.output '" + config.run.output + "' exists: continue it with --resume " + config.run.output +
@@ -60,14 +107,20 @@ StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& 
     if (!changeable_on_resume(assignment)) {
       throw InputError("--set " + assignment +
                        ": a resumed run keeps its configuration; only run.generations, run.time_limit_minutes, "
-                       "executor.* and worker.* may change");
+                       "executor.*, worker.* and objective.<kind>.backbone may change");
     }
     config.set(assignment);
   }
-  config.set("run.output=\"" + options.resume + "\"");
+  config.set("run.output=" + toml_string(options.resume));
   config.validate(objectives::run_schema());
+  auto evolve_config = search::evolve_config(config);
+  if (nothing_left_to_run(checkpoint, evolve_config)) {
+    throw FinishedRun(used.string() + " is finished (" + std::to_string(checkpoint.history.size()) +
+                      " generations, stop: " + core::join(checkpoint.stop_reasons, ",") +
+                      "); nothing to do. To go on, raise run.generations with --set run.generations=N");
+  }
   core::log::info("resuming {} after generation {}", used.string(), checkpoint.history.size());
-  return {search::evolve_config(config), std::move(checkpoint)};
+  return {std::move(evolve_config), std::move(checkpoint)};
 }
 
 StartingPoint checked_starting_point(const GlobalOptions& globals, const EvolveOptions& options) {
@@ -99,6 +152,7 @@ void print_summary(const search::RunCheckpoint& run) {
 int run_worker(cluster::MpiSession& session) {
   std::string text;
   session.broadcast_text(text);
+  if (text == kNothingToRun) return 0;
   if (text.empty()) return 1;  // the coordinator could not start; it reports why
   const auto config = objectives::parse_run_config(text, "run configuration from rank 0");
   model::apply_threads(static_cast<int>(config.worker.threads));
@@ -142,9 +196,18 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
                                              cluster::worker_device(start.config.worker.device, 0, device_count()));
     }
   } catch (...) {
-    std::string nothing;
-    if (session) session->broadcast_text(nothing);  // releases the workers before the error is reported
-    throw;
+    try {
+      throw;
+    } catch (const FinishedRun& finished) {
+      std::string nothing = kNothingToRun;
+      if (session) session->broadcast_text(nothing);
+      std::fprintf(stderr, "evomem: %s\n", finished.what());
+      return 0;
+    } catch (...) {
+      std::string nothing;
+      if (session) session->broadcast_text(nothing);  // releases the workers before the error is reported
+      throw;
+    }
   }
   if (session) {
     std::string text = start.config.config.to_toml();

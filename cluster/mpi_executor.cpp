@@ -59,6 +59,8 @@ class MpiExecutor::State {
   const search::ExecutorStats& stats() const { return stats_; }
   const DispatchTiming& timing() const { return timing_; }
 
+  search::ResultListener on_settled;  // the executor's report()
+
  private:
   struct Worker {
     int rank = 0;
@@ -339,6 +341,7 @@ void MpiExecutor::State::settle(RunState& run, std::size_t index, search::ItemRe
   if (!result.ok) ++stats_.failed_items;
   run.results[index] = std::move(result);
   ++run.settled;
+  on_settled((*run.items)[index], run.results[index]);
 }
 
 void MpiExecutor::State::fail(RunState& run, std::size_t index, std::string error) {
@@ -413,6 +416,7 @@ MpiExecutor::~MpiExecutor() {
 }
 
 std::vector<search::ItemResult> MpiExecutor::run(const std::vector<search::WorkItem>& items) {
+  state_->on_settled = [this](const search::WorkItem& item, const search::ItemResult& result) { report(item, result); };
   return state_->run(items);
 }
 int MpiExecutor::worker_count() const { return state_->worker_count(); }

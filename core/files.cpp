@@ -156,12 +156,21 @@ void write_file_atomically(const fs::path& path, const std::function<void(const 
 
 void write_text_file_atomically(const fs::path& path, const std::string& content) {
   write_file_atomically(path, [&](const fs::path& temporary) {
-    std::ofstream stream(temporary, std::ios::binary | std::ios::trunc);
-    if (!stream) throw InputError(temporary.string() + ": cannot create file (" + errno_text() + ")");
-    stream.write(content.data(), static_cast<std::streamsize>(content.size()));
-    stream.flush();
-    if (!stream) throw InputError(path.string() + ": write failed (disk full?)");
+    write_bytes(temporary, content.data(), content.size(), path);
   });
+}
+
+void write_bytes(const fs::path& path, const void* data, std::size_t size, const fs::path& reported_as) {
+  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) throw InputError(reported_as.string() + ": cannot create file (" + errno_text() + ")");
+  const auto* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t written = ::write(fd.get(), bytes, size);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) throw InputError(reported_as.string() + ": cannot write (" + errno_text() + ")");
+    bytes += written;
+    size -= static_cast<std::size_t>(written);
+  }
 }
 
 }  // namespace evomem::core

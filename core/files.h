@@ -65,6 +65,12 @@ void write_file_atomically(const std::filesystem::path& path,
 // write_file_atomically for in-memory content.
 void write_text_file_atomically(const std::filesystem::path& path, const std::string& content);
 
+// Creates (or truncates) `path` and writes `size` bytes to it; InputError naming `reported_as`
+// (the file the user asked for, when `path` is its temporary) and the system's reason (e.g.
+// "No space left on device") when any of it cannot be written.
+void write_bytes(const std::filesystem::path& path, const void* data, std::size_t size,
+                 const std::filesystem::path& reported_as);
+
 // Checks, before any long work, that `path` can be written as a file: it is not a folder, its
 // folder exists and is writable. InputError naming `what` (e.g. "--out", "run.output") and
 // the path otherwise. An existing file is not an error here; callers decide about overwriting.

@@ -446,6 +446,40 @@ File File::open(const fs::path& path, Mode mode) {
   return File(std::move(handle), path);
 }
 
+File File::create_in_memory(const fs::path& name) {
+  silence_library_errors();
+  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  // Grow in 1 MiB steps; backing_store = 0: nothing is written when the file closes.
+  if (!access.valid() || H5Pset_fapl_core(access.get(), std::size_t{1} << 20, 0) < 0) {
+    throw InputError(name.string() + ": cannot set up an in-memory HDF5 file");
+  }
+  Handle handle(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), H5Fclose);
+  if (!handle.valid()) throw InputError(name.string() + ": cannot create an in-memory HDF5 file");
+  return File(std::move(handle), name);
+}
+
+std::vector<char> File::image() {
+  flush();
+  const ssize_t size = H5Fget_file_image(id(), nullptr, 0);
+  std::vector<char> bytes(size > 0 ? static_cast<std::size_t>(size) : 0);
+  if (size <= 0 || H5Fget_file_image(id(), bytes.data(), bytes.size()) != size) {
+    throw InputError(path_.string() + ": cannot take the image of the HDF5 file");
+  }
+  return bytes;
+}
+
+void write_file_atomically(const fs::path& path, const std::function<void(File& file)>& writer,
+                           const AtomicWriteOptions& options) {
+  std::vector<char> bytes;
+  {
+    auto file = File::create_in_memory(path);
+    writer(file);
+    bytes = file.image();
+  }
+  core::write_file_atomically(
+      path, [&](const fs::path& temporary) { write_bytes(temporary, bytes.data(), bytes.size(), path); }, options);
+}
+
 void File::flush() {
   if (H5Fflush(id(), H5F_SCOPE_GLOBAL) < 0) throw InputError(path_.string() + ": cannot flush HDF5 file");
 }

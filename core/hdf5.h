@@ -8,8 +8,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "core/files.h"
 
 namespace evomem::core::h5 {
 
@@ -128,14 +131,25 @@ class File : public Group {
   static File create(const std::filesystem::path& path);
   // Opens an existing file; FormatError if it is missing or not HDF5.
   static File open(const std::filesystem::path& path, Mode mode = Mode::kReadOnly);
+  // A new file that lives in memory only; `name` is used in messages.
+  static File create_in_memory(const std::filesystem::path& name);
 
   void flush();
+  // The bytes of a file made by create_in_memory, as they would be on disk.
+  std::vector<char> image();
   const std::filesystem::path& path() const { return path_; }
 
  private:
   File(Handle handle, std::filesystem::path path);
   std::filesystem::path path_;
 };
+
+// Produces the HDF5 file `path` atomically (core::write_file_atomically): `writer` fills a
+// file held in memory, whose bytes are then written beside `path` and renamed over it. HDF5
+// never writes to disk itself, so a full disk is one clear error from the byte writer, and no
+// file is left half-closed for the library's exit handler, which crashes on one.
+void write_file_atomically(const std::filesystem::path& path, const std::function<void(File& file)>& writer,
+                           const AtomicWriteOptions& options = {});
 
 // Supported element types: double, float, int64_t, int32_t, uint64_t, uint32_t, uint8_t.
 template <typename T>

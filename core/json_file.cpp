@@ -1,5 +1,8 @@
 #include "core/json_file.h"
 
+#include <cmath>
+#include <cstdint>
+
 #include "core/error.h"
 #include "core/files.h"
 
@@ -11,7 +14,16 @@ Json parse_json(const std::string& text, const std::string& source) {
   } catch (const Json::parse_error& error) {
     throw FormatError(source + ": invalid JSON at byte " + std::to_string(error.byte) + " (" +
                       std::string(error.what()).substr(std::string(error.what()).find(':') + 2) + ")");
+  } catch (const Json::out_of_range& error) {
+    throw FormatError(source + ": invalid JSON (" + json_error_detail(error) + ")");
   }
+}
+
+std::string json_error_detail(const Json::exception& error) {
+  // "[json.exception.out_of_range.406] number overflow parsing '1e999'" -> the part after "] ".
+  const std::string what = error.what();
+  const auto end = what.find("] ");
+  return end == std::string::npos ? what : what.substr(end + 2);
 }
 
 Json read_json_file(const std::filesystem::path& path) { return parse_json(read_text_file(path), path.string()); }
@@ -47,11 +59,13 @@ std::string JsonObject::string(const std::string& field) const {
 
 std::int64_t JsonObject::integer(const std::string& field) const {
   const Json& value = raw(field);
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > INT64_MAX) type_error(field, "an integer below 2^63");
   if (value.is_number_integer()) return value.get<std::int64_t>();
-  // Some writers store integers as 4.0; accept exact integral floats.
-  if (value.is_number_float() &&
-      value.get<double>() == static_cast<double>(static_cast<std::int64_t>(value.get<double>()))) {
-    return static_cast<std::int64_t>(value.get<double>());
+  // Some writers store integers as 4.0; accept exact integral floats (in range: casting any
+  // other double is undefined).
+  if (value.is_number_float()) {
+    const double number = value.get<double>();
+    if (number >= -0x1p63 && number < 0x1p63 && number == std::trunc(number)) return static_cast<std::int64_t>(number);
   }
   type_error(field, "an integer");
 }

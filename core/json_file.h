@@ -13,8 +13,11 @@ using Json = nlohmann::json;
 
 // Parses a whole file; FormatError with the file name and byte position on invalid JSON.
 Json read_json_file(const std::filesystem::path& path);
-// Parses text that came from `source` (a file name or description for messages).
+// Parses text that came from `source` (a file name or description for messages); FormatError
+// for invalid JSON and for numbers out of range (1e999).
 Json parse_json(const std::string& text, const std::string& source);
+// An nlohmann::json exception's message without its "[json.exception.x.n] " prefix.
+std::string json_error_detail(const Json::exception& error);
 
 // Typed access to an object's field. `where` names the document (usually the file).
 class JsonObject {

@@ -155,6 +155,7 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : mapped_(path) {
     for (const auto& extent : entry["shape"]) {
       if (!extent.is_number_unsigned()) throw FormatError(what + ": shape entries must be non-negative integers");
       const auto value = extent.get<std::uint64_t>();
+      if (value > INT64_MAX) throw FormatError(what + ": shape entry " + std::to_string(value) + " exceeds 2^63 - 1");
       if (value != 0 && element_count > UINT64_MAX / value) throw FormatError(what + ": shape overflows");
       element_count *= value;
       view.shape.push_back(static_cast<std::int64_t>(value));
@@ -172,6 +173,8 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : mapped_(path) {
       throw FormatError(what + ": data_offsets end " + std::to_string(end) + " lies beyond the " +
                         std::to_string(data_size) + "-byte data area (truncated file?)");
     }
+    // Checked, or a wrapped product could match a small span (shape [2^62] of F32 in 0 bytes).
+    if (element_count > UINT64_MAX / dtype_size(view.dtype)) throw FormatError(what + ": shape overflows");
     const std::uint64_t expected = element_count * dtype_size(view.dtype);
     if (end - begin != expected) {
       throw FormatError(what + ": shape " + shape_text(view.shape) + " of " + dtype_name(view.dtype) + " needs " +

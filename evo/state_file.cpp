@@ -83,11 +83,7 @@ StrategyState load_state(const core::h5::Group& group) {
 }
 
 void save_state_file(const StrategyState& state, const std::filesystem::path& path) {
-  core::write_file_atomically(path, [&](const std::filesystem::path& temporary) {
-    core::h5::File file = core::h5::File::create(temporary);
-    save_state(state, file);
-    file.flush();
-  });
+  core::h5::write_file_atomically(path, [&](core::h5::File& file) { save_state(state, file); });
 }
 
 StrategyState load_state_file(const std::filesystem::path& path) {

@@ -85,11 +85,7 @@ NammWeights load_safetensors(const std::filesystem::path& path, const std::optio
 }
 
 void save_hdf5(const std::filesystem::path& path, const NammWeights& weights) {
-  // Written next to the target and renamed, so a failure never leaves a partial file.
-  std::filesystem::path temporary = path;
-  temporary += ".partial";
-  {
-    auto file = core::h5::File::create(temporary);
+  core::h5::write_file_atomically(path, [&](core::h5::File& file) {
     file.set_attribute("format", kFormat);
     file.set_attribute("version", kVersion);
     file.set_attribute("config", weights.config.to_json().dump());
@@ -100,9 +96,7 @@ void save_hdf5(const std::filesystem::path& path, const NammWeights& weights) {
       group.write<float>(entry.name, weights.genome.tensor(entry.name), shape);
     }
     group.write<float>("__flat__", weights.genome.values);
-    file.flush();
-  }
-  std::filesystem::rename(temporary, path);
+  });
 }
 
 NammWeights load_hdf5(const std::filesystem::path& path, const std::optional<NammConfig>& expected) {

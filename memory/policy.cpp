@@ -60,6 +60,9 @@ Budget Budget::parse(const std::string& text, const std::string& what) {
   if (!budget.is_ratio && value != std::floor(value)) {
     throw ConfigError(what + ": '" + text + "' must be a whole token count");
   }
+  if (!budget.is_ratio && value >= 0x1p63) {
+    throw ConfigError(what + ": token count '" + text + "' is too large (at most 2^63 - 1)");
+  }
   budget.value = value;
   return budget;
 }

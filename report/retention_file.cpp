@@ -208,8 +208,7 @@ void write_retention_file(const std::filesystem::path& path, const RetentionFile
   if (content.sets.empty() || content.sets.size() > 2) {
     throw InputError("a retention file holds one policy and at most one compared policy");
   }
-  core::write_file_atomically(path, [&](const std::filesystem::path& temporary) {
-    auto file = h5::File::create(temporary);
+  h5::write_file_atomically(path, [&](h5::File& file) {
     file.set_attribute("format", kFormat);
     file.set_attribute("format_version", kFormatVersion);
     file.set_attribute("backbone", content.backbone);

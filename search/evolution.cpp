@@ -32,8 +32,13 @@ std::unique_ptr<evo::Strategy> make_run_strategy(const EvolveConfig& config, con
 
 Evolution::Evolution(const EvolveConfig& config, Objective& objective, Executor& executor,
                      std::optional<RunCheckpoint> resume_from)
-    : config_(config), objective_(objective), executor_(executor), strategy_(make_run_strategy(config, objective)) {
+    : config_(config),
+      objective_(objective),
+      executor_(executor),
+      strategy_(make_run_strategy(config, objective)),
+      journal_(config.run.output) {
   if (resume_from) {
+    resumed_ = true;
     run_ = std::move(*resume_from);
     if (run_.objective_kind != objective.kind()) {
       throw FormatError("the run file holds a '" + run_.objective_kind + "' run, the configuration a '" +
@@ -56,11 +61,43 @@ Evolution::Evolution(const EvolveConfig& config, Objective& objective, Executor&
   std::error_code error;
   if (!folder.empty()) std::filesystem::create_directories(folder, error);
   if (error) throw InputError("run.output: cannot create the folder " + folder.string() + ": " + error.message());
+  if (resumed_) {
+    const auto kept = journal_.resume(static_cast<std::int64_t>(run_.history.size()), run_.next_item_id);
+    if (kept > 0) core::log::info("{}: {} results recorded after the checkpoint will be reused", journal_.path().string(), kept);
+  }
+  executor_.set_result_listener(
+      [this](const WorkItem& item, const ItemResult& result) { journal_.append(item, result); });
 }
 
 std::vector<ItemResult> Evolution::execute(std::vector<WorkItem>& items) {
-  for (auto& item : items) item.id = run_.next_item_id++;
-  return executor_.run(items);
+  std::vector<ItemResult> results(items.size());
+  std::vector<WorkItem> pending;
+  std::vector<std::size_t> positions;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    items[i].id = run_.next_item_id++;
+    if (auto recorded = journal_.find(items[i])) {
+      if (!recorded->ok) ++journaled_failures_;
+      results[i] = std::move(*recorded);
+    } else {
+      pending.push_back(items[i]);
+      positions.push_back(i);
+    }
+  }
+  if (pending.size() < items.size()) {
+    core::log::info("{} of {} items taken from {}; {} to evaluate", items.size() - pending.size(), items.size(),
+                    journal_.path().string(), pending.size());
+  }
+  if (pending.empty()) return results;
+  auto fresh = executor_.run(pending);
+  for (std::size_t k = 0; k < fresh.size(); ++k) results[positions[k]] = std::move(fresh[k]);
+  return results;
+}
+
+void Evolution::save_checkpoint() {
+  run_.strategy = strategy_->state();
+  run_.objective = objective_.state();
+  save_run(config_.run.output, run_);
+  journal_.start(static_cast<std::int64_t>(run_.history.size()), run_.next_item_id);
 }
 
 void Evolution::record_generation(const GenerationOutcome& outcome, double seconds, const ExecutorStats& before) {
@@ -91,7 +128,7 @@ void Evolution::record_generation(const GenerationOutcome& outcome, double secon
   record.mean_retained = finite.empty() ? std::nan("") : retained_sum / static_cast<double>(finite.size());
   record.sigma = strategy_->sigma();
   record.evaluations = strategy_->evaluations();
-  record.failed_items = after.failed_items - before.failed_items;
+  record.failed_items = after.failed_items - before.failed_items + journaled_failures_;
   record.errors = after.errors - before.errors;
   record.timeouts = after.timeouts - before.timeouts;
   record.wall_seconds = seconds;
@@ -127,6 +164,7 @@ void Evolution::log_generation(const GenerationRecord& record, double elapsed_se
 const RunCheckpoint& Evolution::run() {
   const auto started = std::chrono::steady_clock::now();
   first_generation_ = run_.history.size();
+  if (!resumed_) save_checkpoint();
   auto setup = objective_.plan_setup();
   if (!setup.empty()) {
     const auto results = execute(setup);
@@ -149,6 +187,7 @@ const RunCheckpoint& Evolution::run() {
     }
     const auto generation_started = std::chrono::steady_clock::now();
     const ExecutorStats before = executor_.stats();
+    journaled_failures_ = 0;
     const Eigen::MatrixXd population = strategy_->ask();
     auto items = objective_.plan(generation, population);
     const auto results = execute(items);
@@ -177,11 +216,7 @@ const RunCheckpoint& Evolution::run() {
       run_.best_fitness = strategy_->best_fitness();
     }
     run_.mean_genome = mean;
-    if (run_.history.size() % static_cast<std::size_t>(config_.run.checkpoint_interval) == 0) {
-      run_.strategy = strategy_->state();
-      run_.objective = objective_.state();
-      save_run(config_.run.output, run_);
-    }
+    if (run_.history.size() % static_cast<std::size_t>(config_.run.checkpoint_interval) == 0) save_checkpoint();
     log_generation(run_.history.back(), seconds_since(started));
   }
   run_.finished = true;
@@ -189,6 +224,7 @@ const RunCheckpoint& Evolution::run() {
   run_.strategy = strategy_->state();
   run_.objective = objective_.state();
   save_run(config_.run.output, run_);
+  journal_.remove();
   return run_;
 }
 

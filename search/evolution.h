@@ -13,6 +13,7 @@
 #include "search/executor.h"
 #include "search/objective.h"
 #include "search/run_file.h"
+#include "search/run_journal.h"
 
 namespace evomem::search {
 
@@ -27,16 +28,21 @@ class Evolution {
   Evolution(const EvolveConfig& config, Objective& objective, Executor& executor,
             std::optional<RunCheckpoint> resume_from = std::nullopt);
 
-  // Runs until run.generations, the time limit or the strategy's own stop; writes the run
-  // file after every generation. Throws Interrupted (from the executor) on SIGINT/SIGTERM:
-  // the last complete checkpoint stays on disk.
+  // Runs until run.generations, the time limit or the strategy's own stop. A new run writes
+  // its run file before any work (so an unwritable output fails at once), then after every
+  // run.checkpoint_interval generations; results of finished items are journaled in between
+  // (search/run_journal.h) and the journal is deleted when the run finishes. Throws
+  // Interrupted (from the executor) on SIGINT/SIGTERM: the last complete checkpoint and the
+  // journal stay on disk.
   const RunCheckpoint& run();
 
   const RunCheckpoint& checkpoint() const { return run_; }
   const evo::Strategy& strategy() const { return *strategy_; }
 
  private:
+  // Numbers the items and evaluates them, taking the results the journal already holds.
   std::vector<ItemResult> execute(std::vector<WorkItem>& items);
+  void save_checkpoint();
   void record_generation(const GenerationOutcome& outcome, double seconds, const ExecutorStats& before);
   void log_generation(const GenerationRecord& record, double elapsed_seconds) const;
 
@@ -46,6 +52,9 @@ class Evolution {
   std::unique_ptr<evo::Strategy> strategy_;
   RunCheckpoint run_;
   std::size_t first_generation_ = 0;  // generations done before this process started
+  RunJournal journal_;
+  bool resumed_ = false;
+  std::int64_t journaled_failures_ = 0;  // failed items taken from the journal this generation
 };
 
 // " retained 0.123" for a printed line, or nothing when the objective keeps no cache (NaN).

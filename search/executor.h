@@ -9,6 +9,7 @@
 // another idle worker; the first result wins and later ones are dropped.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -45,9 +46,14 @@ class Interrupted : public Error {
   using Error::Error;
 };
 
+// Called once per item as soon as its result is final (ok, or failed after its attempts),
+// before run() returns: the evolution loop journals results with it (search/run_journal.h).
+using ResultListener = std::function<void(const WorkItem& item, const ItemResult& result)>;
+
 class Executor {
  public:
   virtual ~Executor() = default;
+  void set_result_listener(ResultListener listener) { listener_ = std::move(listener); }
   // Evaluates every item; result i belongs to items[i].
   virtual std::vector<ItemResult> run(const std::vector<WorkItem>& items) = 0;
   virtual int worker_count() const = 0;
@@ -55,6 +61,14 @@ class Executor {
   // Releases the workers (MPI: tells every worker rank to exit its serve loop). Idempotent;
   // the destructor calls it too.
   virtual void shutdown() = 0;
+
+ protected:
+  void report(const WorkItem& item, const ItemResult& result) const {
+    if (listener_) listener_(item, result);
+  }
+
+ private:
+  ResultListener listener_;
 };
 
 // Evaluates items one after another in this process with `objective`.

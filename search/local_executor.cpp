@@ -27,6 +27,7 @@ class LocalExecutor final : public Executor {
     for (std::size_t index = 0; index < items.size(); ++index) {
       throw_if_interrupted(index, items.size());
       results.push_back(evaluate_with_retries(items[index], index, items.size()));
+      report(items[index], results.back());
     }
     return results;
   }

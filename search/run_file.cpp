@@ -148,10 +148,9 @@ void read_checks(const core::h5::Group& checks, RunCheckpoint& run) {
 void save_run(const std::filesystem::path& path, const RunCheckpoint& run) {
   core::AtomicWriteOptions options;
   options.keep_previous = true;
-  core::write_file_atomically(
+  core::h5::write_file_atomically(
       path,
-      [&](const std::filesystem::path& temporary) {
-        auto file = core::h5::File::create(temporary);
+      [&](core::h5::File& file) {
         file.set_attribute("format", kFormat);
         file.set_attribute("format_version", kFormatVersion);
         file.set_attribute("objective", run.objective_kind);
@@ -170,7 +169,6 @@ void save_run(const std::filesystem::path& path, const RunCheckpoint& run) {
         best.write("genome", to_vector(run.best_genome)).set_attribute("fitness", run.best_fitness);
         file.create_group("mean").write("genome", to_vector(run.mean_genome));
         file.set_attribute("complete", static_cast<std::int64_t>(1));
-        file.flush();
       },
       options);
 }

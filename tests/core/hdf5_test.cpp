@@ -124,11 +124,22 @@ TEST_F(Hdf5Test, TruncatedOrForeignFilesAreRejected) {
 
 TEST_F(Hdf5Test, AtomicWriteOfAnHdf5File) {
   const fs::path path = directory_ / "checkpoint.h5";
-  write_file_atomically(path, [](const fs::path& temporary) {
-    File file = File::create(temporary);
+  write_file_atomically(path, [](File& file) {
     file.write<double>("mean", {0.0, 1.0});
+    file.create_extendible<double>("history", {2}).append(std::vector<double>{1.0, 2.0, 3.0, 4.0});
   });
+  const auto file = File::open(path);
+  EXPECT_EQ(file.read<double>("mean"), (std::vector<double>{0.0, 1.0}));
+  EXPECT_EQ(file.read<double>("history"), (std::vector<double>{1.0, 2.0, 3.0, 4.0}));
+  // A writer that fails leaves the earlier file as it was and no temporary beside it.
+  EXPECT_THROW(write_file_atomically(path,
+                                     [](File& failing) {
+                                       failing.write<double>("mean", {5.0});
+                                       throw InputError("stop");
+                                     }),
+               InputError);
   EXPECT_EQ(File::open(path).read<double>("mean"), (std::vector<double>{0.0, 1.0}));
+  EXPECT_EQ(std::distance(fs::directory_iterator(directory_), fs::directory_iterator()), 1);
 }
 
 // A file written by evomem must be a plain HDF5 file: Debian's h5py reads it.
