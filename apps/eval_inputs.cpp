@@ -3,7 +3,11 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/logging.h"
+#include "core/provenance.h"
 #include "core/text.h"
+#include "memory/namm_file.h"
+#include "memory/policy_spec.h"
 
 namespace evomem::apps {
 
@@ -74,6 +78,28 @@ eval::RunnerOptions runner_options(const EvalInputOptions& options) {
   runner.prompt.use_chat_template = options.chat_template;
   runner.prompt.context_window = options.context_window;
   return runner;
+}
+
+void warn_about_foreign_namms(const std::vector<std::string>& policy_specs, const std::string& backbone) {
+  std::string checksum;
+  for (const auto& text : policy_specs) {
+    if (text.empty()) continue;
+    const auto spec = memory::parse_policy_spec(text);
+    if (spec.name != "namm") continue;
+    for (const auto& [key, path] : spec.options) {
+      if (key != "weights") continue;
+      const auto provenance = memory::load_namm(path).provenance;
+      const auto recorded = provenance.find("backbone_checksum");
+      if (recorded == provenance.end()) continue;
+      if (checksum.empty()) checksum = core::backbone_checksum(backbone);
+      if (recorded->second == checksum) continue;
+      const auto source = provenance.find("backbone");
+      core::log::warn("{} was evolved on the backbone {} (checksum {}), not on {} (checksum {}); its scores and "
+                      "retained fractions may not carry over",
+                      path, source == provenance.end() ? std::string("?") : source->second, recorded->second,
+                      backbone, checksum);
+    }
+  }
 }
 
 }  // namespace evomem::apps

@@ -54,4 +54,8 @@ LoadedBackbone load_backbone(const EvalInputOptions& options);
 
 eval::RunnerOptions runner_options(const EvalInputOptions& options);
 
+// Warns (one line per file) when a `namm:weights=FILE` spec names weights evolved on another
+// backbone than `backbone`, by the checksum recorded in the file at export.
+void warn_about_foreign_namms(const std::vector<std::string>& policy_specs, const std::string& backbone);
+
 }  // namespace evomem::apps

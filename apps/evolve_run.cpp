@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/logging.h"
+#include "core/provenance.h"
 #include "core/text.h"
 #include "model/threads.h"
 #include "objectives/objective_factory.h"
@@ -81,7 +82,40 @@ constexpr const char* kNothingToRun = "# nothing to run";
 struct StartingPoint {
   search::EvolveConfig config;
   std::optional<search::RunCheckpoint> checkpoint;
+  core::Provenance provenance;
 };
+
+// The run's backbone folder, for objectives that have one ("" otherwise).
+std::string backbone_of(const search::EvolveConfig& config) {
+  const std::string key = "objective." + config.objective_kind + ".backbone";
+  return config.config.has(key) ? config.config.get_string(key) : std::string();
+}
+
+// A new run records who made it with which backbone; a resumed one keeps that record, adds a
+// line for this resume and refuses a backbone whose weights differ from the recorded ones (a
+// moved copy is fine): the continuation would be another run's.
+core::Provenance run_provenance(const StartingPoint& start) {
+  const std::string backbone = backbone_of(start.config);
+  const std::string checksum = backbone.empty() ? std::string() : core::backbone_checksum(backbone);
+  if (!start.checkpoint) {
+    auto provenance = core::current_provenance();
+    if (!backbone.empty()) {
+      provenance["backbone"] = backbone;
+      provenance["backbone_checksum"] = checksum;
+    }
+    return provenance;
+  }
+  auto provenance = start.checkpoint->provenance;
+  const auto recorded = provenance.find("backbone_checksum");
+  if (!backbone.empty() && recorded != provenance.end() && recorded->second != checksum) {
+    throw InputError("objective." + start.config.objective_kind + ".backbone " + backbone +
+                     ": its config.json and weights differ from those the run started with (checksum " + checksum +
+                     ", recorded " + recorded->second + "); give that backbone's folder");
+  }
+  if (!backbone.empty()) provenance["backbone"] = backbone;
+  provenance["resumed"] += core::utc_now() + " " + core::command_line() + "\n";
+  return provenance;
+}
 
 StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& options) {
   if (options.resume.empty()) {
@@ -93,7 +127,7 @@ StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& 
       throw InputError("run.output '" + config.run.output + "' exists: continue it with --resume " + config.run.output +
                        ", pass --overwrite, or choose another run.output");
     }
-    return {config, std::nullopt};
+    return {config, std::nullopt, {}};
   }
   if (!globals.config_path.empty()) {
     throw InputError(
@@ -120,7 +154,7 @@ StartingPoint starting_point(const GlobalOptions& globals, const EvolveOptions& 
                       "); nothing to do. To go on, raise run.generations with --set run.generations=N");
   }
   core::log::info("resuming {} after generation {}", used.string(), checkpoint.history.size());
-  return {std::move(evolve_config), std::move(checkpoint)};
+  return {std::move(evolve_config), std::move(checkpoint), {}};
 }
 
 StartingPoint checked_starting_point(const GlobalOptions& globals, const EvolveOptions& options) {
@@ -195,6 +229,7 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
       objective = objectives::make_objective(start.config, objectives::ObjectiveRole::kWorker,
                                              cluster::worker_device(start.config.worker.device, 0, device_count()));
     }
+    start.provenance = run_provenance(start);  // after the objective has checked the backbone folder
   } catch (...) {
     try {
       throw;
@@ -223,6 +258,7 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
   core::log::info("evolving a {}-dimensional {} genome with {} worker(s)", objective->dimension(), objective->kind(),
                   executor->worker_count());
   search::Evolution evolution(start.config, *objective, *executor, std::move(start.checkpoint));
+  evolution.set_provenance(start.provenance);
   try {
     evolution.run();
   } catch (const search::Interrupted&) {

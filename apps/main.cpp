@@ -11,6 +11,7 @@
 #include "core/allocator.h"
 #include "core/error.h"
 #include "core/logging.h"
+#include "core/provenance.h"
 #include "core/version.h"
 
 namespace {
@@ -52,8 +53,9 @@ int main(int argc, char** argv) {
   wait_passively_in_openmp(argv);
   using namespace evomem;
   core::keep_freed_memory_for_reuse();
+  core::set_command_line(argc, argv);
   CLI::App app{"evomem: evolve memory policies (NAMM) for frozen transformer language models"};
-  app.set_version_flag("--version", std::string("evomem ") + kVersion);
+  app.set_version_flag("--version", std::string("evomem ") + core::version_text());
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand name
 

@@ -161,6 +161,18 @@ std::string Object::describe() const { return file_name_ + ":" + object_path_; }
 
 bool Object::has_attribute(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
 
+std::vector<std::string> Object::attribute_names() const {
+  std::vector<std::string> names;
+  const auto collect = [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  if (H5Aiterate2(id(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) < 0) {
+    throw FormatError(describe() + ": cannot list attributes");
+  }
+  return names;
+}
+
 void Object::set_attribute(const std::string& name, const std::string& value) {
   delete_attribute_if_present(*this, id(), name);
   Handle type = string_type();

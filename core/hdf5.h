@@ -48,6 +48,7 @@ class Object {
   const std::string& object_path() const { return object_path_; }
 
   bool has_attribute(const std::string& name) const;
+  std::vector<std::string> attribute_names() const;  // in name order
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, const char* value) { set_attribute(name, std::string(value)); }
   void set_attribute(const std::string& name, double value);

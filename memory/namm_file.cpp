@@ -14,6 +14,7 @@ namespace {
 
 constexpr const char* kFormat = "evomem-namm";
 constexpr const char* kVersion = "1";
+constexpr const char* kProvenancePrefix = "provenance.";
 
 bool is_hdf5(const std::filesystem::path& path) {
   const std::string extension = path.extension().string();
@@ -52,6 +53,7 @@ void save_safetensors(const std::filesystem::path& path, const NammWeights& weig
   writer.set_metadata("config", weights.config.to_json().dump());
   writer.set_metadata("normalization", weights.normalization.to_json().dump());
   writer.set_metadata("genome_size", std::to_string(weights.genome.layout.size()));
+  for (const auto& [name, text] : weights.provenance) writer.set_metadata(kProvenancePrefix + name, text);
   writer.write(path);
 }
 
@@ -69,7 +71,7 @@ NammWeights load_safetensors(const std::filesystem::path& path, const std::optio
   const core::Json config = core::parse_json(field("config"), path.string() + " __metadata__ config");
   const core::Json normalization = core::parse_json(field("normalization"),
                                                     path.string() + " __metadata__ normalization");
-  return assemble(
+  auto weights = assemble(
       path, config, normalization,
       [&](const GenomeEntry& entry) {
         const core::TensorView& view = file.tensor(entry.name);
@@ -82,6 +84,10 @@ NammWeights load_safetensors(const std::filesystem::path& path, const std::optio
         return values;
       },
       expected);
+  for (const auto& [key, text] : metadata) {
+    if (key.rfind(kProvenancePrefix, 0) == 0) weights.provenance[key.substr(std::strlen(kProvenancePrefix))] = text;
+  }
+  return weights;
 }
 
 void save_hdf5(const std::filesystem::path& path, const NammWeights& weights) {
@@ -96,6 +102,8 @@ void save_hdf5(const std::filesystem::path& path, const NammWeights& weights) {
       group.write<float>(entry.name, weights.genome.tensor(entry.name), shape);
     }
     group.write<float>("__flat__", weights.genome.values);
+    auto provenance = file.create_group("provenance");
+    for (const auto& [name, text] : weights.provenance) provenance.set_attribute(name, text);
   });
 }
 
@@ -108,7 +116,7 @@ NammWeights load_hdf5(const std::filesystem::path& path, const std::optional<Nam
   const core::Json normalization = core::parse_json(file.string_attribute("normalization"),
                                                     path.string() + " attribute normalization");
   const auto group = file.group("genome");
-  return assemble(
+  auto weights = assemble(
       path, config, normalization,
       [&](const GenomeEntry& entry) {
         if (!group.contains(entry.name))
@@ -123,6 +131,11 @@ NammWeights load_hdf5(const std::filesystem::path& path, const std::optional<Nam
         return dataset.read<float>();
       },
       expected);
+  if (file.contains("provenance")) {
+    const auto provenance = file.group("provenance");
+    for (const auto& name : provenance.attribute_names()) weights.provenance[name] = provenance.string_attribute(name);
+  }
+  return weights;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/provenance.h"
 #include "memory/genome.h"
 #include "memory/namm_config.h"
 #include "memory/namm_features.h"
@@ -19,6 +20,10 @@ struct NammWeights {
   NammConfig config;
   Genome genome;
   NormalizationStats normalization;
+  // Where the weights came from (core/provenance.h; `evomem export` adds source_run,
+  // source_generation, which, backbone and backbone_checksum). Stored as "provenance.<name>"
+  // metadata in safetensors and as attributes of /provenance in HDF5; empty in older files.
+  core::Provenance provenance;
 };
 
 // Writes atomically; .h5/.hdf5 -> HDF5, anything else -> safetensors.

@@ -36,6 +36,8 @@ class Evolution {
   // journal stay on disk.
   const RunCheckpoint& run();
 
+  // Recorded in the run file (core/provenance.h); call before run().
+  void set_provenance(core::Provenance provenance) { run_.provenance = std::move(provenance); }
   const RunCheckpoint& checkpoint() const { return run_; }
   const evo::Strategy& strategy() const { return *strategy_; }
 

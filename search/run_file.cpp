@@ -168,6 +168,8 @@ void save_run(const std::filesystem::path& path, const RunCheckpoint& run) {
         auto best = file.create_group("best");
         best.write("genome", to_vector(run.best_genome)).set_attribute("fitness", run.best_fitness);
         file.create_group("mean").write("genome", to_vector(run.mean_genome));
+        auto provenance = file.create_group("provenance");
+        for (const auto& [name, text] : run.provenance) provenance.set_attribute(name, text);
         file.set_attribute("complete", static_cast<std::int64_t>(1));
       },
       options);
@@ -203,6 +205,10 @@ RunCheckpoint load_run(const std::filesystem::path& path) {
   run.best_genome = to_eigen(best.read<double>());
   run.best_fitness = best.double_attribute("fitness");
   run.mean_genome = to_eigen(file.group("mean").read<double>("genome"));
+  if (file.contains("provenance")) {
+    const auto provenance = file.group("provenance");
+    for (const auto& name : provenance.attribute_names()) run.provenance[name] = provenance.string_attribute(name);
+  }
   return run;
 }
 

@@ -18,6 +18,8 @@
 //   /strategy             the strategy's state (evo/state_file.h)
 //   /objective            the objective's state (same layout)
 //   /best/genome          best genome so far (attribute fitness), /mean/genome the mean
+//   /provenance           string attributes: evomem_version, command_line, created, backbone,
+//                         backbone_checksum (core/provenance.h), resumed (one line per resume)
 //
 // Saving writes a temporary file, fsyncs it and renames it over the old one, which is kept as
 // "<path>.prev" until the next save: a crash at any moment leaves one complete checkpoint.
@@ -29,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "core/provenance.h"
 #include "evo/strategy.h"
 #include "search/objective.h"
 
@@ -72,6 +75,7 @@ struct RunCheckpoint {
   std::int64_t next_item_id = 0;
   bool finished = false;
   std::vector<std::string> stop_reasons;
+  core::Provenance provenance;  // absent in files of older evomem versions
 };
 
 void save_run(const std::filesystem::path& path, const RunCheckpoint& checkpoint);

@@ -77,6 +77,7 @@ int run_analyze(const AnalyzeOptions& options) {
   std::optional<report::FitnessHistory> fitness;
   if (!options.run.empty()) fitness = fitness_history(options.run);
 
+  warn_about_foreign_namms({options.policy, options.compare}, options.inputs.backbone);
   auto loaded = load_backbone(options.inputs);
   eval::RetentionAnalyzer analyzer(loaded.backbone, loaded.tokenizer, runner_options(options.inputs));
   std::size_t total = 0;

@@ -151,6 +151,7 @@ int run_compare(CompareOptions options) {
     if (run.samples.empty()) throw InputError("task '" + run.task->name + "' has no samples");
   }
 
+  warn_about_foreign_namms({options.policy}, options.inputs.backbone);
   auto loaded = load_backbone(options.inputs);
   eval::RunnerOptions runner_settings = runner_options(options.inputs);
   eval::Runner runner(loaded.backbone, loaded.tokenizer, runner_settings);

@@ -56,6 +56,7 @@ int run_eval(const EvalOptions& options) {
                                                ? std::move(members.front())
                                                : std::make_unique<memory::PolicyGroup>(std::move(members));
   const auto runs = load_task_runs(registry, options.inputs);
+  warn_about_foreign_namms(options.policies, options.inputs.backbone);
   auto loaded = load_backbone(options.inputs);
   eval::Runner runner(loaded.backbone, loaded.tokenizer, runner_options(options.inputs));
 

@@ -7,6 +7,7 @@
 #include "apps/commands/commands.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "core/provenance.h"
 #include "memory/namm_file.h"
 #include "objectives/namm_objective.h"
 #include "objectives/objective_factory.h"
@@ -52,8 +53,16 @@ int run_export(const ExportOptions& options) {
   if (config.objective_kind != "namm") {
     throw InputError(used.string() + ": a '" + config.objective_kind + "' run has no weights to export");
   }
-  const auto weights = objectives::namm_weights_from_state(objectives::namm_objective_settings(config), run.objective,
-                                                           genome);
+  auto weights = objectives::namm_weights_from_state(objectives::namm_objective_settings(config), run.objective,
+                                                     genome);
+  weights.provenance = core::current_provenance();
+  weights.provenance["source_run"] = std::filesystem::absolute(used).lexically_normal().string();
+  weights.provenance["source_generation"] = std::to_string(run.history.size());
+  weights.provenance["which"] = options.which;
+  for (const char* key : {"backbone", "backbone_checksum"}) {
+    const auto recorded = run.provenance.find(key);
+    if (recorded != run.provenance.end()) weights.provenance[key] = recorded->second;
+  }
   memory::save_namm(options.out, weights);
   std::printf("exported the %s genome after %zu generations (%zu values) -> %s\n", options.which.c_str(),
               run.history.size(), weights.genome.values.size(), options.out.c_str());
