@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/error.h"
+#include "core/logging.h"
 #include "model/generation.h"
 
 namespace evomem::eval {
@@ -95,6 +96,16 @@ std::vector<SampleResult> Runner::run_branches(const tasks::TaskSpec& task, cons
   shared.untruncated_prompt_tokens = prompt.untruncated_tokens;
   shared.truncated = prompt.truncated;
   shared.prompt_seconds = seconds_since(start) / static_cast<double>(rows);
+  const auto limit = backbone_.config().max_position_embeddings;
+  const auto longest = static_cast<std::int64_t>(prompt.tokens.size()) + task.max_new_tokens;
+  if (!warned_past_positions_ && limit > 0 && longest > limit) {
+    // Allowed (length extrapolation is a question people study), but never silently.
+    warned_past_positions_ = true;
+    core::log::warn("{} sample {}: {} prompt tokens + up to {} answer tokens run past the backbone's "
+                    "max_position_embeddings ({}); positions beyond it were never trained (lower --context-window "
+                    "to stay within it)",
+                    task.name, sample.id, prompt.tokens.size(), task.max_new_tokens, limit);
+  }
 
   start = std::chrono::steady_clock::now();
   const std::int64_t layers = backbone_.config().num_hidden_layers;

@@ -102,6 +102,7 @@ class Runner {
   model::Backbone& backbone_;
   const model::Tokenizer& tokenizer_;
   RunnerOptions options_;
+  bool warned_past_positions_ = false;  // said once per runner: a sample runs past max_position_embeddings
 };
 
 }  // namespace evomem::eval

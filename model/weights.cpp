@@ -4,6 +4,7 @@
 #include <ATen/Context.h>
 #include <c10/core/InferenceMode.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -123,10 +124,37 @@ std::vector<std::int64_t> expected_tensor_shape(const LlamaConfig& config, const
   throw InternalError("no expected shape for tensor '" + name + "'");
 }
 
+void check_tensors_fit_config(const core::SafetensorsCheckpoint& checkpoint, const LlamaConfig& config,
+                              const std::filesystem::path& checkpoint_dir) {
+  for (const std::string& name : checkpoint.names()) {
+    if (name.rfind("model.layers.", 0) != 0) continue;
+    const auto layer = std::strtoll(name.c_str() + std::strlen("model.layers."), nullptr, 10);
+    if (layer >= config.num_hidden_layers) {
+      throw FormatError(checkpoint.file_of(name).string() + ": tensor '" + name + "' belongs to layer " +
+                        std::to_string(layer) + ", but " + (checkpoint_dir / "config.json").string() +
+                        " has num_hidden_layers = " + std::to_string(config.num_hidden_layers) +
+                        "; the config describes another model");
+    }
+  }
+  for (const std::string& name : expected_tensor_names(config)) {
+    if (!checkpoint.contains(name)) {
+      throw FormatError(checkpoint_dir.string() + ": tensor '" + name + "' is missing (expected shape " +
+                        core::shape_text(expected_tensor_shape(config, name)) + " from config.json)");
+    }
+    const auto& shape = checkpoint.tensor(name).shape;
+    if (shape != expected_tensor_shape(config, name)) {
+      throw FormatError(checkpoint.file_of(name).string() + ": tensor '" + name + "' has shape " +
+                        core::shape_text(shape) + ", expected " +
+                        core::shape_text(expected_tensor_shape(config, name)) + " from config.json");
+    }
+  }
+}
+
 LlamaWeights load_weights(const std::filesystem::path& checkpoint_dir, const LlamaConfig& config,
                           const LoadOptions& options) {
   c10::InferenceMode inference_mode;
   const core::SafetensorsCheckpoint checkpoint(checkpoint_dir);
+  check_tensors_fit_config(checkpoint, config, checkpoint_dir);
   const std::vector<std::string> names = expected_tensor_names(config);
 
   // The stored dtype is decided by the embedding (always present); everything else must match

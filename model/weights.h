@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/safetensors.h"
 #include "model/config.h"
 
 namespace evomem::model {
@@ -48,6 +49,12 @@ std::string dtype_to_string(c10::ScalarType dtype);
 
 // Names of the tensors a checkpoint of `config` must contain, in a stable order.
 std::vector<std::string> expected_tensor_names(const LlamaConfig& config);
+
+// FormatError naming the file, the tensor and config.json when the checkpoint's tensors do not
+// fit the configuration: a tensor missing or of another shape, or layers beyond
+// num_hidden_layers (a config.json that describes another model). Reads headers only.
+void check_tensors_fit_config(const core::SafetensorsCheckpoint& checkpoint, const LlamaConfig& config,
+                              const std::filesystem::path& checkpoint_dir);
 // The shape each of those tensors must have.
 std::vector<std::int64_t> expected_tensor_shape(const LlamaConfig& config, const std::string& name);
 

@@ -10,6 +10,7 @@
 #include "core/safetensors.h"
 #include "model/config.h"
 #include "model/tokenizer.h"
+#include "model/weights.h"
 
 namespace evomem::apps {
 namespace {
@@ -26,6 +27,7 @@ int backbone_info(const InfoOptions& options) {
   const bool as_json = options.as_json;
   const model::LlamaConfig config = model::load_config(directory);
   const core::SafetensorsCheckpoint checkpoint(directory);
+  model::check_tensors_fit_config(checkpoint, config, directory);
   std::map<std::string, std::int64_t> dtype_counts;
   for (const std::string& name : checkpoint.names()) dtype_counts[core::dtype_name(checkpoint.tensor(name).dtype)] += 1;
   std::string stored;
