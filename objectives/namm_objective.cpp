@@ -38,7 +38,12 @@ bool is_synthetic(const std::string& name) {
 }
 
 std::unique_ptr<memory::NammPolicy> make_namm(const std::string& spec) {
-  auto policy = memory::make_policy(spec);
+  std::unique_ptr<memory::Policy> policy;
+  try {
+    policy = memory::make_policy(spec);
+  } catch (const ConfigError& error) {
+    throw ConfigError("objective.namm.policy = '" + spec + "': " + error.what());
+  }
   auto* namm = dynamic_cast<memory::NammPolicy*>(policy.get());
   if (namm == nullptr) {
     throw ConfigError("objective.namm.policy: '" + spec + "' is not a NAMM policy spec; write namm[:key=value,...]");

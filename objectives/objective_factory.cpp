@@ -1,7 +1,11 @@
 #include "objectives/objective_factory.h"
 
+#include <algorithm>
+
 #include "core/config_table.h"
 #include "core/error.h"
+#include "core/text.h"
+#include "evo/test_functions.h"
 #include "objectives/function_objectives.h"
 #include "objectives/titans_objective.h"
 
@@ -49,6 +53,11 @@ std::unique_ptr<search::Objective> make_plain_objective(const search::EvolveConf
     FunctionSettings function;
     function_table().read(config.config, function);
     if (function.dimension < 1) throw ConfigError("objective.function.dimension must be positive");
+    const auto names = evo::test_function_names();
+    if (std::find(names.begin(), names.end(), function.name) == names.end()) {
+      throw ConfigError("objective.function.name: unknown test function '" + function.name + "'; use one of: " +
+                        core::join(names));
+    }
     return std::make_unique<FunctionObjective>(function.name, function.dimension, function.x0,
                                                function.seconds_per_evaluation);
   }

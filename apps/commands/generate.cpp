@@ -53,6 +53,9 @@ int run_generate(const GenerateOptions& o) {
   if (o.prompt_file.empty() == o.tokens_file.empty()) {
     throw InputError("generate: give exactly one of --prompt-file and --tokens-file");
   }
+  if (!std::filesystem::is_directory(o.backbone)) {
+    throw InputError("--backbone " + o.backbone + ": no such checkpoint folder; check the path");
+  }
   std::unique_ptr<model::Tokenizer> tokenizer;
   if (const auto path = tokenizer_path(o.backbone, o.tokenizer)) {
     tokenizer = std::make_unique<model::Tokenizer>(model::Tokenizer::load(*path));

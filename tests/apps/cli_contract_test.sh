@@ -12,7 +12,7 @@ grep -q "inspect" "$work/help" || fail "--help does not list the inspect command
 for command in $("$evomem" --help | awk '/^Subcommands:/ {on=1; next} on && NF {print $1}'); do
   "$evomem" "$command" --help >/dev/null 2>&1 || fail "'$command --help' exited non-zero"
 done
-"$evomem" --version | grep -Eq '^evomem [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version output"
+"$evomem" --version | grep -Eq '^evomem [0-9]+\.[0-9]+\.[0-9]+ \(commit [^)]+\)$' || fail "--version output"
 
 expect_error "unknown command 'frobnicate'" "$evomem" frobnicate
 expect_error "A subcommand is required" "$evomem"
