@@ -219,10 +219,10 @@ bad "notes.txt" "$evomem" tokenize --tokenizer "$in/notes.txt"
 bad "notes.txt: not a safetensors file" "$evomem" inspect "$in/notes.txt"
 
 # ---- titans ----------------------------------------------------------------------------------
-bad "alpha must be in [0, 1]" "$evomem" titans eval --alpha 2 --lengths 64 --samples 1
-bad "--lengths" "$evomem" titans eval --lengths 0 --samples 1
-bad "--tasks" "$evomem" titans eval --tasks nope --lengths 64 --samples 1
-bad "depth must be 1..4" "$evomem" titans eval --depth 9 --lengths 64 --samples 1
+bad "alpha must be in [0, 1]" "$evomem" titans eval --backbone "$builtin" --alpha 2 --lengths 64 --samples 1
+bad "--lengths" "$evomem" titans eval --backbone "$builtin" --lengths 0 --samples 1
+bad "--tasks" "$evomem" titans eval --backbone "$builtin" --tasks nope --lengths 64 --samples 1
+bad "depth must be 1..4" "$evomem" titans eval --backbone "$builtin" --depth 9 --lengths 64 --samples 1
 
 # ---- a full file system and a read-only one -------------------------------------------------
 if [[ $(id -u) -eq 0 ]] && mkdir -p "$work/full" && mount -t tmpfs -o size=64k tmpfs "$work/full" 2>/dev/null; then
