@@ -96,8 +96,8 @@ void warn_about_foreign_namms(const std::vector<std::string>& policy_specs, cons
       const auto source = provenance.find("backbone");
       core::log::warn("{} was evolved on the backbone {} (checksum {}), not on {} (checksum {}); its scores and "
                       "retained fractions may not carry over",
-                      path, source == provenance.end() ? std::string("?") : source->second, recorded->second,
-                      backbone, checksum);
+                      path, source == provenance.end() ? std::string("?") : source->second, recorded->second, backbone,
+                      checksum);
     }
   }
 }

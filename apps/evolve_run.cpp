@@ -49,7 +49,8 @@ std::string toml_string(const std::string& text) {
 // from any working directory (a resumed cluster job rarely starts where the first one did).
 void make_input_paths_absolute(core::Config& config) {
   std::vector<std::string> keys = {"objective.namm.backbone", "objective.titans.backbone"};
-  for (const auto& task : config.children("objective.namm.tasks")) keys.push_back("objective.namm.tasks." + task + ".file");
+  for (const auto& task : config.children("objective.namm.tasks"))
+    keys.push_back("objective.namm.tasks." + task + ".file");
   for (const auto& key : keys) {
     if (!config.has(key)) continue;
     const std::filesystem::path path = config.get_string(key);

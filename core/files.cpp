@@ -155,9 +155,8 @@ void write_file_atomically(const fs::path& path, const std::function<void(const 
 }
 
 void write_text_file_atomically(const fs::path& path, const std::string& content) {
-  write_file_atomically(path, [&](const fs::path& temporary) {
-    write_bytes(temporary, content.data(), content.size(), path);
-  });
+  write_file_atomically(
+      path, [&](const fs::path& temporary) { write_bytes(temporary, content.data(), content.size(), path); });
 }
 
 void write_bytes(const fs::path& path, const void* data, std::size_t size, const fs::path& reported_as) {

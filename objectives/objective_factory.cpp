@@ -55,8 +55,8 @@ std::unique_ptr<search::Objective> make_plain_objective(const search::EvolveConf
     if (function.dimension < 1) throw ConfigError("objective.function.dimension must be positive");
     const auto names = evo::test_function_names();
     if (std::find(names.begin(), names.end(), function.name) == names.end()) {
-      throw ConfigError("objective.function.name: unknown test function '" + function.name + "'; use one of: " +
-                        core::join(names));
+      throw ConfigError("objective.function.name: unknown test function '" + function.name +
+                        "'; use one of: " + core::join(names));
     }
     return std::make_unique<FunctionObjective>(function.name, function.dimension, function.x0,
                                                function.seconds_per_evaluation);

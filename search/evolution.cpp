@@ -63,7 +63,8 @@ Evolution::Evolution(const EvolveConfig& config, Objective& objective, Executor&
   if (error) throw InputError("run.output: cannot create the folder " + folder.string() + ": " + error.message());
   if (resumed_) {
     const auto kept = journal_.resume(static_cast<std::int64_t>(run_.history.size()), run_.next_item_id);
-    if (kept > 0) core::log::info("{}: {} results recorded after the checkpoint will be reused", journal_.path().string(), kept);
+    if (kept > 0)
+      core::log::info("{}: {} results recorded after the checkpoint will be reused", journal_.path().string(), kept);
   }
   executor_.set_result_listener(
       [this](const WorkItem& item, const ItemResult& result) { journal_.append(item, result); });
