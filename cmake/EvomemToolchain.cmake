@@ -14,7 +14,7 @@ endif()
 # Warnings apply to evomem's own targets only, never to third-party headers.
 add_library(evomem_warnings INTERFACE)
 target_compile_options(evomem_warnings INTERFACE
-  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wno-unused-parameter>)
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor -Wno-unused-parameter>)
 option(EVOMEM_WARNINGS_AS_ERRORS "Treat compiler warnings in evomem's own code as errors" OFF)
 if(EVOMEM_WARNINGS_AS_ERRORS)
   target_compile_options(evomem_warnings INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
@@ -27,6 +27,17 @@ if(EVOMEM_SANITIZE)
     target_compile_options(evomem_sanitizers INTERFACE -fsanitize=${_sanitizer} -fno-omit-frame-pointer)
     target_link_options(evomem_sanitizers INTERFACE -fsanitize=${_sanitizer})
   endforeach()
+endif()
+
+# Fuzzing (fuzz/): every library gets libFuzzer's coverage instrumentation, and a sanitizer
+# report aborts instead of printing and going on, so libFuzzer counts it as a crash. The fuzz
+# targets themselves add -fsanitize=fuzzer (libFuzzer's main).
+if(EVOMEM_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "EVOMEM_BUILD_FUZZERS needs clang (libFuzzer): use the fuzz preset, which sets clang++-14")
+  endif()
+  target_compile_options(evomem_sanitizers INTERFACE -fsanitize=fuzzer-no-link -fno-sanitize-recover=all)
+  target_link_options(evomem_sanitizers INTERFACE -fno-sanitize-recover=all)
 endif()
 
 # evomem_module(<name> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])

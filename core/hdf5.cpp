@@ -202,13 +202,17 @@ std::string Object::string_attribute(const std::string& name) const {
   if (H5Tget_class(stored.get()) != H5T_STRING) {
     throw FormatError(describe() + ": attribute '" + name + "' is not a string");
   }
+  Handle space(H5Aget_space(attribute.get()), H5Sclose);
+  // One string, not an array of them: reading an array into one string would overrun it.
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
+    throw FormatError(describe() + ": attribute '" + name + "' holds several strings, expected one");
+  }
   if (H5Tis_variable_str(stored.get()) > 0) {
     Handle type = string_type();
     char* text = nullptr;
     if (H5Aread(attribute.get(), type.get(), &text) < 0)
       throw FormatError(describe() + ": cannot read attribute '" + name + "'");
     std::string value = text != nullptr ? text : "";
-    Handle space(H5Aget_space(attribute.get()), H5Sclose);
     H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, &text);
     return value;
   }

@@ -7,6 +7,12 @@
 
 namespace evomem::memory {
 
+namespace {
+// Far above any genome CMA-ES can evolve (the shipped NAMM has 4,172 values), and small enough
+// that a configuration read from a file cannot ask for more memory than the machine has.
+constexpr std::int64_t kMaxGenomeSize = std::int64_t{1} << 24;
+}  // namespace
+
 void GenomeLayout::add(const std::string& name, const std::vector<std::int64_t>& shape) {
   EVOMEM_CHECK(find(name) == nullptr, "genome layout: duplicate tensor name " + name);
   GenomeEntry entry;
@@ -16,6 +22,11 @@ void GenomeLayout::add(const std::string& name, const std::vector<std::int64_t>&
   entry.size = 1;
   for (const auto dim : shape) {
     EVOMEM_CHECK(dim > 0, "genome layout: non-positive dimension in " + name);
+    if (entry.size > (kMaxGenomeSize - size_) / dim) {
+      throw ConfigError("genome layout: tensor " + name + " " + core::shape_text(shape) +
+                        " makes the genome larger than " + std::to_string(kMaxGenomeSize) +
+                        " values (check the scorer's dimensions)");
+    }
     entry.size *= dim;
   }
   size_ += entry.size;

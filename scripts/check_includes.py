@@ -13,10 +13,11 @@ Rules, for every C++ file (*.cpp, *.h, ... and *.cpp.in / *.h.in templates):
     for every X that M may use. "tests/..." and "bench/..." are not for modules.
   - A file under tests/M/ or bench/M/ may include any module (a test assembles its module with
     real parts: a trained tokenizer, an objective, a tokenizer from model/), plus "tests/..."
-    (test support) or "bench/..." (benchmark support) respectively.
+    (test support) or "bench/..." (benchmark support) respectively. A file under fuzz/ (the
+    libFuzzer targets) may include any module and "fuzz/..." (their support header).
   - <mpi.h> (and any <mpi...> header) only in cluster/, tests/cluster/ and bench/cluster/.
   - LibTorch headers (<torch/...>, <ATen/...>, <c10/...>) never in the modules of NO_TORCH
-    (their own files; tests and benchmarks are not checked for LibTorch).
+    (their own files; tests, benchmarks and fuzz targets are not checked for LibTorch).
 
 Prints one line per violation and a summary; exit status 0 when there is none, 1 when there are
 violations, 2 when the table or the tree cannot be read. Standard library only.
@@ -31,7 +32,7 @@ import sys
 HEADER = ["folder", "target", "what it holds", "may use"]
 NO_TORCH = {"core", "evo", "search", "metrics", "tasks", "report", "cluster"}
 MPI_FOLDERS = {"cluster/", "tests/cluster/", "bench/cluster/"}
-SUPPORT_FOLDERS = {"tests": "tests", "bench": "bench"}  # test/benchmark folder -> its own support prefix
+SUPPORT_FOLDERS = {"tests": "tests", "bench": "bench", "fuzz": "fuzz"}  # test/benchmark/fuzz folder -> its support prefix
 SOURCE_SUFFIXES = (".cpp", ".h", ".cc", ".hpp", ".cu", ".cuh", ".cpp.in", ".h.in")
 SKIPPED_DIRS = {"node_modules", "_deps", "__pycache__"}
 

@@ -10,6 +10,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 debian_packages=(
   build-essential cmake pkg-config ccache git clang-format-14
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz preset (scripts/fuzz.sh)
   libtorch-dev
   libopenblas0-pthread libopenblas-pthread-dev
   libeigen3-dev

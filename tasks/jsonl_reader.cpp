@@ -31,6 +31,8 @@ bool JsonlReader::next(JsonlRecord& record) {
       const auto colon = detail.rfind(": ");
       if (colon != std::string::npos) detail = detail.substr(colon + 2);
       throw FormatError(where + ": invalid JSON at byte " + std::to_string(error.byte) + " (" + detail + ")");
+    } catch (const core::Json::out_of_range& error) {
+      throw FormatError(where + ": invalid JSON (" + core::json_error_detail(error) + ")");
     }
     if (!value.is_object()) {
       throw FormatError(where + ": each line must be a JSON object, got " + std::string(value.type_name()));

@@ -142,6 +142,19 @@ TEST_F(Hdf5Test, AtomicWriteOfAnHdf5File) {
   EXPECT_EQ(std::distance(fs::directory_iterator(directory_), fs::directory_iterator()), 1);
 }
 
+// An attribute holding an array of strings (h5py writes one for a list) is refused, not read
+// into a single string past its end.
+TEST_F(Hdf5Test, StringArrayAttributeIsRefused) {
+  if (evomem::test_support::run_command("/usr/bin/python3 -c 'import h5py'").exit_code != 0) {
+    FAIL() << "python3-h5py is missing: run bash scripts/setup.sh";
+  }
+  const fs::path path = directory_ / "array.h5";
+  const auto result = evomem::test_support::run_command("/usr/bin/python3 -c \"import h5py; h5py.File('" +
+                                                        path.string() + "', 'w').attrs['format'] = ['a', 'b']\"");
+  ASSERT_EQ(result.exit_code, 0);
+  EXPECT_THROW(File::open(path).string_attribute("format"), FormatError);
+}
+
 // A file written by evomem must be a plain HDF5 file: Debian's h5py reads it.
 TEST_F(Hdf5Test, ReadableByH5py) {
   if (evomem::test_support::run_command("/usr/bin/python3 -c 'import h5py'").exit_code != 0) {

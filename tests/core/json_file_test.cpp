@@ -41,5 +41,20 @@ TEST(JsonFileTest, InvalidJsonNamesSourceAndPosition) {
   EXPECT_THROW(read_json_file("/nonexistent/config.json"), InputError);
 }
 
+// Found by the fuzz targets: numbers outside double's or int64's range were an uncaught
+// nlohmann::json exception (parse) and undefined behaviour (the cast in integer()).
+TEST(JsonFileTest, NumbersOutOfRangeAreFormatErrors) {
+  EXPECT_EQ(message_of([] { parse_json("[1e999]", "x.json"); }),
+            "x.json: invalid JSON (number overflow parsing '1e999')");
+  const Json document = parse_json(
+      R"({"big": 1e300, "huge": 18446744073709551615, "low": -9.3e18, "top": 9223372036854775807})", "config.json");
+  const JsonObject config(document, "config.json");
+  EXPECT_EQ(message_of([&] { config.integer("big"); }), "config.json: field 'big' must be an integer, got number");
+  EXPECT_EQ(message_of([&] { config.integer("huge"); }),
+            "config.json: field 'huge' must be an integer below 2^63, got number");
+  EXPECT_EQ(message_of([&] { config.integer("low"); }), "config.json: field 'low' must be an integer, got number");
+  EXPECT_EQ(config.integer("top"), INT64_MAX);
+}
+
 }  // namespace
 }  // namespace evomem::core

@@ -124,6 +124,24 @@ TEST_F(SafetensorsTest, MalformedFilesAreRejectedWithClearMessages) {
             std::string::npos);
 }
 
+// Inputs of the fuzz target fuzz/safetensors.cpp (fuzz/corpus/safetensors/finding-*): each was
+// a crash (std::length_error, an uncaught nlohmann::json exception) before it became a FormatError.
+TEST_F(SafetensorsTest, FuzzFindingsAreFormatErrors) {
+  // [2^62] F32 elements need 2^64 bytes, which wrapped to 0 and matched the empty span.
+  EXPECT_NE(rejection(raw_file("wrap.safetensors",
+                               R"({"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})", 0))
+                .find("tensor 'w': shape overflows"),
+            std::string::npos);
+  EXPECT_NE(rejection(raw_file("extent.safetensors",
+                               R"({"w":{"dtype":"F32","shape":[0,9223372036854775813],"data_offsets":[0,0]}})", 0))
+                .find("shape entry 9223372036854775813 exceeds 2^63 - 1"),
+            std::string::npos);
+  EXPECT_NE(
+      rejection(raw_file("number.safetensors", R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,1e999]}})", 0))
+          .find("header: invalid JSON (number overflow parsing '1e999')"),
+      std::string::npos);
+}
+
 TEST_F(SafetensorsTest, ShardedCheckpointFollowsTheIndex) {
   SafetensorsWriter first;
   first.add_f32("model.embed_tokens.weight", {2, 2}, {1, 2, 3, 4});

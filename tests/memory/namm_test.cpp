@@ -6,6 +6,8 @@
 #include <complex>
 
 #include "core/error.h"
+#include "core/json_file.h"
+#include "core/safetensors.h"
 #include "memory/bam_scorer.h"
 #include "memory/mlp_scorer.h"
 #include "memory/namm_file.h"
@@ -480,6 +482,29 @@ TEST(NammFile, ExportImportIsBitIdenticalAndMismatchesAreRejected) {
     }
   }
   EXPECT_THROW(load_namm(directory.path() / "missing.safetensors"), InputError);
+}
+
+// fuzz/corpus/namm_file/finding-huge-attention-dim.safetensors: a file's configuration sized
+// the genome (and the scorer's tensors) before any tensor was checked, so attention_dim = 2^28
+// asked for 32 GB and aborted; the layout now refuses genomes above 2^24 values.
+TEST(NammFile, AConfigurationAskingForAHugeGenomeIsRejectedBeforeAllocating) {
+  ::evomem::test_support::TempDirectory directory;
+  const auto saved = directory.path() / "namm.safetensors";
+  save_namm(saved, namm_weights(NammPolicy(NammConfig{})));
+  const core::SafetensorsFile file(saved);
+  core::Json config = core::parse_json(file.metadata().at("config"), "config");
+  config["scorer"]["attention_dim"] = std::int64_t{1} << 28;
+  core::SafetensorsWriter writer;
+  for (const auto& [key, value] : file.metadata()) writer.set_metadata(key, value);
+  writer.set_metadata("config", config.dump());
+  const auto path = directory.path() / "huge.safetensors";
+  writer.write(path);
+  try {
+    load_namm(path);
+    FAIL() << "a 2^28-wide scorer was accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("larger than 16777216 values"), std::string::npos) << error.what();
+  }
 }
 
 TEST(NammPolicy, ZeroGenomeKeepsEverythingAndGenerationMatchesTheFullCache) {

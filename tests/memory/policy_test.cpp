@@ -62,6 +62,15 @@ TEST(Budget, CountsAndRatios) {
   EXPECT_TRUE(Budget::parse(Budget::parse("1.0", "b").to_string(), "b").is_ratio);
 }
 
+// fuzz/corpus/policy_spec/finding-budget-overflow.txt: a count beyond int64 was accepted and
+// its canonical spec cast it to an integer (undefined behaviour).
+TEST(Budget, CountsBeyondInt64AreConfigErrors) {
+  EXPECT_THROW(Budget::parse("922337203685477580728", "b"), ConfigError);
+  EXPECT_THROW(Budget::parse("9223372036854775808", "b"), ConfigError);
+  EXPECT_THROW(make_policy("random:keep=922337203685477580728,seed=3"), ConfigError);
+  EXPECT_EQ(Budget::parse("4611686018427387904", "b").to_string(), "4611686018427387904");
+}
+
 TEST(MakePolicy, FullCacheKeepsEverythingWithoutAttention) {
   auto policy = make_policy("full");
   EXPECT_EQ(policy->name(), "full");

@@ -87,6 +87,25 @@ TEST(LongBenchDataset, ErrorsNameFileLineAndField) {
   EXPECT_THROW(read_longbench_file(dir / "absent.jsonl"), InputError);
 }
 
+// fuzz/corpus/jsonl/finding-number-overflow.jsonl: a number beyond double's range was an
+// uncaught nlohmann::json exception (out_of_range 406), not a FormatError naming the line.
+TEST(LongBenchDataset, NumberOverflowIsAFormatError) {
+  test_support::TempDirectory dir("tasks_datasets");
+  const auto path = write(
+      dir, "overflow.jsonl",
+      std::string(kLongBenchLine).replace(std::string(kLongBenchLine).find("\"length\": 2"), 11, "\"length\": 1e999") +
+          "\n");
+  EXPECT_NE(error_of([&] {
+              read_longbench_file(path);
+            }).find("overflow.jsonl:1: invalid JSON (number overflow parsing '1e999')"),
+            std::string::npos);
+  const auto infinite = write(dir, "infinite.jsonl",
+                              R"({"id": 1, "context": "c", "input": "", "answer": [2e400]})"
+                              "\n");
+  EXPECT_NE(error_of([&] { read_infinitebench_file(infinite); }).find("infinite.jsonl:1: invalid JSON"),
+            std::string::npos);
+}
+
 TEST(LongBenchDataset, StreamsWithoutReadingPastTheLimit) {
   test_support::TempDirectory dir("tasks_datasets");
   // The second line is broken; a limit of one sample never reads it.
