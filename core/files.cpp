@@ -154,6 +154,39 @@ void write_file_atomically(const fs::path& path, const std::function<void(const 
   }
 }
 
+void write_folder_atomically(const fs::path& out, const std::function<void(const fs::path&)>& writer) {
+  fs::path target = fs::absolute(out).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();  // "out/"
+  fs::create_directories(target.parent_path());
+  const fs::path temporary = temporary_sibling(target);
+  fs::create_directory(temporary);
+  try {
+    writer(temporary);
+  } catch (const InputError& error) {
+    std::error_code ignored;
+    fs::remove_all(temporary, ignored);
+    // Name the folder the user asked for, not the temporary one.
+    std::string message = error.what();
+    for (auto at = message.find(temporary.string()); at != std::string::npos; at = message.find(temporary.string())) {
+      message.replace(at, temporary.string().size(), target.string());
+    }
+    throw InputError(message);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(temporary, ignored);
+    throw;
+  }
+  if (fs::exists(target)) {
+    const fs::path earlier = temporary_sibling(target);
+    fs::rename(target, earlier);
+    fs::rename(temporary, target);
+    fs::remove_all(earlier);
+  } else {
+    fs::rename(temporary, target);
+  }
+  fsync_directory(target.parent_path());
+}
+
 void write_text_file_atomically(const fs::path& path, const std::string& content) {
   write_file_atomically(
       path, [&](const fs::path& temporary) { write_bytes(temporary, content.data(), content.size(), path); });

@@ -62,6 +62,12 @@ void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(const std::filesystem::path& temporary)>& writer,
                            const AtomicWriteOptions& options = {});
 
+// Produces folder `out` as a whole: `writer` fills a new folder beside it, which then replaces
+// `out` (absent, empty, or a command's earlier output). If `writer` throws, that folder is
+// removed and `out` is left as it was: a failure, a full disk included, leaves no partial output.
+void write_folder_atomically(const std::filesystem::path& out,
+                             const std::function<void(const std::filesystem::path& folder)>& writer);
+
 // write_file_atomically for in-memory content.
 void write_text_file_atomically(const std::filesystem::path& path, const std::string& content);
 

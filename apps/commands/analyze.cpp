@@ -113,11 +113,12 @@ int run_analyze(const AnalyzeOptions& options) {
   const std::string html = report::render_retention_report(report);
   const auto svgs = report::render_retention_report_svgs(report);
 
-  std::filesystem::create_directories(out);
-  report::write_retention_file(out / "retention.h5", file);
-  core::write_text_file_atomically(out / "summary.csv", csv);
-  for (const auto& [name, content] : svgs) core::write_text_file_atomically(out / name, content);
-  core::write_text_file_atomically(out / "report.html", html);
+  core::write_folder_atomically(out, [&](const std::filesystem::path& folder) {
+    report::write_retention_file(folder / "retention.h5", file);
+    core::write_text_file_atomically(folder / "summary.csv", csv);
+    for (const auto& [name, content] : svgs) core::write_text_file_atomically(folder / name, content);
+    core::write_text_file_atomically(folder / "report.html", html);
+  });
 
   for (const auto& set : file.sets) {
     double score = 0.0;

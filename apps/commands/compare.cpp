@@ -172,17 +172,18 @@ int run_compare(CompareOptions options) {
   const std::string svg = report::render_pareto_svg(eval::pareto_series(rows),
                                                     "Score against cache size: " + policy_runs.front().policy);
 
-  std::filesystem::create_directories(out);
-  for (const auto& [task, text] : generated.files) {
-    std::filesystem::create_directories(out / "tasks");
-    core::write_text_file_atomically(out / "tasks" / (task + ".jsonl"), text);
-  }
-  core::write_text_file_atomically(out / "samples.jsonl", eval::comparison_samples_jsonl(policy_runs));
-  core::write_text_file_atomically(out / "budget_search.csv", eval::budget_search_csv(policy_runs));
-  core::write_text_file_atomically(out / "differences.csv", eval::differences_csv(rows));
-  core::write_text_file_atomically(out / "pareto.svg", svg);
-  core::write_text_file_atomically(out / "comparison.md", markdown);
-  core::write_text_file_atomically(out / "comparison.csv", eval::comparison_csv(rows));
+  core::write_folder_atomically(out, [&](const std::filesystem::path& folder) {
+    for (const auto& [task, text] : generated.files) {
+      std::filesystem::create_directories(folder / "tasks");
+      core::write_text_file_atomically(folder / "tasks" / (task + ".jsonl"), text);
+    }
+    core::write_text_file_atomically(folder / "samples.jsonl", eval::comparison_samples_jsonl(policy_runs));
+    core::write_text_file_atomically(folder / "budget_search.csv", eval::budget_search_csv(policy_runs));
+    core::write_text_file_atomically(folder / "differences.csv", eval::differences_csv(rows));
+    core::write_text_file_atomically(folder / "pareto.svg", svg);
+    core::write_text_file_atomically(folder / "comparison.md", markdown);
+    core::write_text_file_atomically(folder / "comparison.csv", eval::comparison_csv(rows));
+  });
   std::printf("%s\nwrote %s: comparison.csv, comparison.md, differences.csv, samples.jsonl, budget_search.csv, "
               "pareto.svg\n",
               markdown.c_str(), out.string().c_str());

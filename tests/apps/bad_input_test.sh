@@ -229,6 +229,8 @@ if [[ $(id -u) -eq 0 ]] && mkdir -p "$work/full" && mount -t tmpfs -o size=64k t
   mounts+=("$work/full")
   head -c 60000 /dev/zero > "$work/full/filler" 2>/dev/null || true
   bad "No space left on device" "$evomem" evolve --config "$(config full)" --set "run.output=\"$work/full/run.h5\""
+  bad "$work/full/a/retention.h5: cannot write (No space left on device)" "$evomem" analyze "${evalargs[@]}" \
+    --policy full --out "$work/full/a"
   bad "No space left on device" "$evomem" tasks make --task synth_passkey --length 2000 --samples 8 \
     --tokenizer "$builtin" --out "$work/full/t.jsonl"
   mkdir -p "$work/ro"
