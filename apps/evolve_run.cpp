@@ -231,19 +231,15 @@ int run_evolve(const GlobalOptions& globals, const EvolveOptions& options) {
                                              cluster::worker_device(start.config.worker.device, 0, device_count()));
     }
     start.provenance = run_provenance(start);  // after the objective has checked the backbone folder
+  } catch (const FinishedRun& finished) {
+    std::string nothing = kNothingToRun;
+    if (session) session->broadcast_text(nothing);
+    std::fprintf(stderr, "evomem: %s\n", finished.what());
+    return 0;
   } catch (...) {
-    try {
-      throw;
-    } catch (const FinishedRun& finished) {
-      std::string nothing = kNothingToRun;
-      if (session) session->broadcast_text(nothing);
-      std::fprintf(stderr, "evomem: %s\n", finished.what());
-      return 0;
-    } catch (...) {
-      std::string nothing;
-      if (session) session->broadcast_text(nothing);  // releases the workers before the error is reported
-      throw;
-    }
+    std::string nothing;
+    if (session) session->broadcast_text(nothing);  // releases the workers before the error is reported
+    throw;
   }
   if (session) {
     std::string text = start.config.config.to_toml();

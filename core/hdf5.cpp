@@ -161,6 +161,12 @@ std::string Object::describe() const { return file_name_ + ":" + object_path_; }
 
 bool Object::has_attribute(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
 
+std::map<std::string, std::string> Object::string_attributes() const {
+  std::map<std::string, std::string> texts;
+  for (const auto& name : attribute_names()) texts[name] = string_attribute(name);
+  return texts;
+}
+
 std::vector<std::string> Object::attribute_names() const {
   std::vector<std::string> names;
   const auto collect = [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {

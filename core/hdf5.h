@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,8 @@ class Object {
 
   bool has_attribute(const std::string& name) const;
   std::vector<std::string> attribute_names() const;  // in name order
+  // Every attribute read as one string: a group of named texts (e.g. /provenance).
+  std::map<std::string, std::string> string_attributes() const;
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, const char* value) { set_attribute(name, std::string(value)); }
   void set_attribute(const std::string& name, double value);

@@ -131,10 +131,7 @@ NammWeights load_hdf5(const std::filesystem::path& path, const std::optional<Nam
         return dataset.read<float>();
       },
       expected);
-  if (file.contains("provenance")) {
-    const auto provenance = file.group("provenance");
-    for (const auto& name : provenance.attribute_names()) weights.provenance[name] = provenance.string_attribute(name);
-  }
+  if (file.contains("provenance")) weights.provenance = file.group("provenance").string_attributes();
   return weights;
 }
 

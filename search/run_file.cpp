@@ -205,10 +205,7 @@ RunCheckpoint load_run(const std::filesystem::path& path) {
   run.best_genome = to_eigen(best.read<double>());
   run.best_fitness = best.double_attribute("fitness");
   run.mean_genome = to_eigen(file.group("mean").read<double>("genome"));
-  if (file.contains("provenance")) {
-    const auto provenance = file.group("provenance");
-    for (const auto& name : provenance.attribute_names()) run.provenance[name] = provenance.string_attribute(name);
-  }
+  if (file.contains("provenance")) run.provenance = file.group("provenance").string_attributes();
   return run;
 }
 
