@@ -24,6 +24,19 @@ at::Tensor unit(const at::Tensor& x, std::int64_t dim) {
 
 }  // namespace
 
+metrics::Interval TitansScore::interval() const {
+  if (queries == static_cast<std::int64_t>(streams.size())) return metrics::wilson_interval(correct, queries);
+  metrics::BootstrapOptions options;
+  options.resamples = 2000;
+  return metrics::bootstrap_mean(streams, options);
+}
+
+void TitansScore::add(const TitansScore& other) {
+  correct += other.correct;
+  queries += other.queries;
+  streams.insert(streams.end(), other.streams.begin(), other.streams.end());
+}
+
 at::Tensor whiten_token_embeddings(const at::Tensor& embeddings) {
   const at::Tensor table = embeddings.detach().to(at::kCPU, at::kDouble);
   const at::Tensor centred = table - table.mean(0, /*keepdim=*/true);
@@ -91,6 +104,7 @@ at::Tensor TitansEvaluator::pair_features(const std::vector<std::vector<std::int
 TitansScore TitansEvaluator::score(const std::vector<TitansStream>& streams, const memory::TitansGates& gates) const {
   TitansScore result;
   if (streams.empty()) return result;
+  std::vector<std::int64_t> right(streams.size(), 0);
   const auto& first = streams.front();
   for (const auto& stream : streams) {
     if (stream.task != first.task || stream.length() != first.length() ||
@@ -133,19 +147,34 @@ TitansScore TitansEvaluator::score(const std::vector<TitansStream>& streams, con
         const auto expected = candidates.row.find(streams[b].queries[q].answer);
         EVOMEM_CHECK(expected != candidates.row.end());
         const std::int64_t answered = chosen[b * (end - query) + (q - query)];
-        result.correct += answered == expected->second ? 1 : 0;
+        right[b] += answered == expected->second ? 1 : 0;
         ++result.queries;
       }
     }
     query = end;
   }
+  for (std::size_t b = 0; b < streams.size(); ++b) {
+    result.correct += right[b];
+    result.streams.push_back(static_cast<double>(right[b]) / static_cast<double>(first.queries.size()));
+  }
   return result;
 }
 
-TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, const memory::TitansConfig& base) {
+TitansVocabulary load_titans_vocabulary(const std::filesystem::path& backbone) {
   const auto tokenizer = model::Tokenizer::load(backbone);
+  return TitansVocabulary::build(tasks::synthetic_tokenizer(tokenizer), model::load_config(backbone).vocab_size);
+}
+
+void check_titans_streams(const TitansVocabulary& vocabulary, const std::vector<TitansStreamTask>& tasks,
+                          const std::vector<std::int64_t>& lengths, const TitansStreamOptions& options) {
+  for (const auto task : tasks) {
+    for (const auto length : lengths) check_titans_stream_settings(task, length, vocabulary, options);
+  }
+}
+
+TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, const memory::TitansConfig& base) {
+  auto vocabulary = load_titans_vocabulary(backbone);
   at::Tensor embeddings = model::Backbone::load(backbone).weights().embed_tokens;
-  auto vocabulary = TitansVocabulary::build(tasks::synthetic_tokenizer(tokenizer), embeddings.size(0));
   return TitansEvaluator(titans_pair_config(base, embeddings.size(1)), embeddings, std::move(vocabulary));
 }
 
@@ -163,9 +192,7 @@ TitansScore score_titans_task(const TitansEvaluator& evaluator, const memory::Ti
       streams.push_back(make_titans_stream(task, length, seed, first + static_cast<std::uint64_t>(i),
                                            evaluator.vocabulary(), options));
     }
-    const TitansScore part = evaluator.score(streams, gates);
-    total.correct += part.correct;
-    total.queries += part.queries;
+    total.add(evaluator.score(streams, gates));
   }
   return total;
 }

@@ -17,6 +17,7 @@
 #include "memory/titans/config.h"
 #include "memory/titans/gates.h"
 #include "memory/titans/projection.h"
+#include "metrics/bootstrap.h"
 
 namespace evomem::eval {
 
@@ -36,7 +37,12 @@ memory::TitansProjection titans_pair_projection(const memory::TitansConfig& conf
 struct TitansScore {
   std::int64_t correct = 0;
   std::int64_t queries = 0;
+  std::vector<double> streams;  // the accuracy of each stream, in order
   double accuracy() const { return queries > 0 ? static_cast<double>(correct) / static_cast<double>(queries) : 0.0; }
+  // The 95% interval of accuracy(): Wilson's when every stream asks one query; otherwise a
+  // percentile bootstrap over streams (queries of one stream are not independent).
+  metrics::Interval interval() const;
+  void add(const TitansScore& other);
 };
 
 class TitansEvaluator {
@@ -70,6 +76,12 @@ class TitansEvaluator {
   Candidates digits_;
   Candidates words_;
 };
+
+// The token sets of a checkpoint folder's tokenizer (tokenizer.json and config.json only).
+TitansVocabulary load_titans_vocabulary(const std::filesystem::path& backbone);
+// check_titans_stream_settings for every task at every length: the up-front check before work.
+void check_titans_streams(const TitansVocabulary& vocabulary, const std::vector<TitansStreamTask>& tasks,
+                          const std::vector<std::int64_t>& lengths, const TitansStreamOptions& options);
 
 // An evaluator on the token embeddings and tokenizer of a checkpoint folder (only the
 // embedding table is kept). `base` gives everything but the pair layout.

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <limits>
 #include <set>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "tasks/synthetic/random.h"
 
 namespace evomem::eval {
@@ -33,6 +35,51 @@ std::int64_t pick(tasks::SyntheticRng& rng, const std::vector<std::int64_t>& fro
   return from[static_cast<std::size_t>(rng.below(from.size()))];
 }
 
+// An "essay" of at least length + 1 tokens: kEssaySentences sentences of 6 to 12 words over
+// kEssayWords words (none of them in `excluded`), read in random order as one text, so bigrams
+// repeat as in prose and words have several successors.
+std::vector<std::int64_t> essay_text(std::int64_t length, tasks::SyntheticRng& rng, const TitansVocabulary& vocabulary,
+                                     const std::set<std::int64_t>& excluded) {
+  std::vector<std::int64_t> essay_words;
+  for (const auto word : vocabulary.words) {
+    if (excluded.count(word) == 0) essay_words.push_back(word);
+  }
+  rng.shuffle(essay_words);
+  essay_words.resize(kEssayWords);
+  std::vector<std::vector<std::int64_t>> sentences(kEssaySentences);
+  for (auto& sentence : sentences) {
+    const auto words = rng.between(6, 12);
+    while (static_cast<std::int64_t>(sentence.size()) < words) sentence.push_back(pick(rng, essay_words));
+  }
+  std::vector<std::int64_t> text;
+  while (static_cast<std::int64_t>(text.size()) <= length) {
+    const auto& sentence = sentences[static_cast<std::size_t>(rng.below(sentences.size()))];
+    text.insert(text.end(), sentence.begin(), sentence.end());
+  }
+  return text;
+}
+
+// The step the needle (or burst) of stream `index` starts at: depth (index mod kDepthSteps) /
+// (kDepthSteps - 1) of the stream, moved back so that `span` steps fit.
+double stream_depth(std::uint64_t index) {
+  return static_cast<double>(index % kDepthSteps) / static_cast<double>(kDepthSteps - 1);
+}
+std::int64_t depth_position(double depth, std::int64_t length, std::int64_t span) {
+  return std::min<std::int64_t>(length - span, static_cast<std::int64_t>(depth * static_cast<double>(length)));
+}
+
+// `count` distinct words none of which is in `excluded`.
+std::vector<std::int64_t> fresh_words(tasks::SyntheticRng& rng, const TitansVocabulary& vocabulary,
+                                      const std::set<std::int64_t>& excluded, std::int64_t count) {
+  std::vector<std::int64_t> pool;
+  for (const auto word : vocabulary.words) {
+    if (excluded.count(word) == 0) pool.push_back(word);
+  }
+  rng.shuffle(pool);
+  pool.resize(static_cast<std::size_t>(count));
+  return pool;
+}
+
 // One haystack-and-needle stream: the needle pair replaces the haystack pair at its depth.
 TitansStream needle_stream(TitansStreamTask task, std::int64_t length, std::uint64_t index, tasks::SyntheticRng& rng,
                            const TitansVocabulary& vocabulary) {
@@ -54,33 +101,14 @@ TitansStream needle_stream(TitansStreamTask task, std::int64_t length, std::uint
       stream.values.push_back(noise[(at + 1) % noise.size()]);
     }
   } else {
-    // An "essay": kEssaySentences sentences of 6 to 12 words over kEssayWords words, read in
-    // random order as one text, so bigrams repeat as in prose and words have several
-    // successors.
-    std::vector<std::int64_t> essay_words;
-    for (const auto word : vocabulary.words) {
-      if (word != needle_key) essay_words.push_back(word);
-    }
-    rng.shuffle(essay_words);
-    essay_words.resize(kEssayWords);
-    std::vector<std::vector<std::int64_t>> sentences(kEssaySentences);
-    for (auto& sentence : sentences) {
-      const auto words = rng.between(6, 12);
-      while (static_cast<std::int64_t>(sentence.size()) < words) sentence.push_back(pick(rng, essay_words));
-    }
-    std::vector<std::int64_t> text;
-    while (static_cast<std::int64_t>(text.size()) <= length) {
-      const auto& sentence = sentences[static_cast<std::size_t>(rng.below(sentences.size()))];
-      text.insert(text.end(), sentence.begin(), sentence.end());
-    }
+    const auto text = essay_text(length, rng, vocabulary, {needle_key});
     for (std::int64_t step = 0; step < length; ++step) {
       stream.keys.push_back(text[static_cast<std::size_t>(step)]);
       stream.values.push_back(text[static_cast<std::size_t>(step + 1)]);
     }
   }
-  stream.depth = static_cast<double>(index % kDepthSteps) / static_cast<double>(kDepthSteps - 1);
-  const auto position = std::min<std::int64_t>(length - 1,
-                                               static_cast<std::int64_t>(stream.depth * static_cast<double>(length)));
+  stream.depth = stream_depth(index);
+  const auto position = depth_position(stream.depth, length, 1);
   stream.keys[static_cast<std::size_t>(position)] = needle_key;
   stream.values[static_cast<std::size_t>(position)] = answer;
   stream.queries.push_back({length, needle_key, answer});
@@ -120,6 +148,66 @@ TitansStream recall_stream(std::int64_t length, tasks::SyntheticRng& rng, const 
   return stream;
 }
 
+// The burst family: an essay in which `burst_pairs` new (word, digit) pairs follow each other
+// at the stream's depth; every one of them is queried at the end.
+TitansStream burst_stream(std::int64_t length, std::uint64_t index, tasks::SyntheticRng& rng,
+                          const TitansVocabulary& vocabulary, const TitansStreamOptions& options) {
+  TitansStream stream;
+  stream.task = TitansStreamTask::kBurst;
+  const auto burst_keys = fresh_words(rng, vocabulary, {}, options.burst_pairs);
+  std::vector<std::int64_t> answers;
+  for (std::int64_t i = 0; i < options.burst_pairs; ++i) answers.push_back(pick(rng, vocabulary.digits));
+  const auto text = essay_text(length, rng, vocabulary, {burst_keys.begin(), burst_keys.end()});
+  stream.keys.assign(text.begin(), text.begin() + length);
+  stream.values.assign(text.begin() + 1, text.begin() + length + 1);
+  stream.depth = stream_depth(index);
+  const auto start = depth_position(stream.depth, length, options.burst_pairs);
+  for (std::int64_t i = 0; i < options.burst_pairs; ++i) {
+    const auto at = static_cast<std::size_t>(start + i);
+    stream.keys[at] = burst_keys[static_cast<std::size_t>(i)];
+    stream.values[at] = answers[static_cast<std::size_t>(i)];
+    stream.queries.push_back({length, burst_keys[static_cast<std::size_t>(i)], answers[static_cast<std::size_t>(i)]});
+  }
+  return stream;
+}
+
+// The capacity family: a table of `capacity_keys` (word, word) pairs, more than the memory's
+// width, read in random order for the first half of the stream; then an essay in which
+// `capacity_updates` table keys are re-bound to new values, each stated once, spread over the
+// last quarter. The queries ask the updated keys at the end: only the new value is right, the
+// table's (read many times, long before) is stale.
+TitansStream capacity_stream(std::int64_t length, tasks::SyntheticRng& rng, const TitansVocabulary& vocabulary,
+                             const TitansStreamOptions& options) {
+  TitansStream stream;
+  stream.task = TitansStreamTask::kCapacity;
+  stream.word_answers = true;
+  const auto table = fresh_words(rng, vocabulary, {}, options.capacity_keys);
+  std::vector<std::int64_t> bound;
+  for (std::size_t k = 0; k < table.size(); ++k) bound.push_back(pick(rng, vocabulary.words));
+  const std::int64_t half = length / 2;
+  for (std::int64_t step = 0; step < half; ++step) {
+    const auto k = static_cast<std::size_t>(rng.below(table.size()));
+    stream.keys.push_back(table[k]);
+    stream.values.push_back(bound[k]);
+  }
+  const auto text = essay_text(length - half, rng, vocabulary, {table.begin(), table.end()});
+  stream.keys.insert(stream.keys.end(), text.begin(), text.begin() + (length - half));
+  stream.values.insert(stream.values.end(), text.begin() + 1, text.begin() + (length - half) + 1);
+  // Updates at evenly spaced slots of the last quarter, each at a random step of its slot.
+  const std::int64_t quarter = length / 4;
+  const std::int64_t slot = quarter / options.capacity_updates;
+  for (std::int64_t u = 0; u < options.capacity_updates; ++u) {
+    const auto k = static_cast<std::size_t>(u);  // the table is already in random order
+    std::int64_t value = bound[k];
+    while (value == bound[k]) value = pick(rng, vocabulary.words);
+    const auto at = static_cast<std::size_t>(length - quarter + u * slot + rng.below(static_cast<std::uint64_t>(slot)));
+    stream.keys[at] = table[k];
+    stream.values[at] = value;
+    stream.queries.push_back({length, table[k], value});
+  }
+  return stream;
+}
+
 }  // namespace
 
 const char* titans_stream_task_name(TitansStreamTask task) {
@@ -128,13 +216,16 @@ const char* titans_stream_task_name(TitansStreamTask task) {
     case TitansStreamTask::kNumber: return "number";
     case TitansStreamTask::kWord: return "word";
     case TitansStreamTask::kRecallShift: return "recall_shift";
+    case TitansStreamTask::kCapacity: return "capacity";
+    case TitansStreamTask::kBurst: return "burst";
   }
   return "passkey";
 }
 
 const std::vector<TitansStreamTask>& all_titans_stream_tasks() {
-  static const std::vector<TitansStreamTask> tasks{TitansStreamTask::kPasskey, TitansStreamTask::kNumber,
-                                                   TitansStreamTask::kWord, TitansStreamTask::kRecallShift};
+  static const std::vector<TitansStreamTask> tasks{TitansStreamTask::kPasskey,  TitansStreamTask::kNumber,
+                                                   TitansStreamTask::kWord,     TitansStreamTask::kRecallShift,
+                                                   TitansStreamTask::kCapacity, TitansStreamTask::kBurst};
   return tasks;
 }
 
@@ -142,7 +233,8 @@ TitansStreamTask parse_titans_stream_task(const std::string& name, const std::st
   for (const auto task : all_titans_stream_tasks()) {
     if (name == titans_stream_task_name(task)) return task;
   }
-  throw InputError(key + ": unknown Titans task '" + name + "'; use passkey, number, word or recall_shift");
+  throw InputError(key + ": unknown Titans task '" + name +
+                   "'; use passkey, number, word, recall_shift, capacity or burst");
 }
 
 TitansVocabulary TitansVocabulary::build(const tasks::SyntheticTokenizer& tokenizer, std::int64_t vocab_size) {
@@ -165,6 +257,25 @@ TitansVocabulary TitansVocabulary::build(const tasks::SyntheticTokenizer& tokeni
   return vocabulary;
 }
 
+std::vector<std::int64_t> parse_titans_lengths(const std::string& text, const std::string& key) {
+  std::vector<std::int64_t> lengths;
+  for (const auto& item : core::split(text)) {
+    std::int64_t length = 0;
+    const auto* end = item.data() + item.size();
+    const auto parsed = std::from_chars(item.data(), end, length);
+    if (parsed.ec != std::errc() || parsed.ptr != end) {
+      throw InputError(key + ": '" + item + "' is not a whole number of steps");
+    }
+    if (length < kMinimumLength) {
+      throw InputError(key + ": Titans streams need at least " + std::to_string(kMinimumLength) + " steps, got " +
+                       std::to_string(length));
+    }
+    lengths.push_back(length);
+  }
+  if (lengths.empty()) throw InputError(key + " names no length");
+  return lengths;
+}
+
 std::vector<std::int64_t> titans_query_steps(TitansStreamTask task, std::int64_t length,
                                              const TitansStreamOptions& options) {
   if (task != TitansStreamTask::kRecallShift) return {length};
@@ -178,8 +289,8 @@ std::vector<std::int64_t> titans_query_steps(TitansStreamTask task, std::int64_t
   return ends;
 }
 
-TitansStream make_titans_stream(TitansStreamTask task, std::int64_t length, std::uint64_t seed, std::uint64_t index,
-                                const TitansVocabulary& vocabulary, const TitansStreamOptions& options) {
+void check_titans_stream_settings(TitansStreamTask task, std::int64_t length, const TitansVocabulary& vocabulary,
+                                  const TitansStreamOptions& options) {
   if (length < kMinimumLength) {
     throw InputError("Titans streams need at least " + std::to_string(kMinimumLength) + " steps, got " +
                      std::to_string(length));
@@ -191,11 +302,32 @@ TitansStream make_titans_stream(TitansStreamTask task, std::int64_t length, std:
         "recall_keys must be 1.." + std::to_string(vocabulary.words.size() / 2) +
         " and neither recall_segment (steps between shifts) nor the length below recall_keys, so that every segment shows every key");
   }
+  const auto words = static_cast<std::int64_t>(vocabulary.words.size());
+  if (task == TitansStreamTask::kCapacity &&
+      (options.capacity_keys < 1 || options.capacity_keys + static_cast<std::int64_t>(kEssayWords) > words ||
+       options.capacity_updates < 1 || options.capacity_updates > options.capacity_keys ||
+       options.capacity_updates > length / 4)) {
+    throw InputError("capacity_keys must be 1.." + std::to_string(words - static_cast<std::int64_t>(kEssayWords)) +
+                     " (the essay needs " + std::to_string(kEssayWords) +
+                     " other words) and capacity_updates 1..capacity_keys, at most a quarter of the length");
+  }
+  if (task == TitansStreamTask::kBurst && (options.burst_pairs < 1 || options.burst_pairs > length ||
+                                           options.burst_pairs + static_cast<std::int64_t>(kEssayWords) > words)) {
+    throw InputError("burst_pairs must be 1.." + std::to_string(words - static_cast<std::int64_t>(kEssayWords)) +
+                     " and at most the length");
+  }
+}
+
+TitansStream make_titans_stream(TitansStreamTask task, std::int64_t length, std::uint64_t seed, std::uint64_t index,
+                                const TitansVocabulary& vocabulary, const TitansStreamOptions& options) {
+  check_titans_stream_settings(task, length, vocabulary, options);
   // Streams of different tasks and lengths are independent draws.
   const std::uint64_t stream_seed = seed ^ (0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(task) + 1)) ^
                                     (0xC2B2AE3D27D4EB4FULL * static_cast<std::uint64_t>(length));
   tasks::SyntheticRng rng = tasks::SyntheticRng::for_stream(stream_seed, index);
   if (task == TitansStreamTask::kRecallShift) return recall_stream(length, rng, vocabulary, options);
+  if (task == TitansStreamTask::kCapacity) return capacity_stream(length, rng, vocabulary, options);
+  if (task == TitansStreamTask::kBurst) return burst_stream(length, index, rng, vocabulary, options);
   return needle_stream(task, length, index, rng, vocabulary);
 }
 

@@ -46,4 +46,23 @@ Interval bootstrap_mean(const std::vector<double>& values, const BootstrapOption
   return bootstrap_mean_of_means({values}, options);
 }
 
+Interval wilson_interval(std::int64_t successes, std::int64_t trials, double level) {
+  if (trials < 1) throw InputError("wilson interval: no trials");
+  if (successes < 0 || successes > trials) throw InputError("wilson interval: successes must lie in 0..trials");
+  if (!(level > 0.0 && level < 1.0)) throw InputError("wilson interval: level must lie in (0, 1)");
+  // z with P(|N(0, 1)| > z) = 1 - level, by bisection on erfc (monotone; 100 halvings of [0, 40]
+  // reach double precision).
+  double low = 0.0, high = 40.0;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = 0.5 * (low + high);
+    (std::erfc(mid / std::sqrt(2.0)) > 1.0 - level ? low : high) = mid;
+  }
+  const double z = 0.5 * (low + high);
+  const double n = static_cast<double>(trials);
+  const double p = static_cast<double>(successes) / n;
+  const double centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+  const double half = z / (1.0 + z * z / n) * std::sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n));
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
 }  // namespace evomem::metrics

@@ -32,6 +32,11 @@ Interval bootstrap_mean_of_means(const std::vector<std::vector<double>>& groups,
 // One group: the interval of a plain mean.
 Interval bootstrap_mean(const std::vector<double>& values, const BootstrapOptions& options);
 
+// The Wilson score interval of a proportion `successes` / `trials` at `level` (two-sided): unlike
+// the normal approximation, it stays inside [0, 1] and is not empty at 0 or 1 successes.
+// InputError for no trials, successes outside 0..trials or a level outside (0, 1).
+Interval wilson_interval(std::int64_t successes, std::int64_t trials, double level = 0.95);
+
 // The quantile q in [0, 1] of `sorted` (ascending, non-empty) with linear interpolation.
 double interpolated_quantile(const std::vector<double>& sorted, double q);
 

@@ -33,6 +33,9 @@ const core::ConfigTable<TitansObjectiveSettings>& titans_table() {
         tasks.push_back(eval::parse_titans_stream_task(name, "objective.titans.tasks"));
       return tasks;
     };
+    const auto step_counts = [](const std::string& text) {
+      return text.empty() ? std::vector<std::int64_t>{} : eval::parse_titans_lengths(text, "objective.titans.lengths");
+    };
     core::ConfigTable<TitansObjectiveSettings> t;
     t.string("backbone", "models/evomem-tiny", "Checkpoint folder whose token embeddings are the features",
              &S::backbone)
@@ -48,15 +51,26 @@ const core::ConfigTable<TitansObjectiveSettings>& titans_table() {
         .number("grad_clip", 0.0, "Max L2 norm of one token's gradient (0: off)", &S::memory, &M::grad_clip)
         .number("init_scale", 0.01, "Scale of the memory's Xavier-uniform initial weights", &S::memory, &M::init_scale)
         .integer("memory_seed", 0, "Seed of the memory's initial weights", &S::memory, &M::seed)
-        .parsed("tasks", "passkey,number,word,recall_shift", "Stream tasks, comma-separated", {}, stream_tasks,
-                &S::tasks)
-        .integer("length", 4096, "Steps of the streams each generation reads", &S::length)
+        .number("start_alpha", memory::kTitansPublishedAlpha,
+                "Starting mean of the search: alpha (data-dependent gates: at zero input)", &S::start_alpha)
+        .number("start_eta", memory::kTitansPublishedEta, "Starting mean of the search: eta", &S::start_eta)
+        .number("start_theta", memory::kTitansPublishedTheta, "Starting mean of the search: theta", &S::start_theta)
+        .parsed("tasks", "passkey,number,word,recall_shift,capacity,burst", "Stream tasks, comma-separated", {},
+                stream_tasks, &S::tasks)
+        .integer("length", 4096, "Steps of the streams each generation reads (unless lengths is given)", &S::length)
+        .parsed("lengths", "", "Stream lengths generations read in turn, comma-separated (e.g. 2048,16384)", {},
+                step_counts, &S::lengths)
         .integer("samples", 8, "Streams per task per generation (the same for every member)", &S::samples)
         .integer("batch", 8, "Streams per work item", &S::batch)
         .integer("recall_keys", 48, "recall_shift: keys of the dictionary", &S::streams,
                  &eval::TitansStreamOptions::recall_keys)
         .integer("recall_segment", 256, "recall_shift: steps between shifts (values redrawn at each)", &S::streams,
                  &eval::TitansStreamOptions::recall_segment)
+        .integer("capacity_keys", 256, "capacity: pairs of the table read in the first half", &S::streams,
+                 &eval::TitansStreamOptions::capacity_keys)
+        .integer("capacity_updates", 16, "capacity: table keys re-bound once in the last quarter and queried",
+                 &S::streams, &eval::TitansStreamOptions::capacity_updates)
+        .integer("burst_pairs", 8, "burst: new pairs in a row", &S::streams, &eval::TitansStreamOptions::burst_pairs)
         .integer("heldout_length", 16384, "Steps of the held-out streams", &S::heldout_length)
         .integer("heldout_samples", 16, "Held-out streams per task", &S::heldout_samples)
         .integer("heldout_interval", 5, "Check the mean genome on held-out streams every N generations (0: never)",
@@ -76,7 +90,7 @@ TitansObjectiveSettings titans_objective_settings(const search::EvolveConfig& co
   TitansObjectiveSettings s;
   titans_table().read(config.config, s, kTitansSection);
   if (s.tasks.empty())
-    throw ConfigError("objective.titans.tasks names no task; use passkey, number, word, recall_shift");
+    throw ConfigError("objective.titans.tasks names no task; use passkey, number, word, recall_shift, capacity, burst");
   s.seed = config.run.seed;
   if (s.samples < 1) throw ConfigError("objective.titans.samples must be >= 1");
   if (s.batch < 1) throw ConfigError("objective.titans.batch must be >= 1");
@@ -88,6 +102,11 @@ TitansObjectiveSettings titans_objective_settings(const search::EvolveConfig& co
   probe.width = 1;
   probe.projection = memory::TitansProjectionKind::kGiven;
   probe.validate();
+  try {
+    titans_start_gates(s, probe);
+  } catch (const Error& error) {
+    throw ConfigError(std::string("objective.titans.start_*: ") + error.what());
+  }
   return s;
 }
 
@@ -97,6 +116,10 @@ TitansObjectiveSettings titans_objective_settings(const std::string& config_text
     throw InputError(where + ": objective.kind is '" + evolve.objective_kind + "', not titans");
   }
   return titans_objective_settings(evolve);
+}
+
+memory::TitansGates titans_start_gates(const TitansObjectiveSettings& settings, const memory::TitansConfig& config) {
+  return memory::TitansGates::around(config, settings.start_alpha, settings.start_eta, settings.start_theta);
 }
 
 memory::TitansConfig titans_memory_config(const TitansObjectiveSettings& settings) {
@@ -169,10 +192,16 @@ TitansObjective::TitansObjective(TitansObjectiveSettings settings, ObjectiveRole
   impl_->settings = std::move(settings);
   // The coordinator needs only the genome layout, which config.json alone gives.
   impl_->layout_config = titans_memory_config(impl_->settings);
+  const auto& s = impl_->settings;
   if (role == ObjectiveRole::kWorker) {
-    impl_->evaluator = std::make_unique<eval::TitansEvaluator>(
-        eval::load_titans_evaluator(impl_->settings.backbone, impl_->settings.memory));
+    impl_->evaluator = std::make_unique<eval::TitansEvaluator>(eval::load_titans_evaluator(s.backbone, s.memory));
   }
+  // Every stream the run will read can be made: checked here, before any generation.
+  std::vector<std::int64_t> lengths = s.lengths.empty() ? std::vector<std::int64_t>{s.length} : s.lengths;
+  if (s.heldout_interval > 0) lengths.push_back(s.heldout_length);
+  eval::check_titans_streams(
+      impl_->evaluator ? impl_->evaluator->vocabulary() : eval::load_titans_vocabulary(s.backbone), s.tasks, lengths,
+      s.streams);
 }
 
 TitansObjective::~TitansObjective() = default;
@@ -180,7 +209,7 @@ TitansObjective::~TitansObjective() = default;
 Eigen::Index TitansObjective::dimension() const { return memory::TitansGates::layout(impl_->layout_config).size(); }
 
 Eigen::VectorXd TitansObjective::initial_mean() const {
-  const auto values = memory::TitansGates::published(impl_->layout_config).to_genome();
+  const auto values = titans_start_gates(impl_->settings, impl_->layout_config).to_genome();
   Eigen::VectorXd mean(static_cast<Eigen::Index>(values.size()));
   for (std::size_t i = 0; i < values.size(); ++i) mean[static_cast<Eigen::Index>(i)] = values[i];
   return mean;
@@ -239,7 +268,7 @@ std::vector<double> TitansObjective::evaluate(const search::WorkItem& item) {
   std::vector<float> values(item.genome.begin(), item.genome.end());
   const auto gates = memory::TitansGates::from_genome(impl_->layout_config, values);
   const auto score = eval::score_titans_task(
-      *impl_->evaluator, gates, s.tasks[task], check ? s.heldout_length : s.length,
+      *impl_->evaluator, gates, s.tasks[task], check ? s.heldout_length : s.generation_length(item.generation),
       check ? heldout_seed(s.seed) : generation_seed(s.seed, item.generation), static_cast<std::uint64_t>(first),
       std::min(s.batch, samples - first), s.batch, s.streams);
   return {static_cast<double>(score.correct), static_cast<double>(score.queries)};

@@ -4,7 +4,7 @@
 // retrieval accuracy over the configured stream tasks (eval/titans_streams.h). Every
 // generation reads fresh streams (seeded by run seed and generation, the same for every
 // member); periodic checks read fixed held-out streams at a longer length. The search starts
-// from the published fixed values.
+// from objective.titans.start_* (the published fixed values by default).
 
 #include <cstdint>
 #include <memory>
@@ -25,13 +25,23 @@ struct TitansObjectiveSettings {
   memory::TitansConfig memory;  // everything but the pair layout (eval/titans_evaluation.h)
   std::vector<eval::TitansStreamTask> tasks;
   eval::TitansStreamOptions streams;
-  std::int64_t length = 4096;  // steps of the streams a generation reads
-  std::int64_t samples = 8;    // streams per task per generation
-  std::int64_t batch = 8;      // streams per work item
+  std::int64_t length = 4096;         // steps of the streams a generation reads
+  std::vector<std::int64_t> lengths;  // if given: generation g reads lengths[g mod size] instead
+  std::int64_t samples = 8;           // streams per task per generation
+  std::int64_t batch = 8;             // streams per work item
   std::int64_t heldout_length = 16384;
   std::int64_t heldout_samples = 16;
   std::int64_t heldout_interval = 5;
+  // Where the search starts: constant gates at these values, or data-dependent gates with zero
+  // weights and these values at every input (the published ones by default).
+  double start_alpha = memory::kTitansPublishedAlpha;
+  double start_eta = memory::kTitansPublishedEta;
+  double start_theta = memory::kTitansPublishedTheta;
   std::uint64_t seed = 0;  // run.seed
+
+  std::int64_t generation_length(std::int64_t generation) const {
+    return lengths.empty() ? length : lengths[static_cast<std::size_t>(generation) % lengths.size()];
+  }
 };
 
 // Declares the keys of [objective.titans].
@@ -42,6 +52,9 @@ TitansObjectiveSettings titans_objective_settings(const search::EvolveConfig& co
 // names it in messages); InputError unless its objective.kind is titans. The text
 // `[objective] kind = "titans"` gives the defaults.
 TitansObjectiveSettings titans_objective_settings(const std::string& config_text, const std::string& where);
+
+// The gates a search of these settings starts from, for a memory of `config`.
+memory::TitansGates titans_start_gates(const TitansObjectiveSettings& settings, const memory::TitansConfig& config);
 
 // The memory configuration the settings give on their backbone's features (its hidden size,
 // read from config.json alone): what the gate genome's layout depends on.

@@ -66,15 +66,22 @@ TitansGates TitansGates::data_dependent(const TitansConfig& config, TitansGateLi
 }
 
 TitansGates TitansGates::published(const TitansConfig& config) {
-  if (config.gate_mode == TitansGateMode::kConstant)
-    return constant(kTitansPublishedAlpha, kTitansPublishedEta, kTitansPublishedTheta);
-  if (!(config.theta_max > kTitansPublishedTheta)) {
-    throw ConfigError(
-        "titans.theta_max must exceed the published theta = 0.01 to represent it with data-dependent gates");
+  return around(config, kTitansPublishedAlpha, kTitansPublishedEta, kTitansPublishedTheta);
+}
+
+TitansGates TitansGates::around(const TitansConfig& config, double alpha, double eta, double theta) {
+  if (!(alpha > 0.0 && alpha < 1.0)) throw InputError("alpha must be in (0, 1), got " + number_text(alpha));
+  if (!(eta > 0.0 && eta < 1.0)) throw InputError("eta must be in (0, 1), got " + number_text(eta));
+  if (config.gate_mode == TitansGateMode::kConstant) {
+    if (!(theta > 0.0 && std::isfinite(theta))) throw InputError("theta must be > 0, got " + number_text(theta));
+    return constant(alpha, eta, theta);
+  }
+  if (!(theta > 0.0 && theta < config.theta_max)) {
+    throw ConfigError("theta = " + number_text(theta) + " needs titans.theta_max above it (now " +
+                      number_text(config.theta_max) + ") to be represented by data-dependent gates");
   }
   const std::vector<double> zeros(static_cast<std::size_t>(config.input_dim), 0.0);
-  return data_dependent(config, {zeros, logit(kTitansPublishedAlpha)}, {zeros, logit(kTitansPublishedEta)},
-                        {zeros, logit(kTitansPublishedTheta / config.theta_max)});
+  return data_dependent(config, {zeros, logit(alpha)}, {zeros, logit(eta)}, {zeros, logit(theta / config.theta_max)});
 }
 
 GenomeLayout TitansGates::layout(const TitansConfig& config) {
@@ -167,7 +174,11 @@ TitansGateValues TitansGates::compute(const at::Tensor& x) const {
   const at::Tensor bias = at::tensor(std::vector<double>{alpha_linear_.bias, eta_linear_.bias, theta_linear_.bias},
                                      at::kDouble)
                               .to(x.device());
-  const at::Tensor gates = at::sigmoid(at::matmul(x.to(at::kDouble), weight) + bias);
+  // Unit-length inputs: a weight's effect on the pre-activation does not depend on the scale
+  // of the features (a whitened embedding or a hidden state of norm 50 alike).
+  const at::Tensor input = x.to(at::kDouble);
+  const at::Tensor unit = input / input.norm(2, {2}, /*keepdim=*/true).clamp_min(1e-12);
+  const at::Tensor gates = at::sigmoid(at::matmul(unit, weight) + bias);
   return {gates.select(2, 0).contiguous(), gates.select(2, 1).contiguous(),
           (gates.select(2, 2) * theta_max_).contiguous()};
 }

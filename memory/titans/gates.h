@@ -1,8 +1,10 @@
 #pragma once
 // The Titans memory's gates, which are what a search changes: α (forgetting, [0, 1]),
 // η (surprise / momentum decay, [0, 1]) and θ (learning rate, >= 0), either constant or
-// data-dependent on the raw input feature x_t:
-//   α_t = sigmoid(x_t·w_α + b_α),  η_t = sigmoid(x_t·w_η + b_η),  θ_t = θ_max·sigmoid(x_t·w_θ + b_θ).
+// data-dependent on the raw input feature x_t, scaled to unit length (x̂_t = x_t / ||x_t||):
+//   α_t = sigmoid(x̂_t·w_α + b_α),  η_t = sigmoid(x̂_t·w_η + b_η),  θ_t = θ_max·sigmoid(x̂_t·w_θ + b_θ).
+// Zero weights make them constant gates at the biases' values, so a search can start from the
+// best constants and move away from them only where the input says so.
 // As a genome (a flat float vector CMA-ES can search without bounds):
 //   constant:        "alpha.logit" [1], "eta.logit" [1], "theta.log" [1]
 //                    (α = sigmoid(alpha.logit), η = sigmoid(eta.logit), θ = exp(theta.log))
@@ -47,6 +49,9 @@ class TitansGates {
   // The published α, η, θ in config.gate_mode; data-dependent: zero weights and biases at
   // logit(α), logit(η), logit(θ / θ_max) (ConfigError when θ_max <= 0.01).
   static TitansGates published(const TitansConfig& config);
+  // Gates at α, η, θ in config.gate_mode (data-dependent: zero weights, the biases at their
+  // logits). α and η must lie in (0, 1) and θ in (0, θ_max) (InputError / ConfigError).
+  static TitansGates around(const TitansConfig& config, double alpha, double eta, double theta);
 
   // The genome layout of config.gate_mode (see the file comment).
   static GenomeLayout layout(const TitansConfig& config);

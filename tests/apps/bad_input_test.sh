@@ -223,6 +223,9 @@ bad "alpha must be in [0, 1]" "$evomem" titans eval --backbone "$builtin" --alph
 bad "--lengths" "$evomem" titans eval --backbone "$builtin" --lengths 0 --samples 1
 bad "--tasks" "$evomem" titans eval --backbone "$builtin" --tasks nope --lengths 64 --samples 1
 bad "depth must be 1..4" "$evomem" titans eval --backbone "$builtin" --depth 9 --lengths 64 --samples 1
+# Stream settings that cannot be met fail before the first task is read, not when capacity's turn comes.
+bad "capacity_keys" "$evomem" titans eval --backbone "$builtin" --capacity-keys 5000 --lengths 4096 --samples 1
+bad "burst_pairs" "$evomem" titans eval --backbone "$builtin" --burst-pairs 100 --lengths 64 --samples 1
 
 # ---- a full file system and a read-only one -------------------------------------------------
 if [[ $(id -u) -eq 0 ]] && mkdir -p "$work/full" && mount -t tmpfs -o size=64k tmpfs "$work/full" 2>/dev/null; then

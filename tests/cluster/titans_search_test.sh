@@ -20,8 +20,8 @@ sigma = 1.0
 kind = "titans"
 [objective.titans]
 backbone = "$EVOMEM_SOURCE_DIR/models/evomem-tiny"
-tasks = "passkey,recall_shift"
-length = 256
+tasks = "passkey,recall_shift,capacity,burst"
+lengths = "256,384"
 samples = 3
 batch = 2
 recall_keys = 8
@@ -44,9 +44,9 @@ run = h5py.File(sys.argv[1], "r")
 assert run.attrs["objective"] == "titans"
 assert run["mean/genome"].shape == (3,), run["mean/genome"].shape
 names = [n.decode() if isinstance(n, bytes) else n for n in run["history/task_names"][:]]
-assert names == ["passkey", "recall_shift"], names
+assert names == ["passkey", "recall_shift", "capacity", "burst"], names
 scores = run["history/member_task_scores"][:]
-assert scores.shape == (12, 2) and ((scores >= 0) & (scores <= 1)).all(), scores
+assert scores.shape == (12, 4) and ((scores >= 0) & (scores <= 1)).all(), scores
 assert np.isnan(run["history/mean_retained"][:]).all()
 assert len(run["checks/generation"]) == 1
 PY
@@ -57,12 +57,12 @@ PY
 same_run "$work/local.h5" "$work/part.h5"
 
 "$evomem" --quiet export --run "$work/local.h5" --out "$work/titans.safetensors" > /dev/null
-eval_args=(--tasks passkey,recall_shift --lengths 256 --samples 3 --seed 5)
+eval_args=(--tasks passkey,recall_shift,capacity,burst --lengths 256 --samples 3 --seed 5)
 "$evomem" titans eval --params "$work/titans.safetensors" "${eval_args[@]}" > "$work/from_params.txt"
 "$evomem" titans eval --run "$work/local.h5" "${eval_args[@]}" > "$work/from_run.txt"
 cmp -s "$work/from_params.txt" "$work/from_run.txt" || fail "the exported gates evaluate differently from the run's"
 grep -q "^mean .* 256" "$work/from_params.txt" || fail "titans eval printed no mean row"
-for column in searched published no_momentum no_forgetting; do
+for column in searched published no_forgetting no_momentum no_mom_same_step; do
   grep -q "$column" "$work/from_params.txt" || fail "titans eval has no $column column"
 done
 
@@ -70,6 +70,8 @@ done
 write_function_config "$work/function.toml" "$work/function.h5" 1
 expect_error "objective.kind is 'function'" "$evomem" titans search --config "$work/function.toml"
 expect_error "objective.titans.tasks" "$evomem" titans search --config "$work/titans.toml" --set 'objective.titans.tasks="passkey,sudoku"' --overwrite
+expect_error "objective.titans.start_" "$evomem" titans search --config "$work/titans.toml" --set objective.titans.start_eta=1.0 --overwrite
+expect_error "objective.titans.lengths" "$evomem" titans search --config "$work/titans.toml" --set 'objective.titans.lengths="256,2k"' --overwrite
 expect_error "titans.depth" "$evomem" titans search --config "$work/titans.toml" --set objective.titans.depth=7 --overwrite
 expect_error "not a Titans parameters file" "$evomem" titans eval --params "$EVOMEM_SOURCE_DIR/models/evomem-tiny/model.safetensors"
 expect_error "drop them" "$evomem" titans eval --params "$work/titans.safetensors" --alpha 0.1

@@ -29,12 +29,20 @@ TitansVocabulary hand_made_vocabulary() {
   return vocabulary;
 }
 
+// Options that fit the hand-made vocabulary's 200 words.
+TitansStreamOptions small_options() {
+  TitansStreamOptions options;
+  options.capacity_keys = 64;
+  options.capacity_updates = 8;
+  return options;
+}
+
 TEST(TitansStreams, DeterministicAndIndependentPerIndex) {
   const auto vocabulary = hand_made_vocabulary();
   for (const auto task : all_titans_stream_tasks()) {
-    const auto a = make_titans_stream(task, 512, 7, 3, vocabulary);
-    const auto b = make_titans_stream(task, 512, 7, 3, vocabulary);
-    const auto other = make_titans_stream(task, 512, 7, 4, vocabulary);
+    const auto a = make_titans_stream(task, 512, 7, 3, vocabulary, small_options());
+    const auto b = make_titans_stream(task, 512, 7, 3, vocabulary, small_options());
+    const auto other = make_titans_stream(task, 512, 7, 4, vocabulary, small_options());
     EXPECT_EQ(a.keys, b.keys);
     EXPECT_EQ(a.values, b.values);
     EXPECT_NE(a.keys, other.keys) << titans_stream_task_name(task);
@@ -99,6 +107,84 @@ TEST(TitansStreams, RecallShiftRedrawsEveryValueAtEveryShift) {
   }
 }
 
+// The value a key was bound to most recently before step `before`.
+std::int64_t latest_value(const TitansStream& stream, std::int64_t key, std::int64_t before) {
+  std::int64_t latest = -1;
+  for (std::int64_t step = 0; step < before; ++step) {
+    if (stream.keys[static_cast<std::size_t>(step)] == key) latest = stream.values[static_cast<std::size_t>(step)];
+  }
+  return latest;
+}
+
+TEST(TitansStreams, CapacityUpdatesTableKeysOnceAndAsksForTheNewValue) {
+  const auto vocabulary = hand_made_vocabulary();
+  const auto options = small_options();
+  const std::int64_t length = 2000;
+  const auto stream = make_titans_stream(TitansStreamTask::kCapacity, length, 4, 1, vocabulary, options);
+  ASSERT_EQ(stream.length(), length);
+  EXPECT_TRUE(stream.word_answers);
+  // The first half reads the table (more pairs than asked for), each key always at one value.
+  const std::set<std::int64_t> table(stream.keys.begin(), stream.keys.begin() + length / 2);
+  EXPECT_EQ(table.size(), static_cast<std::size_t>(options.capacity_keys));
+  ASSERT_EQ(stream.queries.size(), static_cast<std::size_t>(options.capacity_updates));
+  std::set<std::int64_t> asked;
+  for (const auto& query : stream.queries) {
+    EXPECT_EQ(query.after, length);
+    EXPECT_EQ(table.count(query.key), 1u);
+    asked.insert(query.key);
+    EXPECT_EQ(latest_value(stream, query.key, length), query.answer);
+    // Stated once after the table, in the last quarter, and different from the table's value.
+    std::int64_t updates = 0;
+    for (std::int64_t step = length / 2; step < length; ++step) {
+      if (stream.keys[static_cast<std::size_t>(step)] != query.key) continue;
+      ++updates;
+      EXPECT_GE(step, length - length / 4);
+    }
+    EXPECT_EQ(updates, 1);
+    const std::int64_t stale = latest_value(stream, query.key, length / 2);
+    EXPECT_NE(stale, -1);
+    EXPECT_NE(stale, query.answer) << "a stale answer would be right";
+  }
+  EXPECT_EQ(asked.size(), stream.queries.size());
+  // Apart from the updates, the second half is an essay over words outside the table.
+  std::int64_t table_steps = 0;
+  for (std::int64_t step = length / 2; step < length; ++step)
+    table_steps += table.count(stream.keys[static_cast<std::size_t>(step)]);
+  EXPECT_EQ(table_steps, options.capacity_updates);
+}
+
+TEST(TitansStreams, BurstIsNewPairsInARowAtTheDepth) {
+  const auto vocabulary = hand_made_vocabulary();
+  TitansStreamOptions options = small_options();
+  options.burst_pairs = 5;
+  for (std::uint64_t index : {0u, 4u, 10u}) {
+    const auto stream = make_titans_stream(TitansStreamTask::kBurst, 1000, 2, index, vocabulary, options);
+    ASSERT_EQ(stream.queries.size(), 5u);
+    EXPECT_FALSE(stream.word_answers);
+    const std::int64_t start = std::min<std::int64_t>(1000 - 5, static_cast<std::int64_t>(stream.depth * 1000));
+    for (std::size_t i = 0; i < 5; ++i) {
+      const auto& query = stream.queries[i];
+      EXPECT_EQ(query.after, 1000);
+      EXPECT_EQ(std::count(stream.keys.begin(), stream.keys.end(), query.key), 1);
+      EXPECT_EQ(stream.keys[static_cast<std::size_t>(start) + i], query.key);
+      EXPECT_EQ(stream.values[static_cast<std::size_t>(start) + i], query.answer);
+      EXPECT_NE(std::find(vocabulary.digits.begin(), vocabulary.digits.end(), query.answer), vocabulary.digits.end());
+    }
+  }
+}
+
+TEST(TitansStreams, ParsesLengthLists) {
+  EXPECT_EQ(parse_titans_lengths("2048,16384", "--lengths"), (std::vector<std::int64_t>{2048, 16384}));
+  for (const char* bad : {"", "2k", "32", "4096,x", "-100"}) {
+    try {
+      parse_titans_lengths(bad, "objective.titans.lengths");
+      ADD_FAILURE() << bad;
+    } catch (const InputError& error) {
+      EXPECT_NE(std::string(error.what()).find("objective.titans.lengths"), std::string::npos) << bad;
+    }
+  }
+}
+
 TEST(TitansStreams, RejectsBadInput) {
   const auto vocabulary = hand_made_vocabulary();
   EXPECT_THROW(make_titans_stream(TitansStreamTask::kPasskey, 32, 0, 0, vocabulary), InputError);
@@ -106,6 +192,12 @@ TEST(TitansStreams, RejectsBadInput) {
   crowded.recall_keys = 64;
   crowded.recall_segment = 32;
   EXPECT_THROW(make_titans_stream(TitansStreamTask::kRecallShift, 256, 0, 0, vocabulary, crowded), InputError);
+  TitansStreamOptions big_table;
+  big_table.capacity_keys = 190;  // with the essay's 48 words, more than the 200 words there are
+  EXPECT_THROW(make_titans_stream(TitansStreamTask::kCapacity, 1024, 0, 0, vocabulary, big_table), InputError);
+  TitansStreamOptions long_burst;
+  long_burst.burst_pairs = 100;
+  EXPECT_THROW(make_titans_stream(TitansStreamTask::kBurst, 64, 0, 0, vocabulary, long_burst), InputError);
   EXPECT_THROW(parse_titans_stream_task("sudoku", "--tasks"), InputError);
   EXPECT_EQ(parse_titans_stream_task("recall_shift", "--tasks"), TitansStreamTask::kRecallShift);
 }

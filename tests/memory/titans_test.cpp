@@ -362,6 +362,42 @@ TEST(TitansMemory, DataDependentGatesWithZeroWeightsAreConstantGates) {
   expect_close(data_memory.momentum(), constant_memory.momentum(), 1e-13, "momentum");
 }
 
+TEST(TitansGates, DataDependentGatesReadUnitLengthInputs) {
+  TitansConfig config = small_config(2, 4);
+  config.gate_mode = TitansGateMode::kDataDependent;
+  const TitansGates gates = random_gates(config, 5);
+  const at::Tensor x = random_input(2, 7, config.input_dim, 43);
+  const TitansGateValues plain = gates.compute(x);
+  const TitansGateValues scaled = gates.compute(x * 37.5);
+  EXPECT_TRUE(at::allclose(plain.alpha, scaled.alpha, 1e-12, 1e-15));
+  EXPECT_TRUE(at::allclose(plain.eta, scaled.eta, 1e-12, 1e-15));
+  EXPECT_TRUE(at::allclose(plain.theta, scaled.theta, 1e-12, 1e-15));
+  // One token by hand: sigmoid(x/|x| . w + b).
+  const auto genome = gates.to_genome();
+  const at::Tensor token = x[1][3];
+  const at::Tensor unit = token / token.norm();
+  const at::Tensor w_alpha = at::tensor(std::vector<double>(genome.begin(), genome.begin() + config.input_dim));
+  const double expected = 1.0 / (1.0 + std::exp(-(at::dot(unit, w_alpha).item<double>() + genome[config.input_dim])));
+  EXPECT_NEAR(plain.alpha[1][3].item<double>(), expected, 1e-6);
+}
+
+TEST(TitansGates, AroundGivenValuesInEitherMode) {
+  TitansConfig config = small_config(2, 4);
+  const TitansGates constant = TitansGates::around(config, 2e-5, 0.99, 3e-3);
+  EXPECT_DOUBLE_EQ(constant.alpha(), 2e-5);
+  EXPECT_DOUBLE_EQ(constant.theta(), 3e-3);
+  config.gate_mode = TitansGateMode::kDataDependent;
+  config.theta_max = 0.1;
+  const TitansGateValues values =
+      TitansGates::around(config, 2e-5, 0.99, 3e-3).compute(random_input(1, 5, config.input_dim, 3));
+  EXPECT_NEAR(values.alpha.max().item<double>(), 2e-5, 1e-15);
+  EXPECT_NEAR(values.eta.min().item<double>(), 0.99, 1e-12);
+  EXPECT_NEAR(values.theta.max().item<double>(), 3e-3, 1e-14);
+  EXPECT_THROW(TitansGates::around(config, 2e-5, 0.99, 0.2), ConfigError);  // above theta_max
+  EXPECT_THROW(TitansGates::around(config, 0.0, 0.99, 3e-3), InputError);   // no finite logit
+  EXPECT_THROW(TitansGates::around(config, 2e-5, 1.0, 3e-3), InputError);
+}
+
 TEST(TitansGates, GenomeLayoutsAndPublishedValuesRoundTrip) {
   TitansConfig config = small_config(2, 4);
   const GenomeLayout constant_layout = TitansGates::layout(config);

@@ -75,5 +75,22 @@ TEST(Bootstrap, RejectsEmptyInput) {
   EXPECT_THROW(bootstrap_mean({1.0}, options(1, 1)), InputError);
 }
 
+// Values from the closed form (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), z = 1.959964,
+// as statsmodels' proportion_confint(method="wilson") gives them.
+TEST(Wilson, MatchesTheClosedForm) {
+  const auto check = [](std::int64_t successes, std::int64_t trials, double low, double high) {
+    const Interval interval = wilson_interval(successes, trials);
+    EXPECT_NEAR(interval.low, low, 1e-9) << successes << "/" << trials;
+    EXPECT_NEAR(interval.high, high, 1e-9) << successes << "/" << trials;
+  };
+  check(0, 16, 0.0, 0.1936076805344365);
+  check(16, 16, 0.8063923194655637, 1.0);
+  check(15, 16, 0.7167126242970107, 0.9888806552353576);
+  check(30, 64, 0.35175987425176036, 0.5892791294852899);
+  EXPECT_THROW(wilson_interval(1, 0), InputError);
+  EXPECT_THROW(wilson_interval(5, 4), InputError);
+  EXPECT_THROW(wilson_interval(1, 4, 1.0), InputError);
+}
+
 }  // namespace
 }  // namespace evomem::metrics
