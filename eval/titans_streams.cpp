@@ -35,17 +35,24 @@ std::int64_t pick(tasks::SyntheticRng& rng, const std::vector<std::int64_t>& fro
   return from[static_cast<std::size_t>(rng.below(from.size()))];
 }
 
+// `count` distinct words none of which is in `excluded`.
+std::vector<std::int64_t> fresh_words(tasks::SyntheticRng& rng, const TitansVocabulary& vocabulary,
+                                      const std::set<std::int64_t>& excluded, std::int64_t count) {
+  std::vector<std::int64_t> pool;
+  for (const auto word : vocabulary.words) {
+    if (excluded.count(word) == 0) pool.push_back(word);
+  }
+  rng.shuffle(pool);
+  pool.resize(static_cast<std::size_t>(count));
+  return pool;
+}
+
 // An "essay" of at least length + 1 tokens: kEssaySentences sentences of 6 to 12 words over
 // kEssayWords words (none of them in `excluded`), read in random order as one text, so bigrams
 // repeat as in prose and words have several successors.
 std::vector<std::int64_t> essay_text(std::int64_t length, tasks::SyntheticRng& rng, const TitansVocabulary& vocabulary,
                                      const std::set<std::int64_t>& excluded) {
-  std::vector<std::int64_t> essay_words;
-  for (const auto word : vocabulary.words) {
-    if (excluded.count(word) == 0) essay_words.push_back(word);
-  }
-  rng.shuffle(essay_words);
-  essay_words.resize(kEssayWords);
+  const auto essay_words = fresh_words(rng, vocabulary, excluded, kEssayWords);
   std::vector<std::vector<std::int64_t>> sentences(kEssaySentences);
   for (auto& sentence : sentences) {
     const auto words = rng.between(6, 12);
@@ -59,6 +66,12 @@ std::vector<std::int64_t> essay_text(std::int64_t length, tasks::SyntheticRng& r
   return text;
 }
 
+// Appends the first `count` bigrams of `text` as (key, value) pairs.
+void append_bigrams(TitansStream& stream, const std::vector<std::int64_t>& text, std::int64_t count) {
+  stream.keys.insert(stream.keys.end(), text.begin(), text.begin() + count);
+  stream.values.insert(stream.values.end(), text.begin() + 1, text.begin() + count + 1);
+}
+
 // The step the needle (or burst) of stream `index` starts at: depth (index mod kDepthSteps) /
 // (kDepthSteps - 1) of the stream, moved back so that `span` steps fit.
 double stream_depth(std::uint64_t index) {
@@ -66,18 +79,6 @@ double stream_depth(std::uint64_t index) {
 }
 std::int64_t depth_position(double depth, std::int64_t length, std::int64_t span) {
   return std::min<std::int64_t>(length - span, static_cast<std::int64_t>(depth * static_cast<double>(length)));
-}
-
-// `count` distinct words none of which is in `excluded`.
-std::vector<std::int64_t> fresh_words(tasks::SyntheticRng& rng, const TitansVocabulary& vocabulary,
-                                      const std::set<std::int64_t>& excluded, std::int64_t count) {
-  std::vector<std::int64_t> pool;
-  for (const auto word : vocabulary.words) {
-    if (excluded.count(word) == 0) pool.push_back(word);
-  }
-  rng.shuffle(pool);
-  pool.resize(static_cast<std::size_t>(count));
-  return pool;
 }
 
 // One haystack-and-needle stream: the needle pair replaces the haystack pair at its depth.
@@ -101,11 +102,7 @@ TitansStream needle_stream(TitansStreamTask task, std::int64_t length, std::uint
       stream.values.push_back(noise[(at + 1) % noise.size()]);
     }
   } else {
-    const auto text = essay_text(length, rng, vocabulary, {needle_key});
-    for (std::int64_t step = 0; step < length; ++step) {
-      stream.keys.push_back(text[static_cast<std::size_t>(step)]);
-      stream.values.push_back(text[static_cast<std::size_t>(step + 1)]);
-    }
+    append_bigrams(stream, essay_text(length, rng, vocabulary, {needle_key}), length);
   }
   stream.depth = stream_depth(index);
   const auto position = depth_position(stream.depth, length, 1);
@@ -157,9 +154,7 @@ TitansStream burst_stream(std::int64_t length, std::uint64_t index, tasks::Synth
   const auto burst_keys = fresh_words(rng, vocabulary, {}, options.burst_pairs);
   std::vector<std::int64_t> answers;
   for (std::int64_t i = 0; i < options.burst_pairs; ++i) answers.push_back(pick(rng, vocabulary.digits));
-  const auto text = essay_text(length, rng, vocabulary, {burst_keys.begin(), burst_keys.end()});
-  stream.keys.assign(text.begin(), text.begin() + length);
-  stream.values.assign(text.begin() + 1, text.begin() + length + 1);
+  append_bigrams(stream, essay_text(length, rng, vocabulary, {burst_keys.begin(), burst_keys.end()}), length);
   stream.depth = stream_depth(index);
   const auto start = depth_position(stream.depth, length, options.burst_pairs);
   for (std::int64_t i = 0; i < options.burst_pairs; ++i) {
@@ -190,9 +185,7 @@ TitansStream capacity_stream(std::int64_t length, tasks::SyntheticRng& rng, cons
     stream.keys.push_back(table[k]);
     stream.values.push_back(bound[k]);
   }
-  const auto text = essay_text(length - half, rng, vocabulary, {table.begin(), table.end()});
-  stream.keys.insert(stream.keys.end(), text.begin(), text.begin() + (length - half));
-  stream.values.insert(stream.values.end(), text.begin() + 1, text.begin() + (length - half) + 1);
+  append_bigrams(stream, essay_text(length - half, rng, vocabulary, {table.begin(), table.end()}), length - half);
   // Updates at evenly spaced slots of the last quarter, each at a random step of its slot.
   const std::int64_t quarter = length / 4;
   const std::int64_t slot = quarter / options.capacity_updates;

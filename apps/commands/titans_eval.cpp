@@ -1,5 +1,6 @@
-// `evomem titans eval`: a Titans memory's retrieval accuracy per task and length, with searched
-// (or given) gates next to the published fixed values and two ablations of those gates. The
+// `evomem titans eval`: a Titans memory's retrieval accuracy and its 95% interval per task and
+// length, with searched (or given) gates next to the published fixed values and ablations of
+// those gates (no forgetting, no momentum, no momentum at the same effective step). The
 // memory options below apply to --alpha/--eta/--theta; --params and --run bring the memory
 // configuration of their run.
 
