@@ -72,6 +72,14 @@ void append_bigrams(TitansStream& stream, const std::vector<std::int64_t>& text,
   stream.values.insert(stream.values.end(), text.begin() + 1, text.begin() + count + 1);
 }
 
+// Puts the pair (key, value) at step `at` in place of what was there, and asks for it at the
+// end of the stream.
+void plant(TitansStream& stream, std::int64_t at, std::int64_t key, std::int64_t value) {
+  stream.keys[static_cast<std::size_t>(at)] = key;
+  stream.values[static_cast<std::size_t>(at)] = value;
+  stream.queries.push_back({stream.length(), key, value});
+}
+
 // The step the needle (or burst) of stream `index` starts at: depth (index mod kDepthSteps) /
 // (kDepthSteps - 1) of the stream, moved back so that `span` steps fit.
 double stream_depth(std::uint64_t index) {
@@ -105,10 +113,7 @@ TitansStream needle_stream(TitansStreamTask task, std::int64_t length, std::uint
     append_bigrams(stream, essay_text(length, rng, vocabulary, {needle_key}), length);
   }
   stream.depth = stream_depth(index);
-  const auto position = depth_position(stream.depth, length, 1);
-  stream.keys[static_cast<std::size_t>(position)] = needle_key;
-  stream.values[static_cast<std::size_t>(position)] = answer;
-  stream.queries.push_back({length, needle_key, answer});
+  plant(stream, depth_position(stream.depth, length, 1), needle_key, answer);
   return stream;
 }
 
@@ -157,12 +162,8 @@ TitansStream burst_stream(std::int64_t length, std::uint64_t index, tasks::Synth
   append_bigrams(stream, essay_text(length, rng, vocabulary, {burst_keys.begin(), burst_keys.end()}), length);
   stream.depth = stream_depth(index);
   const auto start = depth_position(stream.depth, length, options.burst_pairs);
-  for (std::int64_t i = 0; i < options.burst_pairs; ++i) {
-    const auto at = static_cast<std::size_t>(start + i);
-    stream.keys[at] = burst_keys[static_cast<std::size_t>(i)];
-    stream.values[at] = answers[static_cast<std::size_t>(i)];
-    stream.queries.push_back({length, burst_keys[static_cast<std::size_t>(i)], answers[static_cast<std::size_t>(i)]});
-  }
+  for (std::int64_t i = 0; i < options.burst_pairs; ++i)
+    plant(stream, start + i, burst_keys[static_cast<std::size_t>(i)], answers[static_cast<std::size_t>(i)]);
   return stream;
 }
 
@@ -193,10 +194,9 @@ TitansStream capacity_stream(std::int64_t length, tasks::SyntheticRng& rng, cons
     const auto k = static_cast<std::size_t>(u);  // the table is already in random order
     std::int64_t value = bound[k];
     while (value == bound[k]) value = pick(rng, vocabulary.words);
-    const auto at = static_cast<std::size_t>(length - quarter + u * slot + rng.below(static_cast<std::uint64_t>(slot)));
-    stream.keys[at] = table[k];
-    stream.values[at] = value;
-    stream.queries.push_back({length, table[k], value});
+    const auto at = length - quarter + u * slot +
+                    static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(slot)));
+    plant(stream, at, table[k], value);
   }
   return stream;
 }
