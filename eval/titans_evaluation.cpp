@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/error.h"
 #include "memory/titans/memory.h"
@@ -172,8 +173,8 @@ void check_titans_streams(const TitansVocabulary& vocabulary, const std::vector<
   }
 }
 
-TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, const memory::TitansConfig& base) {
-  auto vocabulary = load_titans_vocabulary(backbone);
+TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, const memory::TitansConfig& base,
+                                      TitansVocabulary vocabulary) {
   at::Tensor embeddings = model::Backbone::load(backbone).weights().embed_tokens;
   return TitansEvaluator(titans_pair_config(base, embeddings.size(1)), embeddings, std::move(vocabulary));
 }

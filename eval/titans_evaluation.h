@@ -83,9 +83,11 @@ TitansVocabulary load_titans_vocabulary(const std::filesystem::path& backbone);
 void check_titans_streams(const TitansVocabulary& vocabulary, const std::vector<TitansStreamTask>& tasks,
                           const std::vector<std::int64_t>& lengths, const TitansStreamOptions& options);
 
-// An evaluator on the token embeddings and tokenizer of a checkpoint folder (only the
-// embedding table is kept). `base` gives everything but the pair layout.
-TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, const memory::TitansConfig& base);
+// An evaluator on the token embeddings of a checkpoint folder (only the embedding table is
+// kept) and its `vocabulary` (load_titans_vocabulary, loaded and checked before the weights).
+// `base` gives everything but the pair layout.
+TitansEvaluator load_titans_evaluator(const std::filesystem::path& backbone, const memory::TitansConfig& base,
+                                      TitansVocabulary vocabulary);
 
 // The feature width (hidden size) of a checkpoint folder, from its config.json alone.
 std::int64_t titans_feature_width(const std::filesystem::path& backbone);

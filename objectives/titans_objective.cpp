@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/config_table.h"
 #include "core/error.h"
@@ -193,15 +194,16 @@ TitansObjective::TitansObjective(TitansObjectiveSettings settings, ObjectiveRole
   // The coordinator needs only the genome layout, which config.json alone gives.
   impl_->layout_config = titans_memory_config(impl_->settings);
   const auto& s = impl_->settings;
-  if (role == ObjectiveRole::kWorker) {
-    impl_->evaluator = std::make_unique<eval::TitansEvaluator>(eval::load_titans_evaluator(s.backbone, s.memory));
-  }
-  // Every stream the run will read can be made: checked here, before any generation.
+  // Every stream the run will read can be made: checked here, before any weights load or
+  // generation runs.
+  auto vocabulary = eval::load_titans_vocabulary(s.backbone);
   std::vector<std::int64_t> lengths = s.lengths.empty() ? std::vector<std::int64_t>{s.length} : s.lengths;
   if (s.heldout_interval > 0) lengths.push_back(s.heldout_length);
-  eval::check_titans_streams(
-      impl_->evaluator ? impl_->evaluator->vocabulary() : eval::load_titans_vocabulary(s.backbone), s.tasks, lengths,
-      s.streams);
+  eval::check_titans_streams(vocabulary, s.tasks, lengths, s.streams);
+  if (role == ObjectiveRole::kWorker) {
+    impl_->evaluator = std::make_unique<eval::TitansEvaluator>(
+        eval::load_titans_evaluator(s.backbone, s.memory, std::move(vocabulary)));
+  }
 }
 
 TitansObjective::~TitansObjective() = default;

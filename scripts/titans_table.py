@@ -55,27 +55,27 @@ def main():
     keys = list(next(iter(runs.values())).keys())
     print("| task | length | queries | " + " | ".join(header for _, _, header in columns) + " |")
     print("|---|---|---|" + "---|" * len(columns))
-    means = {}
-    for key in sorted(keys, key=lambda k: (k[1], keys.index(k))):
-        queries = None
-        cells = []
-        for run, column, _ in columns:
-            if key not in runs[run]:
-                sys.exit(f"{run}: no row for {key}")
-            count, row = runs[run][key]
-            if queries is not None and count != queries:
-                sys.exit(f"{run}: {key} has {count} queries, another run {queries}")
-            queries = count
-            if column not in row:
-                sys.exit(f"{run}: no column {column}")
-            value, low, high = row[column]
-            cells.append(f"{value} [{low}, {high}]")
-            means.setdefault((key[1], run, column), []).append(float(value))
-        print(f"| {key[0]} | {key[1]} | {queries} | " + " | ".join(cells) + " |")
-        if key == max((k for k in keys if k[1] == key[1]), key=keys.index):
-            mean_cells = [f"**{sum(means[(key[1], r, c)]) / len(means[(key[1], r, c)]):.1f}**" for r, c, _ in columns]
-            print(f"| **mean** | {key[1]} | | " + " | ".join(mean_cells) + " |")
-
+    for length in sorted({k[1] for k in keys}):
+        sums = [0.0] * len(columns)
+        tasks = [k for k in keys if k[1] == length]
+        for key in tasks:
+            queries = None
+            cells = []
+            for i, (run, column, _) in enumerate(columns):
+                if key not in runs[run]:
+                    sys.exit(f"{run}: no row for {key}")
+                count, row = runs[run][key]
+                if queries is not None and count != queries:
+                    sys.exit(f"{run}: {key} has {count} queries, another run {queries}")
+                queries = count
+                if column not in row:
+                    sys.exit(f"{run}: no column {column}")
+                value, low, high = row[column]
+                cells.append(f"{value} [{low}, {high}]")
+                sums[i] += float(value)
+            print(f"| {key[0]} | {length} | {queries} | " + " | ".join(cells) + " |")
+        mean_cells = [f"**{total / len(tasks):.1f}**" for total in sums]
+        print(f"| **mean** | {length} | | " + " | ".join(mean_cells) + " |")
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "apps/backbone_loading.h"
 #include "apps/commands/commands.h"
@@ -123,10 +124,11 @@ int run_titans_eval(const TitansEvalOptions& options) {
   const auto lengths = eval::parse_titans_lengths(options.lengths, "--lengths");
   if (options.samples < 1 || options.batch < 1) throw InputError("--samples and --batch must be positive");
   const auto source = gates_source(options);
-  eval::check_titans_streams(eval::load_titans_vocabulary(source.settings.backbone), task_list, lengths,
-                             source.settings.streams);
+  auto vocabulary = eval::load_titans_vocabulary(source.settings.backbone);
+  eval::check_titans_streams(vocabulary, task_list, lengths, source.settings.streams);
   model::apply_threads(options.threads);
-  const auto evaluator = eval::load_titans_evaluator(source.settings.backbone, source.settings.memory);
+  const auto evaluator = eval::load_titans_evaluator(source.settings.backbone, source.settings.memory,
+                                                     std::move(vocabulary));
   const auto& config = evaluator.config();
   std::vector<NamedGates> columns{{source.label, memory::TitansGates::from_genome(config, source.genome)},
                                   {"published", memory::TitansGates::published(config)},

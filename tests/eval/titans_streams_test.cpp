@@ -215,7 +215,7 @@ TEST(TitansEvaluation, LearningMemoryFindsTheNeedleAndBatchingChangesNothing) {
   base.depth = 1;
   base.init_scale = 0.01;
   base.silu = false;
-  const auto evaluator = load_titans_evaluator(kModel, base);
+  const auto evaluator = load_titans_evaluator(kModel, base, load_titans_vocabulary(kModel));
   EXPECT_GE(evaluator.vocabulary().digits.size(), 4u);
   // The right plain step depends on the backbone's whitened features: on the committed one
   // every passkey needle is found from 0.05 to 0.2 and some are lost at 0.03 and below (each
